@@ -1,0 +1,50 @@
+// Deployment settings read from string vars, with the defaults API.md promises.
+
+/** The super-admin key shipped in .dev.vars.example; production refuses to serve with it. */
+export const EXAMPLE_ADMIN_API_KEY = "tk_dev_admin_change_me_0000000000000000000000";
+
+export interface TarnConfig {
+  environment: string;
+  maxBodyBytes: number;
+  maxEventBytes: number;
+  maxEventsPerRequest: number;
+  keyCacheTtlMs: number;
+  dedupeWindowHours: number;
+}
+
+export type TarnVars = Partial<
+  Record<
+    | "ENVIRONMENT"
+    | "MAX_BODY_BYTES"
+    | "MAX_EVENT_BYTES"
+    | "MAX_EVENTS_PER_REQUEST"
+    | "KEY_CACHE_TTL_MS"
+    | "DEDUPE_WINDOW_HOURS",
+    string
+  >
+>;
+
+function positiveInt(raw: string | undefined, fallback: number): number {
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** Reads the vars once per call; cheap enough for every request. */
+export function readConfig(vars: TarnVars): TarnConfig {
+  return {
+    environment: vars.ENVIRONMENT ?? "development",
+    maxBodyBytes: positiveInt(vars.MAX_BODY_BYTES, 10 * 1024 * 1024),
+    maxEventBytes: positiveInt(vars.MAX_EVENT_BYTES, 32 * 1024),
+    maxEventsPerRequest: positiveInt(vars.MAX_EVENTS_PER_REQUEST, 10_000),
+    keyCacheTtlMs: positiveInt(vars.KEY_CACHE_TTL_MS, 1000),
+    dedupeWindowHours: positiveInt(vars.DEDUPE_WINDOW_HOURS, 24),
+  };
+}
+
+/** Why the super-admin secret is unfit for production, or null when it is fine. */
+export function adminKeyProblem(adminKey: string | undefined): string | null {
+  if (!adminKey) return "ADMIN_API_KEY is not set";
+  if (adminKey === EXAMPLE_ADMIN_API_KEY) return "ADMIN_API_KEY still has the example value";
+  if (adminKey.length < 32) return "ADMIN_API_KEY is shorter than 32 characters";
+  return null;
+}

@@ -1,0 +1,90 @@
+// Starts a real `wrangler dev` through the project's dev script, on free ports and fresh local state.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+export interface DevServer {
+  url: string;
+  adminKey: string;
+  logs: () => string;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function readAdminKey(): string {
+  const vars = readFileSync(path.join(root, ".dev.vars"), "utf8");
+  const m = /^ADMIN_API_KEY=(.+)$/m.exec(vars);
+  if (!m?.[1]) throw new Error(".dev.vars has no ADMIN_API_KEY");
+  return m[1].trim();
+}
+
+/** Runs `npm run dev`'s script with extra wrangler flags and waits until /health answers. */
+export async function startDevServer(extraArgs: string[] = []): Promise<DevServer> {
+  const port = await freePort();
+  const inspector = await freePort();
+  const state = mkdtempSync(path.join(tmpdir(), "tarn-e2e-"));
+  let output = "";
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      "scripts/dev.mjs",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      state,
+      ...extraArgs,
+    ],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`dev server exited early:\n${output}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`dev server did not become healthy in 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    adminKey: readAdminKey(),
+    logs: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill("SIGKILL");
+      }
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// Three test projects: "workers" runs inside workerd against real local bindings; "node" checks
+// files against reference tools (DuckDB, OpenAPI validators); "e2e" drives a real `wrangler dev`.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "tk_test_super_admin_key_0123456789abcdef" },
+              },
+            }),
+          ],
+          test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/setup.ts"] },
+        },
+        {
+          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+        },
+        {
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -1,0 +1,54 @@
+// The Hono app: middleware order, routes, the OpenAPI document and the reference page.
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { renderApiReference } from "../shared/openapi-html";
+import { onError } from "./errors";
+import { productionGuard } from "./middleware/production-guard";
+import { notFoundHandler } from "./not-found";
+import { router } from "./openapi";
+import { keyRoutes } from "./routes/keys";
+import { opsRoutes } from "./routes/ops";
+import { projectRoutes } from "./routes/projects";
+
+export const OPENAPI_INFO = {
+  openapi: "3.0.3",
+  info: {
+    title: "Tarn",
+    version: "0.1.0",
+    description:
+      "Edge-native event analytics: ingest with receipts, an open Parquet lake, live metrics and SQL. Errors always use the Error envelope.",
+  },
+};
+
+export function createApp() {
+  const app = router();
+  app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use("*", productionGuard());
+  app.use(
+    "/v1/*",
+    cors({
+      origin: "*",
+      allowHeaders: ["Authorization", "Content-Type", "Content-Encoding", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
+      maxAge: 600,
+    }),
+  );
+
+  app.route("/", opsRoutes);
+  app.route("/", projectRoutes);
+  app.route("/", keyRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (tk_…). The super-admin key (ADMIN_API_KEY) may only create projects.",
+  });
+  app.doc("/openapi.json", OPENAPI_INFO);
+  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
+
+  app.notFound(notFoundHandler(app));
+  app.onError(onError);
+  return app;
+}
+
+export type TarnApp = ReturnType<typeof createApp>;

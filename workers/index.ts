@@ -1,0 +1,16 @@
+// The one Worker: fetch (Hono app), queue consumers, cron, and the Durable Object classes.
+import { handleQueue } from "../queues/dispatch";
+import { createApp } from "./app";
+import { handleScheduled } from "./scheduled";
+
+export { DedupeShard } from "../durable-objects/dedupe-shard";
+export { LiveHub } from "../durable-objects/live-hub";
+export { WindowShard } from "../durable-objects/window-shard";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  queue: (batch, env, ctx) => handleQueue(batch, env, ctx),
+  scheduled: (controller, env) => handleScheduled(controller, env),
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,84 @@
+// Resolves API keys to principals: D1 is the truth, with a short per-isolate cache for the hot path.
+import { and, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { hashApiKey } from "../shared/api-keys";
+import { apiKeys } from "../shared/db/schema";
+import { SCOPES, type Scope } from "../shared/scopes";
+import type { ProjectPrincipal } from "./context";
+
+interface CacheEntry {
+  principal: ProjectPrincipal;
+  expiresAt: number;
+}
+
+const MAX_CACHE_ENTRIES = 10_000;
+const LAST_USED_EVERY_MS = 60_000;
+
+const cache = new Map<string, CacheEntry>();
+const lastUsedWritten = new Map<string, number>();
+
+function toScopes(raw: unknown): Scope[] {
+  return Array.isArray(raw) ? raw.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)) : [];
+}
+
+/**
+ * The project principal for a key, or null for an unknown or revoked one.
+ * A hit is served from memory for at most `ttlMs`; that bounds how long another isolate
+ * may keep honouring a key after it is revoked.
+ */
+export async function resolveApiKey(
+  db: D1Database,
+  key: string,
+  ttlMs: number,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<ProjectPrincipal | null> {
+  const hash = await hashApiKey(key);
+  const now = Date.now();
+  const hit = cache.get(hash);
+  if (hit && hit.expiresAt > now) return hit.principal;
+
+  const row = await drizzle(db)
+    .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
+    .get();
+  if (!row) {
+    cache.delete(hash);
+    return null;
+  }
+  const principal: ProjectPrincipal = {
+    kind: "key",
+    projectId: row.projectId,
+    keyId: row.id,
+    scopes: toScopes(row.scopes),
+  };
+  if (ttlMs > 0) {
+    if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
+    cache.set(hash, { principal, expiresAt: now + ttlMs });
+  }
+  touchLastUsed(db, row.id, now, waitUntil);
+  return principal;
+}
+
+/** Records use at most once a minute per key and isolate, off the response path. */
+function touchLastUsed(db: D1Database, keyId: string, now: number, waitUntil: (p: Promise<unknown>) => void) {
+  const last = lastUsedWritten.get(keyId) ?? 0;
+  if (now - last < LAST_USED_EVERY_MS) return;
+  lastUsedWritten.set(keyId, now);
+  if (lastUsedWritten.size > MAX_CACHE_ENTRIES) lastUsedWritten.clear();
+  waitUntil(
+    drizzle(db)
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date(now).toISOString() })
+      .where(eq(apiKeys.id, keyId))
+      .run()
+      .catch((err) =>
+        console.error(JSON.stringify({ level: "warn", msg: "last_used_at update failed", error: String(err) })),
+      ),
+  );
+}
+
+/** Drops a revoked key from this isolate's cache so it stops working here at once. */
+export function forgetKey(keyId: string): void {
+  for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
+}

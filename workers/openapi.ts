@@ -1,0 +1,33 @@
+// Helpers for declaring routes: the app factory and the error responses every route documents.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { ErrorEnvelopeSchema } from "../shared/api/common";
+import type { AppEnv } from "./context";
+import { validationHook } from "./validation-hook";
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid input (VALIDATION_ERROR, INVALID_JSON, INVALID_SQL)",
+  401: "Missing, wrong or revoked credentials (UNAUTHORIZED)",
+  403: "The credential lacks the scope (FORBIDDEN)",
+  404: "Not found (NOT_FOUND)",
+  409: "Conflicts with existing state (CONFLICT)",
+  413: "Too large (PAYLOAD_TOO_LARGE)",
+  415: "Wrong media type (UNSUPPORTED_MEDIA_TYPE)",
+  503: "A dependency refused; retry after Retry-After (UNAVAILABLE)",
+};
+
+/** OpenAPI response entries for the given error statuses, all with the error envelope. */
+export function errorResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: DESCRIPTIONS[s] ?? "Error", content: { "application/json": { schema: ErrorEnvelopeSchema } } },
+    ]),
+  );
+}
+
+/** A router whose validation failures become VALIDATION_ERROR envelopes. */
+export function router() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
+
+export const bearer = [{ bearer: [] }];
