@@ -1,4 +1,5 @@
 // Deployment settings read from string vars, with the defaults API.md promises.
+import { DEFAULT_PACK_LIMITS, type PackLimits } from "./events/pack";
 
 /** The super-admin key shipped in .dev.vars.example; production refuses to serve with it. */
 export const EXAMPLE_ADMIN_API_KEY = "tk_dev_admin_change_me_0000000000000000000000";
@@ -10,6 +11,10 @@ export interface TarnConfig {
   maxEventsPerRequest: number;
   keyCacheTtlMs: number;
   dedupeWindowHours: number;
+  /** Queue message packing; INGEST_MESSAGE_BYTES sets the target (≤ 120 KB keeps under the 128 KB cap). */
+  packLimits: PackLimits;
+  /** Number of DedupeShard objects event ids are spread over. */
+  dedupeShards: number;
 }
 
 export type TarnVars = Partial<
@@ -19,7 +24,9 @@ export type TarnVars = Partial<
     | "MAX_EVENT_BYTES"
     | "MAX_EVENTS_PER_REQUEST"
     | "KEY_CACHE_TTL_MS"
-    | "DEDUPE_WINDOW_HOURS",
+    | "DEDUPE_WINDOW_HOURS"
+    | "INGEST_MESSAGE_BYTES"
+    | "DEDUPE_SHARDS",
     string
   >
 >;
@@ -38,6 +45,13 @@ export function readConfig(vars: TarnVars): TarnConfig {
     maxEventsPerRequest: positiveInt(vars.MAX_EVENTS_PER_REQUEST, 10_000),
     keyCacheTtlMs: positiveInt(vars.KEY_CACHE_TTL_MS, 1000),
     dedupeWindowHours: positiveInt(vars.DEDUPE_WINDOW_HOURS, 24),
+    packLimits: vars.INGEST_MESSAGE_BYTES
+      ? {
+          targetMessageBytes: positiveInt(vars.INGEST_MESSAGE_BYTES, DEFAULT_PACK_LIMITS.targetMessageBytes),
+          maxMessageBytes: positiveInt(vars.INGEST_MESSAGE_BYTES, DEFAULT_PACK_LIMITS.maxMessageBytes),
+        }
+      : DEFAULT_PACK_LIMITS,
+    dedupeShards: Math.max(1, positiveInt(vars.DEDUPE_SHARDS, 16)),
   };
 }
 

@@ -6,7 +6,9 @@ import { onError } from "./errors";
 import { productionGuard } from "./middleware/production-guard";
 import { notFoundHandler } from "./not-found";
 import { router } from "./openapi";
+import { eventRoutes } from "./routes/events";
 import { keyRoutes } from "./routes/keys";
+import { lakeRoutes } from "./routes/lake";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
 
@@ -37,6 +39,8 @@ export function createApp() {
   app.route("/", opsRoutes);
   app.route("/", projectRoutes);
   app.route("/", keyRoutes);
+  app.route("/", eventRoutes);
+  app.route("/", lakeRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

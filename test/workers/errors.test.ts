@@ -88,7 +88,7 @@ describe("API documentation", () => {
     );
     const served = createApp()
       .routes.filter((r) => r.method !== "ALL" && !["/openapi.json", "/docs"].includes(r.path))
-      .map((r) => `${r.method} ${r.path}`);
+      .map((r) => `${r.method} ${r.path.replace("{.+}", "")}`);
     expect(served.length).toBeGreaterThan(4);
     for (const route of served) expect(documented, route).toContain(route);
   });

@@ -1,0 +1,103 @@
+// Exactly-once, step one: claim every event id in the dedupe shards, once per shard per batch.
+import { inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { ingestCommits } from "../shared/db/lake";
+import { type ClaimEntry, type ClaimVerdict, shardOf } from "../shared/dedupe";
+
+export interface Candidate {
+  key: string;
+  expiresAt: number;
+}
+
+export interface ClaimOutcome {
+  /** Keys this batch now holds and must write. */
+  fresh: Set<string>;
+  /** Keys held by another live batch: the messages holding them are retried later. */
+  blocked: Set<string>;
+  /** Shard indices touched, for commit and release. */
+  shards: Set<number>;
+}
+
+type Shard = DurableObjectStub<import("../durable-objects/dedupe-shard").DedupeShard>;
+
+export function shardStub(env: Env, index: number): Shard {
+  return env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${index}`)) as Shard;
+}
+
+/**
+ * Claims candidates for `batch`. A key pending under another batch is resolved through D1:
+ * if that batch's commit is in the manifest the key is a duplicate (and the shard is told);
+ * if not and its lease expired, the claim is taken over; otherwise it stays blocked.
+ */
+export async function claimEvents(
+  env: Env,
+  batch: string,
+  candidates: Candidate[],
+  shards: number,
+): Promise<ClaimOutcome> {
+  const byShard = new Map<number, ClaimEntry[]>();
+  for (const c of candidates) {
+    const s = shardOf(c.key, shards);
+    let list = byShard.get(s);
+    if (!list) byShard.set(s, (list = []));
+    list.push({ key: c.key, expiresAt: c.expiresAt });
+  }
+  const fresh = new Set<string>();
+  const blocked = new Set<string>();
+  const pending: { shard: number; key: string; batch: string; expired: boolean }[] = [];
+  await Promise.all(
+    [...byShard].map(async ([shard, entries]) => {
+      const verdicts: ClaimVerdict[] = await shardStub(env, shard).claim(batch, entries);
+      verdicts.forEach((v, i) => {
+        const key = (entries[i] as ClaimEntry).key;
+        if (v.kind === "new") fresh.add(key);
+        else if (v.kind === "pending") pending.push({ shard, key, batch: v.batch, expired: v.expired });
+      });
+    }),
+  );
+  if (pending.length > 0) await resolvePending(env, batch, pending, fresh, blocked);
+  return { fresh, blocked, shards: new Set(byShard.keys()) };
+}
+
+async function resolvePending(
+  env: Env,
+  batch: string,
+  pending: { shard: number; key: string; batch: string; expired: boolean }[],
+  fresh: Set<string>,
+  blocked: Set<string>,
+): Promise<void> {
+  const others = [...new Set(pending.map((p) => p.batch))];
+  const committed = new Set<string>();
+  for (let i = 0; i < others.length; i += 90) {
+    const rows = await drizzle(env.DB)
+      .select({ id: ingestCommits.commitId })
+      .from(ingestCommits)
+      .where(inArray(ingestCommits.commitId, others.slice(i, i + 90)))
+      .all();
+    for (const r of rows) committed.add(r.id);
+  }
+  const repairs = new Map<number, Set<string>>();
+  const takeovers = new Map<string, { shard: number; from: string; keys: string[] }>();
+  for (const p of pending) {
+    if (committed.has(p.batch)) {
+      // The other batch committed but died before telling the shard: a duplicate; repair the shard.
+      let set = repairs.get(p.shard);
+      if (!set) repairs.set(p.shard, (set = new Set()));
+      set.add(p.batch);
+    } else if (p.expired) {
+      const id = `${p.shard}\u0000${p.batch}`;
+      let t = takeovers.get(id);
+      if (!t) takeovers.set(id, (t = { shard: p.shard, from: p.batch, keys: [] }));
+      t.keys.push(p.key);
+    } else {
+      blocked.add(p.key);
+    }
+  }
+  await Promise.all([
+    ...[...repairs].flatMap(([shard, batches]) => [...batches].map((b) => shardStub(env, shard).commit(b))),
+    ...[...takeovers.values()].map(async (t) => {
+      const taken = new Set(await shardStub(env, t.shard).takeOver(t.from, batch, t.keys));
+      for (const key of t.keys) (taken.has(key) ? fresh : blocked).add(key);
+    }),
+  ]);
+}

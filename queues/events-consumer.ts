@@ -1,0 +1,108 @@
+// The lake writer: claim ids, write Parquet to R2, commit the manifest, then ack. Exactly once.
+import { inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { CLAIM_LEASE_MS } from "../durable-objects/dedupe-shard";
+import { readConfig } from "../shared/config";
+import { projects } from "../shared/db/schema";
+import { dedupeKey } from "../shared/dedupe";
+import type { QueuedEvent } from "../shared/events/queue-message";
+import { claimEvents, shardStub } from "./claim-events";
+import { commitManifest } from "./commit-manifest";
+import { type DecodedMessage, decodeMessage } from "./decode-messages";
+import { writeFiles } from "./write-files";
+
+/** Test seams for crash injection; production passes none. */
+export interface ConsumerHooks {
+  /** Runs after the files are in R2 and before the manifest commit. */
+  afterWrite?: () => void | Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Exponential backoff for retried messages: 2 s, 4 s, 8 s … capped at 5 minutes. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(300, 2 ** Math.max(1, attempts));
+}
+
+async function dedupeWindows(env: Env, ids: string[]): Promise<Map<string, number>> {
+  const fallback = readConfig(env).dedupeWindowHours;
+  const rows = ids.length
+    ? await drizzle(env.DB)
+        .select({ id: projects.id, hours: projects.dedupeWindowHours })
+        .from(projects)
+        .where(inArray(projects.id, ids))
+        .all()
+    : [];
+  const windows = new Map<string, number>(ids.map((id) => [id, fallback * HOUR_MS]));
+  for (const r of rows) if (r.hours !== null) windows.set(r.id, r.hours * HOUR_MS);
+  return windows;
+}
+
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hooks: ConsumerHooks = {}): Promise<void> {
+  const started = Date.now();
+  const commitId = crypto.randomUUID();
+  const config = readConfig(env);
+
+  const decoded: DecodedMessage[] = [];
+  for (const result of await Promise.all(batch.messages.map((m) => decodeMessage(env.LAKE, m)))) {
+    if (result.ok) decoded.push(result.decoded);
+    else {
+      // Retried until max_retries, then the dead-letter queue keeps it for an admin.
+      console.error(
+        JSON.stringify({ level: "error", msg: "bad events message", id: result.message.id, reason: result.reason }),
+      );
+      result.message.retry({ delaySeconds: backoffSeconds(result.message.attempts) });
+    }
+  }
+  if (decoded.length === 0) return;
+
+  // Within the batch the first copy of an id wins.
+  const windows = await dedupeWindows(env, [...new Set(decoded.map((d) => d.project))]);
+  const firstCopy = new Map<string, { project: string; event: QueuedEvent }>();
+  for (const d of decoded) {
+    for (const event of d.events) {
+      const key = dedupeKey(d.project, event.event_id);
+      if (!firstCopy.has(key)) firstCopy.set(key, { project: d.project, event });
+    }
+  }
+  const candidates = [...firstCopy].map(([key, { project }]) => ({
+    key,
+    expiresAt: started + (windows.get(project) ?? 24 * HOUR_MS),
+  }));
+
+  const claims = await claimEvents(env, commitId, candidates, config.dedupeShards);
+  try {
+    const byProject = new Map<string, QueuedEvent[]>();
+    for (const key of claims.fresh) {
+      const entry = firstCopy.get(key);
+      if (!entry) continue;
+      let list = byProject.get(entry.project);
+      if (!list) byProject.set(entry.project, (list = []));
+      list.push(entry.event);
+    }
+    const files = (
+      await Promise.all([...byProject].map(([project, events]) => writeFiles(env.LAKE, commitId, project, events)))
+    ).flat();
+    await hooks.afterWrite?.();
+    if (files.length > 0) {
+      // Fencing: a batch this slow may have lost its claims to a takeover; let the retry decide.
+      if (Date.now() - started > CLAIM_LEASE_MS / 2) throw new Error("batch exceeded half the claim lease");
+      await commitManifest(env.DB, commitId, files);
+    }
+  } catch (err) {
+    await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).release(commitId)));
+    for (const d of decoded) d.message.retry({ delaySeconds: backoffSeconds(d.message.attempts) });
+    console.error(
+      JSON.stringify({ level: "error", msg: "lake write failed; batch retried", commit: commitId, error: String(err) }),
+    );
+    return;
+  }
+
+  // Committed. Telling the shards is an optimisation: a later claim repairs it through D1.
+  await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).commit(commitId)));
+  for (const d of decoded) {
+    const isBlocked = d.events.some((e) => claims.blocked.has(dedupeKey(d.project, e.event_id)));
+    if (isBlocked) d.message.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 1000 / 4) });
+    else d.message.ack();
+  }
+}

@@ -1,0 +1,59 @@
+// Exactly-once, step two: one bronze Parquet file per project, dataset and hour of the batch.
+import type { QueuedEvent } from "../shared/events/queue-message";
+import { LAKE_COLUMNS } from "../shared/lake/lake-row";
+import { encodeLakeFile } from "../shared/lake/parquet-encode";
+import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
+
+export interface WrittenFile {
+  key: string;
+  partition: Partition;
+  rows: number;
+  bytes: number;
+  minTs: number;
+  maxTs: number;
+}
+
+export const FILE_COLUMNS = LAKE_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
+
+/** Groups events by partition; each group's rows are sorted by time by the encoder. */
+export function groupByPartition(
+  project: string,
+  events: QueuedEvent[],
+): Map<string, { partition: Partition; rows: QueuedEvent[] }> {
+  const groups = new Map<string, { partition: Partition; rows: QueuedEvent[] }>();
+  for (const e of events) {
+    const partition = partitionOf(project, e.event_type, e.ts);
+    const id = partitionId(partition);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { partition, rows: [] }));
+    g.rows.push(e);
+  }
+  return groups;
+}
+
+/**
+ * Encodes and puts each group's file. Keys carry the batch id, so a retried batch writes new
+ * objects rather than overwriting; files not committed to the manifest are never read.
+ */
+export async function writeFiles(
+  lake: R2Bucket,
+  batch: string,
+  project: string,
+  events: QueuedEvent[],
+): Promise<WrittenFile[]> {
+  const groups = [...groupByPartition(project, events).values()];
+  return Promise.all(
+    groups.map(async ({ partition, rows }, i) => {
+      const bytes = encodeLakeFile(rows);
+      const key = lakeKey(partition, "bronze", `${batch}-${i}`);
+      await lake.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
+      let minTs = Number.POSITIVE_INFINITY;
+      let maxTs = Number.NEGATIVE_INFINITY;
+      for (const r of rows) {
+        if (r.ts < minTs) minTs = r.ts;
+        if (r.ts > maxTs) maxTs = r.ts;
+      }
+      return { key, partition, rows: rows.length, bytes: bytes.byteLength, minTs, maxTs };
+    }),
+  );
+}

@@ -1,0 +1,80 @@
+// D1 tables of the lake: the file manifest, its snapshots, consumer commits and dead letters.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+/**
+ * Every change of a project's lake is a snapshot; a file belongs to the tables between the
+ * snapshot that added it and the one that removed it, so replacing files is one atomic batch.
+ */
+export const snapshots = sqliteTable(
+  "snapshots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: text("project_id").notNull(),
+    /** `append` (ingest), later `compact`, `retention`, `erase`, `rollback`. */
+    kind: text("kind").notNull(),
+    /** The writer's commit id (for ingest: the consumer batch id). */
+    commitId: text("commit_id").notNull(),
+    filesAdded: integer("files_added").notNull().default(0),
+    filesRemoved: integer("files_removed").notNull().default(0),
+    rowsAdded: integer("rows_added").notNull().default(0),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("snapshots_commit_project").on(t.commitId, t.projectId),
+    index("snapshots_project").on(t.projectId, t.id),
+  ],
+);
+
+export const lakeFiles = sqliteTable(
+  "lake_files",
+  {
+    key: text("key").primaryKey(),
+    projectId: text("project_id").notNull(),
+    dataset: text("dataset").notNull(),
+    layer: text("layer", { enum: ["bronze", "silver", "gold"] }).notNull(),
+    /** Partition values: `dt` (YYYY-MM-DD, UTC) and `hr` (0–23). */
+    dt: text("dt").notNull(),
+    hr: integer("hr").notNull(),
+    rows: integer("rows").notNull(),
+    bytes: integer("bytes").notNull(),
+    minTs: integer("min_ts").notNull(),
+    maxTs: integer("max_ts").notNull(),
+    /** JSON array of {name, type}. */
+    columns: text("columns", { mode: "json" }).$type<{ name: string; type: string }[]>().notNull(),
+    schemaVersion: integer("schema_version").notNull().default(1),
+    addedSnapshot: integer("added_snapshot").notNull(),
+    removedSnapshot: integer("removed_snapshot"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    index("lake_files_current").on(t.projectId, t.removedSnapshot, t.dataset, t.minTs),
+    index("lake_files_added").on(t.projectId, t.addedSnapshot),
+  ],
+);
+
+/** Consumer batches whose files are in the manifest: the arbiter for dedupe claims. */
+export const ingestCommits = sqliteTable("ingest_commits", {
+  commitId: text("commit_id").primaryKey(),
+  events: integer("events").notNull(),
+  committedAt: text("committed_at").notNull().default(now),
+});
+
+/** Queue messages that exhausted their retries, kept for an admin to inspect. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id"),
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    attempts: integer("attempts").notNull(),
+    /** The message body as JSON text, capped. */
+    body: text("body").notNull(),
+    events: integer("events"),
+    receivedAt: text("received_at").notNull().default(now),
+  },
+  (t) => [index("dead_letters_project").on(t.projectId, t.receivedAt)],
+);

@@ -1,0 +1,45 @@
+// Queue message bodies between the edge and the lake writer: a trust boundary, so zod-checked.
+import { z } from "zod";
+
+const nullableText = z.string().nullable();
+
+/** One accepted, enriched event as it travels to the lake writer (the lake row's fields). */
+export const QueuedEvent = z.object({
+  event_id: z.string().min(1),
+  event_type: z.string().min(1),
+  ts: z.number().int(),
+  received_at: z.number().int(),
+  user_id: nullableText,
+  session_id: nullableText,
+  correlation_id: nullableText,
+  source: nullableText,
+  version: nullableText,
+  environment: nullableText,
+  region: nullableText,
+  request_id: nullableText,
+  country: nullableText,
+  colo: nullableText,
+  payload: nullableText,
+  metadata: nullableText,
+});
+export type QueuedEvent = z.infer<typeof QueuedEvent>;
+
+/** Events inline in the message. */
+const InlineBody = z.object({
+  v: z.literal(1),
+  project: z.string().min(1),
+  request_id: z.string(),
+  events: z.array(QueuedEvent).min(1),
+});
+
+/** Events staged in R2 (large requests): the message names a byte range of an NDJSON object. */
+const StagedBody = z.object({
+  v: z.literal(1),
+  project: z.string().min(1),
+  request_id: z.string(),
+  staged: z.object({ key: z.string().min(1), offset: z.number().int().min(0), length: z.number().int().min(1) }),
+});
+
+export const EventsMessage = z.union([InlineBody, StagedBody]);
+export type EventsMessage = z.infer<typeof EventsMessage>;
+export type InlineEventsMessage = z.infer<typeof InlineBody>;

@@ -1,0 +1,130 @@
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { dedupeKey, shardOf } from "../../shared/dedupe";
+import { deliver, landedRows, message, queued } from "./lake-helpers";
+
+const project = (name: string) => `prj_${name}_${crypto.randomUUID().slice(0, 8)}`;
+
+describe("the lake writer", () => {
+  it("writes one ZSTD Parquet file per dataset and hour, sorted by ts, and records it in the manifest", async () => {
+    const p = project("write");
+    const h10 = Date.UTC(2026, 10, 20, 10, 0);
+    const events = [
+      queued(p, "a", { ts: h10 + 3000 }),
+      queued(p, "b", { ts: h10 + 1000, event_type: "order.created" }),
+      queued(p, "c", { ts: h10 + 2000 }),
+      queued(p, "d", { ts: h10 + 3600_000 + 5 }),
+    ];
+    const result = await deliver([message(p, events)]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(result.retryMessages).toEqual([]);
+
+    const files = await env.DB.prepare(
+      "SELECT key, dataset, layer, dt, hr, rows, min_ts, max_ts, added_snapshot FROM lake_files WHERE project_id = ? ORDER BY key",
+    )
+      .bind(p)
+      .all<Record<string, unknown>>();
+    expect(files.results.map((f) => [f.dataset, f.dt, f.hr, f.rows])).toEqual([
+      ["order.created", "2026-11-20", 10, 1],
+      ["page.view", "2026-11-20", 10, 2],
+      ["page.view", "2026-11-20", 11, 1],
+    ]);
+    for (const f of files.results) {
+      expect(f.key).toMatch(
+        new RegExp(
+          `^lake/${p}/bronze/${f.dataset}/dt=2026-11-20/hr=${String(f.hr).padStart(2, "0")}/[\\w-]+\\.parquet$`,
+        ),
+      );
+      expect(f.layer).toBe("bronze");
+    }
+    const snapshot = await env.DB.prepare("SELECT kind, files_added, rows_added FROM snapshots WHERE project_id = ?")
+      .bind(p)
+      .first();
+    expect(snapshot).toEqual({ kind: "append", files_added: 3, rows_added: 4 });
+
+    const rows = await landedRows(p);
+    const pageView10 = rows.filter((r) => r.event_type === "page.view" && (r.ts as Date).getUTCHours() === 10);
+    expect(pageView10.map((r) => r.event_id)).toEqual(["c", "a"]);
+    expect(pageView10[0]).toMatchObject({ user_id: "user-c", source: "test", environment: "prod", session_id: null });
+  });
+
+  it("writes the same message delivered twice only once", async () => {
+    const p = project("twice");
+    const msg = message(p, [queued(p, "1"), queued(p, "2"), queued(p, "3")]);
+    await deliver([msg]);
+    const again = await deliver([{ ...msg, attempts: 2 }]);
+    expect(again.explicitAcks).toEqual([msg.id]);
+    expect((await landedRows(p)).map((r) => r.event_id).sort()).toEqual(["1", "2", "3"]);
+  });
+
+  it("loses nothing and duplicates nothing when it fails after the R2 put and before the commit", async () => {
+    const p = project("crash");
+    const msg = message(p, [queued(p, "x"), queued(p, "y")]);
+    const crashed = await deliver([msg], {
+      afterWrite: () => {
+        throw new Error("injected crash between R2 put and manifest commit");
+      },
+    });
+    expect(crashed.retryMessages.map((m) => m.msgId)).toEqual([msg.id]);
+    expect(crashed.explicitAcks).toEqual([]);
+    const orphans = await env.LAKE.list({ prefix: `lake/${p}/` });
+    expect(orphans.objects.length).toBeGreaterThan(0);
+    expect(await landedRows(p)).toEqual([]);
+
+    const retried = await deliver([{ ...msg, attempts: 2 }]);
+    expect(retried.explicitAcks).toEqual([msg.id]);
+    expect((await landedRows(p)).map((r) => r.event_id).sort()).toEqual(["x", "y"]);
+  });
+
+  it("stores the same eventId from two requests once", async () => {
+    const p = project("retry");
+    await deliver([message(p, [queued(p, "same", { payload: '{"n":1}' })])]);
+    await deliver([message(p, [queued(p, "same", { payload: '{"n":2}' }), queued(p, "other")])]);
+    const rows = await landedRows(p);
+    expect(rows.map((r) => r.event_id).sort()).toEqual(["other", "same"]);
+    expect(rows.find((r) => r.event_id === "same")?.payload).toBe('{"n":1}');
+  });
+
+  it("keeps the first copy when one batch holds an id twice", async () => {
+    const p = project("inbatch");
+    await deliver([message(p, [queued(p, "dup")]), message(p, [queued(p, "dup"), queued(p, "solo")])]);
+    expect((await landedRows(p)).map((r) => r.event_id).sort()).toEqual(["dup", "solo"]);
+  });
+
+  it("treats an id claimed by a batch that committed but never told its shard as a duplicate", async () => {
+    const p = project("repair");
+    const key = dedupeKey(p, "ghost");
+    const stub = env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${shardOf(key, 16)}`));
+    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard").DedupeShard) => {
+      shard.claim("dead-batch", [{ key, expiresAt: Date.now() + 3600_000 }]);
+    });
+    await env.DB.prepare("INSERT INTO ingest_commits (commit_id, events) VALUES ('dead-batch', 1)").run();
+    const result = await deliver([message(p, [queued(p, "ghost"), queued(p, "fresh")])]);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect((await landedRows(p)).map((r) => r.event_id)).toEqual(["fresh"]);
+  });
+
+  it("retries a message whose id is held by a live uncommitted batch instead of writing it twice", async () => {
+    const p = project("blocked");
+    const key = dedupeKey(p, "held");
+    const stub = env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${shardOf(key, 16)}`));
+    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard").DedupeShard) => {
+      shard.claim("live-batch", [{ key, expiresAt: Date.now() + 3600_000 }]);
+    });
+    const msg = message(p, [queued(p, "held")]);
+    const result = await deliver([msg]);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([msg.id]);
+    expect(await landedRows(p)).toEqual([]);
+  });
+
+  it("retries a malformed message without holding up the rest of the batch", async () => {
+    const p = project("poison");
+    const good = message(p, [queued(p, "ok")]);
+    const poison = { id: "poison-1", timestamp: new Date(), attempts: 1, body: { v: 1, project: p, events: "nope" } };
+    const result = await deliver([good, poison as unknown as typeof good]);
+    expect(result.explicitAcks).toEqual([good.id]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["poison-1"]);
+    expect((await landedRows(p)).map((r) => r.event_id)).toEqual(["ok"]);
+  });
+});

@@ -1,0 +1,80 @@
+// Hands accepted events to the events queue: one sendBatch, so a request is taken whole or not at all.
+import { TarnError } from "../../shared/errors";
+import {
+  DEFAULT_PACK_LIMITS,
+  type PackLimits,
+  packBySize,
+  SEND_BATCH_MAX_BYTES,
+  SEND_BATCH_MAX_MESSAGES,
+} from "../../shared/events/pack";
+import type { EventsMessage, QueuedEvent } from "../../shared/events/queue-message";
+
+/** Leaves room for the message envelope around the events in the 256 KB sendBatch limit. */
+const BATCH_HEADROOM = 8 * 1024;
+
+export interface EnqueueResult {
+  messages: number;
+  /** R2 key of the staged events, when the request was too big for one sendBatch. */
+  stagedKey?: string;
+}
+
+/**
+ * Sends the events in one `sendBatch` call. When they do not fit in one call (256 KB, 100
+ * messages), they are first written to R2 as one NDJSON object and the messages carry byte
+ * ranges of it, so acceptance is still a single queue call: all or nothing.
+ */
+export async function enqueueEvents(
+  env: Pick<Env, "EVENTS_QUEUE" | "LAKE">,
+  project: string,
+  requestId: string,
+  events: QueuedEvent[],
+  limits: PackLimits = DEFAULT_PACK_LIMITS,
+): Promise<EnqueueResult> {
+  const lines = events.map((e) => JSON.stringify(e));
+  const sizes = lines.map((l) => l.length);
+  const total = sizes.reduce((a, b) => a + b + 1, 0);
+  const chunks = packBySize(sizes, limits);
+
+  let bodies: EventsMessage[];
+  let stagedKey: string | undefined;
+  if (total + BATCH_HEADROOM <= SEND_BATCH_MAX_BYTES && chunks.length <= SEND_BATCH_MAX_MESSAGES) {
+    bodies = chunks.map(([a, b]) => ({ v: 1, project, request_id: requestId, events: events.slice(a, b) }));
+  } else {
+    // Staged: chunks sized so that at most 100 reference messages are needed.
+    const perChunk = Math.max(limits.targetMessageBytes, Math.ceil(total / SEND_BATCH_MAX_MESSAGES) + 1);
+    const staged = packBySize(sizes, { targetMessageBytes: perChunk, maxMessageBytes: perChunk });
+    const encoder = new TextEncoder();
+    const parts: Uint8Array[] = [];
+    const ranges: { offset: number; length: number }[] = [];
+    let offset = 0;
+    for (const [a, b] of staged) {
+      const bytes = encoder.encode(`${lines.slice(a, b).join("\n")}\n`);
+      parts.push(bytes);
+      ranges.push({ offset, length: bytes.byteLength });
+      offset += bytes.byteLength;
+    }
+    stagedKey = `staging/${project}/${new Date().toISOString().slice(0, 10)}/${requestId}-${crypto.randomUUID()}.ndjson`;
+    try {
+      await env.LAKE.put(stagedKey, new Blob(parts));
+    } catch (err) {
+      throw unavailable("the lake refused the events", err);
+    }
+    const key = stagedKey;
+    bodies = ranges.map((r) => ({ v: 1, project, request_id: requestId, staged: { key, ...r } }));
+  }
+
+  try {
+    await env.EVENTS_QUEUE.sendBatch(bodies.map((body) => ({ body, contentType: "json" as const })));
+  } catch (err) {
+    if (stagedKey) await env.LAKE.delete(stagedKey).catch(() => {});
+    throw unavailable("the events queue refused the events", err);
+  }
+  return { messages: bodies.length, stagedKey };
+}
+
+function unavailable(message: string, cause: unknown): TarnError {
+  console.error(JSON.stringify({ level: "error", msg: message, error: String(cause) }));
+  return new TarnError("UNAVAILABLE", `${message}; nothing from this request was accepted, retry it`, {
+    retryAfter: 5,
+  });
+}

@@ -1,0 +1,122 @@
+// POST /v1/events: a verdict for every event; accepted ones are queued durably before the 202.
+import { createRoute } from "@hono/zod-openapi";
+import { readConfig } from "../../shared/config";
+import { TarnError } from "../../shared/errors";
+import { acceptEvent } from "../../shared/events/accept-event";
+import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/events/envelope";
+import type { QueuedEvent } from "../../shared/events/queue-message";
+import { type RawItem, readEvents } from "../../shared/events/read-events";
+import { enqueueEvents } from "../ingest/enqueue";
+import { quarantine } from "../ingest/quarantine";
+import { readBodyText } from "../ingest/read-body";
+import { projectOf, requireScope } from "../middleware/auth";
+import { bearer, errorResponses, router } from "../openapi";
+
+const ACCEPTED_TYPES = /^(application\/(json|x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)|text\/plain)\s*(;|$)/i;
+
+const eventsBody = {
+  oneOf: [
+    { $ref: "#/components/schemas/Event" },
+    { type: "array" as const, items: { $ref: "#/components/schemas/Event" } },
+    {
+      type: "object" as const,
+      properties: { events: { type: "array" as const, items: { $ref: "#/components/schemas/Event" } } },
+    },
+  ],
+};
+
+const ingest = createRoute({
+  method: "post",
+  path: "/v1/events",
+  tags: ["Events"],
+  summary: "Send events (ingest)",
+  description:
+    'One event, a JSON array, {"events": [...]}, or NDJSON (application/x-ndjson). Content-Encoding: gzip is accepted. ' +
+    "Every event gets a verdict; rejected events are quarantined with their reason. The 202 is sent only after the queue took the accepted events.",
+  security: bearer,
+  middleware: [requireScope("ingest")] as const,
+  request: {
+    body: {
+      required: true,
+      content: { "application/json": { schema: eventsBody }, "application/x-ndjson": { schema: { type: "string" } } },
+    },
+  },
+  responses: {
+    202: { description: "The receipt", content: { "application/json": { schema: ReceiptSchema } } },
+    ...errorResponses(400, 401, 403, 413, 415, 503),
+  },
+});
+
+export const eventRoutes = router();
+eventRoutes.openAPIRegistry.register("Event", EventEnvelope);
+
+eventRoutes.openapi(ingest, async (c) => {
+  const { projectId } = projectOf(c.get("principal"));
+  const config = readConfig(c.env);
+  const contentType = c.req.header("Content-Type");
+  if (contentType && !ACCEPTED_TYPES.test(contentType)) {
+    throw new TarnError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `send application/json or application/x-ndjson, not ${contentType.slice(0, 60)}`,
+    );
+  }
+  const receivedAt = Date.now();
+  const text = await readBodyText(c.req.raw, config.maxBodyBytes);
+  const read = readEvents(text, contentType);
+  if (!read.ok) throw new TarnError("INVALID_JSON", read.message);
+  if (read.items.length > config.maxEventsPerRequest) {
+    throw new TarnError(
+      "PAYLOAD_TOO_LARGE",
+      `the request has ${read.items.length} events; the limit is ${config.maxEventsPerRequest}`,
+      { details: { limit_events: config.maxEventsPerRequest } },
+    );
+  }
+
+  const only = read.items[0];
+  if (read.shape === "single" && only && new TextEncoder().encode(only.raw).length > config.maxEventBytes) {
+    // One event and nothing else in the request: the request itself is too large.
+    throw new TarnError("PAYLOAD_TOO_LARGE", `the event exceeds ${config.maxEventBytes} bytes`, {
+      details: { limit_event_bytes: config.maxEventBytes },
+    });
+  }
+
+  const requestId = c.get("requestId");
+  const cf = c.req.raw.cf as { country?: unknown; colo?: unknown } | undefined;
+  const edge = {
+    receivedAt,
+    requestId,
+    country: typeof cf?.country === "string" ? cf.country : null,
+    colo: typeof cf?.colo === "string" ? cf.colo : null,
+    maxEventBytes: config.maxEventBytes,
+    newId: () => crypto.randomUUID(),
+  };
+  const accepted: QueuedEvent[] = [];
+  const rejected: { rejection: EventRejection; item: RawItem }[] = [];
+  read.items.forEach((item, index) => {
+    const verdict = acceptEvent(item, index, edge);
+    if (verdict.ok) accepted.push(verdict.event);
+    else rejected.push({ rejection: verdict.rejection, item });
+  });
+
+  // Quarantine first: if the queue then refuses, the request fails whole and the quarantine
+  // object is removed, so a retried request is not quarantined twice.
+  const quarantineKey =
+    rejected.length > 0 ? await quarantine(c.env.LAKE, projectId, requestId, receivedAt, rejected) : undefined;
+  if (accepted.length > 0) {
+    try {
+      await enqueueEvents(c.env, projectId, requestId, accepted, config.packLimits);
+    } catch (err) {
+      if (quarantineKey) await c.env.LAKE.delete(quarantineKey).catch(() => {});
+      throw err;
+    }
+  }
+  return c.json(
+    {
+      accepted: accepted.length,
+      rejected: rejected.length,
+      errors: rejected.map((r) => r.rejection),
+      request_id: requestId,
+    },
+    202,
+  );
+});
