@@ -1,6 +1,7 @@
 // Exactly-once, step one: claim every event id in the dedupe shards, once per shard per batch.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { getOrInsert } from "../shared/collections";
 import { ingestCommits } from "../shared/db/lake";
 import { type ClaimEntry, type ClaimVerdict, shardOf } from "../shared/dedupe";
 
@@ -38,9 +39,7 @@ export async function claimEvents(
   const byShard = new Map<number, ClaimEntry[]>();
   for (const c of candidates) {
     const s = shardOf(c.key, shards);
-    let list = byShard.get(s);
-    if (!list) byShard.set(s, (list = []));
-    list.push({ key: c.key, expiresAt: c.expiresAt });
+    getOrInsert(byShard, s, () => []).push({ key: c.key, expiresAt: c.expiresAt });
   }
   const fresh = new Set<string>();
   const blocked = new Set<string>();
@@ -81,14 +80,10 @@ async function resolvePending(
   for (const p of pending) {
     if (committed.has(p.batch)) {
       // The other batch committed but died before telling the shard: a duplicate; repair the shard.
-      let set = repairs.get(p.shard);
-      if (!set) repairs.set(p.shard, (set = new Set()));
-      set.add(p.batch);
+      getOrInsert(repairs, p.shard, () => new Set<string>()).add(p.batch);
     } else if (p.expired) {
       const id = `${p.shard}\u0000${p.batch}`;
-      let t = takeovers.get(id);
-      if (!t) takeovers.set(id, (t = { shard: p.shard, from: p.batch, keys: [] }));
-      t.keys.push(p.key);
+      getOrInsert(takeovers, id, () => ({ shard: p.shard, from: p.batch, keys: [] as string[] })).keys.push(p.key);
     } else {
       blocked.add(p.key);
     }

@@ -2,6 +2,7 @@
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { CLAIM_LEASE_MS } from "../durable-objects/dedupe-shard";
+import { getOrInsert } from "../shared/collections";
 import { readConfig } from "../shared/config";
 import { projects } from "../shared/db/schema";
 import { dedupeKey } from "../shared/dedupe";
@@ -76,9 +77,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
     for (const key of claims.fresh) {
       const entry = firstCopy.get(key);
       if (!entry) continue;
-      let list = byProject.get(entry.project);
-      if (!list) byProject.set(entry.project, (list = []));
-      list.push(entry.event);
+      getOrInsert(byProject, entry.project, () => []).push(entry.event);
     }
     const files = (
       await Promise.all([...byProject].map(([project, events]) => writeFiles(env.LAKE, commitId, project, events)))

@@ -1,4 +1,5 @@
 // Exactly-once, step two: one bronze Parquet file per project, dataset and hour of the batch.
+import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
 import { LAKE_COLUMNS } from "../shared/lake/lake-row";
 import { encodeLakeFile } from "../shared/lake/parquet-encode";
@@ -23,10 +24,7 @@ export function groupByPartition(
   const groups = new Map<string, { partition: Partition; rows: QueuedEvent[] }>();
   for (const e of events) {
     const partition = partitionOf(project, e.event_type, e.ts);
-    const id = partitionId(partition);
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { partition, rows: [] }));
-    g.rows.push(e);
+    getOrInsert(groups, partitionId(partition), () => ({ partition, rows: [] as QueuedEvent[] })).rows.push(e);
   }
   return groups;
 }

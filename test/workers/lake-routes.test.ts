@@ -32,7 +32,8 @@ describe("reading the lake", () => {
     ]);
     expect(datasets[1]?.first_event_at).toBe(new Date(p.t).toISOString());
     expect(datasets[1]?.last_event_at).toBe(new Date(p.t + 60_000).toISOString());
-    expect((datasets[0]?.columns as { name: string }[]).map((c) => c.name)).toContain("payload");
+    const columns = (datasets[0] as { columns: { name: string }[] }).columns;
+    expect(columns.map((c) => c.name)).toContain("payload");
   });
 
   it("lists the current files, filtered by dataset and time", async () => {
