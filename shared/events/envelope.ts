@@ -4,15 +4,19 @@ import { z } from "zod";
 /** Furthest into the future an event's timestamp may be. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
+/** Event type names: also lake path segments, so only safe characters and never `.` or `..`. */
+export const EventTypeSchema = z
+  .string({ error: (i) => (i.input === undefined ? "is required" : "must be a string") })
+  .min(1, "must not be empty")
+  .max(128, "must be at most 128 characters")
+  .regex(/^[A-Za-z0-9_.:-]+$/, "must use only letters, digits and _ . : -")
+  .refine((s) => !/^\.+$/.test(s), "must not consist of dots only");
+
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).optional();
 
 export const EventEnvelope = z
   .object({
-    eventType: z
-      .string({ error: (i) => (i.input === undefined ? "is required" : "must be a string") })
-      .min(1, "must not be empty")
-      .max(128, "must be at most 128 characters")
-      .regex(/^[A-Za-z0-9_.:-]+$/, "must use only letters, digits and _ . : -"),
+    eventType: EventTypeSchema,
     eventId: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional(),
     timestamp: z.iso.datetime({ offset: true, local: false, error: "must be an ISO-8601 date-time" }).optional(),
     eventSource: optionalText(256),

@@ -1,12 +1,13 @@
 // Queue message bodies between the edge and the lake writer: a trust boundary, so zod-checked.
 import { z } from "zod";
+import { EventTypeSchema } from "./envelope";
 
 const nullableText = z.string().nullable();
 
 /** One accepted, enriched event as it travels to the lake writer (the lake row's fields). */
 export const QueuedEvent = z.object({
   event_id: z.string().min(1),
-  event_type: z.string().min(1),
+  event_type: EventTypeSchema,
   ts: z.number().int(),
   received_at: z.number().int(),
   user_id: nullableText,
@@ -27,7 +28,7 @@ export type QueuedEvent = z.infer<typeof QueuedEvent>;
 /** Events inline in the message. */
 const InlineBody = z.object({
   v: z.literal(1),
-  project: z.string().min(1),
+  project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   request_id: z.string(),
   events: z.array(QueuedEvent).min(1),
 });
@@ -35,7 +36,7 @@ const InlineBody = z.object({
 /** Events staged in R2 (large requests): the message names a byte range of an NDJSON object. */
 const StagedBody = z.object({
   v: z.literal(1),
-  project: z.string().min(1),
+  project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   request_id: z.string(),
   staged: z.object({ key: z.string().min(1), offset: z.number().int().min(0), length: z.number().int().min(1) }),
 });
