@@ -1,5 +1,6 @@
 // POST /v1/events: a verdict for every event; accepted ones are queued durably before the 202.
 import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { acceptEvent } from "../../shared/events/accept-event";
@@ -48,7 +49,11 @@ const ingest = createRoute({
 });
 
 export const eventRoutes = router();
-eventRoutes.openAPIRegistry.register("Event", EventEnvelope);
+eventRoutes.openAPIRegistry.registerComponent(
+  "schemas",
+  "Event",
+  z.toJSONSchema(EventEnvelope, { target: "openapi-3.0", io: "input" }) as Record<string, unknown>,
+);
 
 eventRoutes.openapi(ingest, async (c) => {
   const { projectId } = projectOf(c.get("principal"));

@@ -48,7 +48,6 @@ const file = createRoute({
   summary: "One Parquet file's bytes, for a key of the caller's project (query)",
   description: "The key as listed by /v1/lake/files, slashes included (they may also be percent-encoded).",
   security: bearer,
-  middleware: [requireScope("query")] as const,
   request: { params: z.object({ key: z.string().min(1).max(1024) }) },
   responses: {
     200: {
