@@ -14,26 +14,24 @@ export const EventTypeSchema = z
 
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).optional();
 
-export const EventEnvelope = z
-  .object({
-    eventType: EventTypeSchema,
-    eventId: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional(),
-    timestamp: z.iso.datetime({ offset: true, local: false, error: "must be an ISO-8601 date-time" }).optional(),
-    eventSource: optionalText(256),
-    version: optionalText(64),
-    userId: optionalText(256),
-    sessionId: optionalText(256),
-    correlationId: optionalText(256),
-    environment: optionalText(64),
-    region: optionalText(64),
-    data: z
-      .object({
-        payload: z.record(z.string(), z.unknown()).optional(),
-        metadata: z.record(z.string(), z.unknown()).optional(),
-      })
-      .optional(),
-  })
-  .meta({ id: "Event" });
+export const EventEnvelope = z.object({
+  eventType: EventTypeSchema,
+  eventId: z.string().min(1, "must not be empty").max(128, "must be at most 128 characters").optional(),
+  timestamp: z.iso.datetime({ offset: true, local: false, error: "must be an ISO-8601 date-time" }).optional(),
+  eventSource: optionalText(256),
+  version: optionalText(64),
+  userId: optionalText(256),
+  sessionId: optionalText(256),
+  correlationId: optionalText(256),
+  environment: optionalText(64),
+  region: optionalText(64),
+  data: z
+    .object({
+      payload: z.record(z.string(), z.unknown()).optional(),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
 
 export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
