@@ -22,7 +22,7 @@ CREATE TABLE `lake_files` (
 	`dataset` text NOT NULL,
 	`layer` text NOT NULL,
 	`dt` text NOT NULL,
-	`hr` integer NOT NULL,
+	`hr` integer,
 	`rows` integer NOT NULL,
 	`bytes` integer NOT NULL,
 	`min_ts` integer NOT NULL,

@@ -35,9 +35,9 @@ export const lakeFiles = sqliteTable(
     projectId: text("project_id").notNull(),
     dataset: text("dataset").notNull(),
     layer: text("layer", { enum: ["bronze", "silver", "gold"] }).notNull(),
-    /** Partition values: `dt` (YYYY-MM-DD, UTC) and `hr` (0–23). */
+    /** Partition values: `dt` (YYYY-MM-DD, UTC) and `hr` (0–23; null for a file covering the whole day). */
     dt: text("dt").notNull(),
-    hr: integer("hr").notNull(),
+    hr: integer("hr"),
     rows: integer("rows").notNull(),
     bytes: integer("bytes").notNull(),
     minTs: integer("min_ts").notNull(),
