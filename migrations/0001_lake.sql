@@ -1,3 +1,27 @@
+CREATE TABLE `dataset_settings` (
+	`project_id` text NOT NULL,
+	`dataset` text NOT NULL,
+	`retention_days` integer,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	PRIMARY KEY(`project_id`, `dataset`)
+);
+--> statement-breakpoint
+CREATE TABLE `jobs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`type` text NOT NULL,
+	`project_id` text NOT NULL,
+	`params` text NOT NULL,
+	`status` text NOT NULL,
+	`progress` integer DEFAULT 0 NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`error` text,
+	`result` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
+	`started_at` text,
+	`finished_at` text
+);
+--> statement-breakpoint
+CREATE INDEX `jobs_project` ON `jobs` (`project_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `dead_letters` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text,
@@ -17,7 +41,8 @@ CREATE TABLE `ingest_commits` (
 );
 --> statement-breakpoint
 CREATE TABLE `lake_files` (
-	`key` text PRIMARY KEY NOT NULL,
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`key` text NOT NULL,
 	`project_id` text NOT NULL,
 	`dataset` text NOT NULL,
 	`layer` text NOT NULL,
@@ -36,6 +61,7 @@ CREATE TABLE `lake_files` (
 --> statement-breakpoint
 CREATE INDEX `lake_files_current` ON `lake_files` (`project_id`,`removed_snapshot`,`dataset`,`min_ts`);--> statement-breakpoint
 CREATE INDEX `lake_files_added` ON `lake_files` (`project_id`,`added_snapshot`);--> statement-breakpoint
+CREATE INDEX `lake_files_key` ON `lake_files` (`key`);--> statement-breakpoint
 CREATE TABLE `snapshots` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`project_id` text NOT NULL,

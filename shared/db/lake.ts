@@ -28,10 +28,15 @@ export const snapshots = sqliteTable(
   ],
 );
 
+/**
+ * One row per file membership: a rollback re-adds an old object as a new row, so the same key
+ * may appear in several rows with disjoint snapshot intervals.
+ */
 export const lakeFiles = sqliteTable(
   "lake_files",
   {
-    key: text("key").primaryKey(),
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull(),
     projectId: text("project_id").notNull(),
     dataset: text("dataset").notNull(),
     layer: text("layer", { enum: ["bronze", "silver", "gold"] }).notNull(),
@@ -52,6 +57,7 @@ export const lakeFiles = sqliteTable(
   (t) => [
     index("lake_files_current").on(t.projectId, t.removedSnapshot, t.dataset, t.minTs),
     index("lake_files_added").on(t.projectId, t.addedSnapshot),
+    index("lake_files_key").on(t.key),
   ],
 );
 
