@@ -82,7 +82,9 @@ describe("the lake writer", () => {
     await deliver([message(p, [queued(p, "same", { payload: '{"n":2}' }), queued(p, "other")])]);
     const rows = await landedRows(p);
     expect(rows.map((r) => r.event_id).sort()).toEqual(["other", "same"]);
-    expect(rows.find((r) => r.event_id === "same")?.payload).toBe('{"n":1}');
+    const payload = rows.find((r) => r.event_id === "same")?.payload;
+    // hyparquet parses JSON-typed columns; either way the first copy's payload is kept.
+    expect(typeof payload === "string" ? JSON.parse(payload) : payload).toEqual({ n: 1 });
   });
 
   it("keeps the first copy when one batch holds an id twice", async () => {
