@@ -56,12 +56,19 @@ CREATE TABLE `lake_files` (
 	`schema_version` integer DEFAULT 1 NOT NULL,
 	`added_snapshot` integer NOT NULL,
 	`removed_snapshot` integer,
+	`deleted_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `lake_files_current` ON `lake_files` (`project_id`,`removed_snapshot`,`dataset`,`min_ts`);--> statement-breakpoint
 CREATE INDEX `lake_files_added` ON `lake_files` (`project_id`,`added_snapshot`);--> statement-breakpoint
 CREATE INDEX `lake_files_key` ON `lake_files` (`key`);--> statement-breakpoint
+CREATE TABLE `publish_guards` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`ok` integer NOT NULL,
+	CONSTRAINT "publish_guards_ok" CHECK("publish_guards"."ok" = 1)
+);
+--> statement-breakpoint
 CREATE TABLE `snapshots` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`project_id` text NOT NULL,

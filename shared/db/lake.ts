@@ -1,6 +1,6 @@
 // D1 tables of the lake: the file manifest, its snapshots, consumer commits and dead letters.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -52,6 +52,8 @@ export const lakeFiles = sqliteTable(
     schemaVersion: integer("schema_version").notNull().default(1),
     addedSnapshot: integer("added_snapshot").notNull(),
     removedSnapshot: integer("removed_snapshot"),
+    /** When garbage collection deleted the object (after the grace period); time travel stops there. */
+    deletedAt: text("deleted_at"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [
@@ -83,4 +85,17 @@ export const deadLetters = sqliteTable(
     receivedAt: text("received_at").notNull().default(now),
   },
   (t) => [index("dead_letters_project").on(t.projectId, t.receivedAt)],
+);
+
+/**
+ * A publish that replaces files inserts `ok` = (all files it removes are still current); the CHECK
+ * fails otherwise and D1 rolls the whole batch back, so two jobs can never remove the same file.
+ */
+export const publishGuards = sqliteTable(
+  "publish_guards",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    ok: integer("ok").notNull(),
+  },
+  (t) => [check("publish_guards_ok", sql`${t.ok} = 1`)],
 );
