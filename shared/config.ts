@@ -15,6 +15,12 @@ export interface TarnConfig {
   packLimits: PackLimits;
   /** Number of DedupeShard objects event ids are spread over. */
   dedupeShards: number;
+  /** Rows per compacted (silver) file; bounds a compaction's memory. */
+  compactTargetRows: number;
+  /** Days a quarantined event is kept. */
+  quarantineRetentionDays: number;
+  /** Hours a replaced object stays readable (time travel) before garbage collection. */
+  gcGraceHours: number;
 }
 
 export type TarnVars = Partial<
@@ -26,7 +32,10 @@ export type TarnVars = Partial<
     | "KEY_CACHE_TTL_MS"
     | "DEDUPE_WINDOW_HOURS"
     | "INGEST_MESSAGE_BYTES"
-    | "DEDUPE_SHARDS",
+    | "DEDUPE_SHARDS"
+    | "COMPACT_TARGET_ROWS"
+    | "QUARANTINE_RETENTION_DAYS"
+    | "GC_GRACE_HOURS",
     string
   >
 >;
@@ -52,6 +61,9 @@ export function readConfig(vars: TarnVars): TarnConfig {
         }
       : DEFAULT_PACK_LIMITS,
     dedupeShards: Math.max(1, positiveInt(vars.DEDUPE_SHARDS, 16)),
+    compactTargetRows: Math.max(1, positiveInt(vars.COMPACT_TARGET_ROWS, 500_000)),
+    quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),
+    gcGraceHours: positiveInt(vars.GC_GRACE_HOURS, 24),
   };
 }
 

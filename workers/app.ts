@@ -7,6 +7,7 @@ import { productionGuard } from "./middleware/production-guard";
 import { notFoundHandler } from "./not-found";
 import { router } from "./openapi";
 import { eventRoutes } from "./routes/events";
+import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
 import { opsRoutes } from "./routes/ops";
@@ -41,6 +42,7 @@ export function createApp() {
   app.route("/", keyRoutes);
   app.route("/", eventRoutes);
   app.route("/", lakeRoutes);
+  app.route("/", jobRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,9 +1,23 @@
-// Cron entry: enqueues jobs on the jobs queue so each job gets its own CPU budget and retries.
+// Cron entry: plans the periodic jobs and puts them on the jobs queue, where each gets its own
+// CPU budget and retries. Hourly: compaction of every project; daily: retention and GC.
+import { drizzle } from "drizzle-orm/d1";
+import type { JobType } from "../shared/db/jobs";
+import { projects } from "../shared/db/schema";
+import { createJob } from "./jobs/create-job";
+
+/** Which jobs a cron expression of wrangler.toml stands for. */
+export function jobsForCron(cron: string): JobType[] {
+  const [, hour] = cron.split(/\s+/);
+  return hour === "*" ? ["compact"] : ["retention"];
+}
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {
-  await env.JOBS_QUEUE.send({
-    type: "tick",
-    cron: controller.cron,
-    scheduled_at: new Date(controller.scheduledTime).toISOString(),
-  });
+  const types = jobsForCron(controller.cron);
+  const all = await drizzle(env.DB).select({ id: projects.id }).from(projects).all();
+  const results = await Promise.allSettled(all.flatMap((p) => types.map((t) => createJob(env, p.id, t, {}))));
+  const failed = results.filter((r) => r.status === "rejected").length;
+  console.log(
+    JSON.stringify({ level: "info", msg: "scheduled jobs", cron: controller.cron, planned: results.length, failed }),
+  );
+  if (failed > 0) throw new Error(`${failed} scheduled jobs could not be queued`);
 }

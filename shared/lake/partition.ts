@@ -23,9 +23,11 @@ export function partitionId(p: Partition): string {
 }
 
 /**
- * `lake/{project}/{layer}/{dataset}/dt=YYYY-MM-DD/hr=HH/{file}.parquet`. Dataset names use only
- * `[A-Za-z0-9_.:-]` (the envelope's rule), so they are safe path segments.
+ * `lake/{project}/{layer}/{dataset}/dt=YYYY-MM-DD/hr=HH/{file}.parquet`, without the `hr=` level
+ * for a file covering a whole day. Dataset names use only `[A-Za-z0-9_.:-]` and are never
+ * dots only (the envelope's rule), so they are safe path segments.
  */
-export function lakeKey(p: Partition, layer: Layer, file: string): string {
-  return `lake/${p.project}/${layer}/${p.dataset}/dt=${p.dt}/hr=${String(p.hr).padStart(2, "0")}/${file}.parquet`;
+export function lakeKey(p: Omit<Partition, "hr"> & { hr: number | null }, layer: Layer, file: string): string {
+  const hour = p.hr === null ? "" : `hr=${String(p.hr).padStart(2, "0")}/`;
+  return `lake/${p.project}/${layer}/${p.dataset}/dt=${p.dt}/${hour}${file}.parquet`;
 }

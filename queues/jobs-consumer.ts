@@ -1,0 +1,123 @@
+// The jobs queue consumer: runs one job per message, recording status, progress and attempts in D1.
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { readConfig } from "../shared/config";
+import { jobs } from "../shared/db/jobs";
+import { TarnError } from "../shared/errors";
+import type { JobRow } from "../workers/jobs/create-job";
+import { backoffSeconds } from "./events-consumer";
+import { type CompactHooks, type CompactResult, compactionCandidates, compactPartition } from "./jobs/compact";
+import { runRetention } from "./jobs/retention";
+
+/** After this many attempts a job is marked failed (the queue then dead-letters its message). */
+export const MAX_JOB_ATTEMPTS = 5;
+
+const JobMessageSchema = z.object({ job_id: z.string().min(1) });
+
+export interface JobHooks {
+  compact?: CompactHooks;
+}
+
+type Progress = (percent: number) => Promise<void>;
+
+async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
+  const params = job.params as { dataset?: string; day?: string };
+  const targetRows = readConfig(env).compactTargetRows;
+  const partitions = await compactionCandidates(env.DB, job.projectId, params);
+  const total: CompactResult = {
+    partitions: 0,
+    files_in: 0,
+    files_out: 0,
+    rows_in: 0,
+    rows_out: 0,
+    duplicates_removed: 0,
+    bytes_in: 0,
+    bytes_out: 0,
+  };
+  for (const [i, p] of partitions.entries()) {
+    const r = await compactPartition(
+      env,
+      job.projectId,
+      p.dataset,
+      p.dt,
+      { id: job.id, attempt, targetRows },
+      hooks.compact,
+    );
+    if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
+    await progress(Math.floor(((i + 1) / partitions.length) * 100));
+  }
+  return total as unknown as Record<string, unknown>;
+}
+
+async function execute(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
+  const config = readConfig(env);
+  switch (job.type) {
+    case "compact":
+      return runCompact(env, job, attempt, progress, hooks);
+    case "retention":
+      return (await runRetention(env, job.projectId, job.id, {
+        quarantineDays: config.quarantineRetentionDays,
+        gcGraceHours: config.gcGraceHours,
+      })) as unknown as Record<string, unknown>;
+    case "rollup":
+      throw new TarnError("VALIDATION_ERROR", "rollup jobs are not available yet");
+  }
+}
+
+/** Runs one job; returns "done" (ack) or "retry". Idempotent: a finished job is not run again. */
+export async function runJob(env: Env, jobId: string, hooks: JobHooks = {}): Promise<"done" | "retry"> {
+  const d = drizzle(env.DB);
+  const job = await d.select().from(jobs).where(eq(jobs.id, jobId)).get();
+  if (!job || job.status === "succeeded" || job.status === "failed") return "done";
+  const attempt = job.attempts + 1;
+  await d
+    .update(jobs)
+    .set({ status: "running", attempts: attempt, startedAt: new Date().toISOString(), error: null })
+    .where(eq(jobs.id, jobId))
+    .run();
+  const progress: Progress = (percent) =>
+    d
+      .update(jobs)
+      .set({ progress: percent })
+      .where(eq(jobs.id, jobId))
+      .run()
+      .then(() => undefined);
+  try {
+    const result = await execute(env, job, attempt, progress, hooks);
+    await d
+      .update(jobs)
+      .set({ status: "succeeded", progress: 100, result, finishedAt: new Date().toISOString() })
+      .where(eq(jobs.id, jobId))
+      .run();
+    return "done";
+  } catch (err) {
+    const permanent = err instanceof TarnError && err.code === "VALIDATION_ERROR";
+    const failed = permanent || attempt >= MAX_JOB_ATTEMPTS;
+    await d
+      .update(jobs)
+      .set({
+        status: failed ? "failed" : "queued",
+        error: String(err instanceof Error ? err.message : err).slice(0, 1000),
+        finishedAt: failed ? new Date().toISOString() : null,
+      })
+      .where(eq(jobs.id, jobId))
+      .run();
+    console.error(JSON.stringify({ level: "error", msg: "job failed", job: jobId, attempt, error: String(err) }));
+    return failed ? "done" : "retry";
+  }
+}
+
+export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, hooks: JobHooks = {}): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = JobMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ level: "error", msg: "bad jobs message", id: message.id }));
+      message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+      continue;
+    }
+    const outcome = await runJob(env, parsed.data.job_id, hooks);
+    if (outcome === "done") message.ack();
+    else message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
+}

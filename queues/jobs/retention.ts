@@ -1,0 +1,134 @@
+// Retention: expired partitions leave the tables through the manifest, the quarantine keeps only
+// its own window, and objects removed longer ago than the grace period are garbage-collected.
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { datasetSettings } from "../../shared/db/jobs";
+import { lakeFiles, snapshots } from "../../shared/db/lake";
+import { listFiles } from "../../workers/manifest/files";
+import { publishChange } from "../../workers/manifest/publish";
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionSettings {
+  /** Days a quarantined event is kept. */
+  quarantineDays: number;
+  /** Hours a replaced object stays readable for time travel before it is deleted. */
+  gcGraceHours: number;
+}
+
+export interface RetentionResult {
+  files_expired: number;
+  rows_expired: number;
+  quarantine_objects_deleted: number;
+  objects_deleted: number;
+}
+
+/** Removes from the tables every file whose newest event is older than its dataset's retention. */
+async function expireFiles(db: D1Database, projectId: string, now: number, commitId: string) {
+  const policies = await drizzle(db)
+    .select()
+    .from(datasetSettings)
+    .where(and(eq(datasetSettings.projectId, projectId), isNotNull(datasetSettings.retentionDays)))
+    .all();
+  let files = 0;
+  let rows = 0;
+  for (const p of policies) {
+    const cutoff = now - (p.retentionDays ?? 0) * DAY_MS;
+    const expired = (await listFiles(db, projectId, { dataset: p.dataset })).filter((f) => f.maxTs < cutoff);
+    if (expired.length === 0) continue;
+    await publishChange(db, {
+      projectId,
+      kind: "retention",
+      commitId: `${commitId}:${p.dataset}`,
+      remove: expired.map((f) => f.id),
+      add: [],
+    });
+    files += expired.length;
+    rows += expired.reduce((n, f) => n + f.rows, 0);
+  }
+  return { files, rows };
+}
+
+/** Deletes quarantine objects from days before the window (keys start with the day). */
+async function expireQuarantine(lake: R2Bucket, projectId: string, now: number, days: number): Promise<number> {
+  const cutoffDay = new Date(now - days * DAY_MS).toISOString().slice(0, 10);
+  const prefix = `quarantine/${projectId}/`;
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await lake.list({ prefix, cursor, limit: 1000 });
+    const old = page.objects.map((o) => o.key).filter((k) => k.slice(prefix.length, prefix.length + 10) < cutoffDay);
+    if (old.length > 0) await lake.delete(old);
+    deleted += old.length;
+    // Keys sort by day: once a page has a key inside the window, the rest are too.
+    if (old.length < page.objects.length) break;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return deleted;
+}
+
+/**
+ * Deletes objects whose manifest rows left the tables before the grace period, unless another
+ * row (a rollback) still uses the key, and marks them deleted so time travel can say so.
+ */
+async function collectGarbage(
+  env: Pick<Env, "DB" | "LAKE">,
+  projectId: string,
+  now: number,
+  graceHours: number,
+): Promise<number> {
+  const d = drizzle(env.DB);
+  const before = new Date(now - graceHours * 3_600_000).toISOString();
+  const candidates = await d
+    .select({ id: lakeFiles.id, key: lakeFiles.key })
+    .from(lakeFiles)
+    .innerJoin(snapshots, eq(snapshots.id, lakeFiles.removedSnapshot))
+    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.deletedAt), lt(snapshots.createdAt, before)))
+    .limit(1000)
+    .all();
+  if (candidates.length === 0) return 0;
+  const keys = [...new Set(candidates.map((c) => c.key))];
+  const stillUsed = new Set<string>();
+  for (let i = 0; i < keys.length; i += 80) {
+    const rows = await d
+      .select({ key: lakeFiles.key })
+      .from(lakeFiles)
+      .where(and(inArray(lakeFiles.key, keys.slice(i, i + 80)), isNull(lakeFiles.removedSnapshot)))
+      .all();
+    for (const r of rows) stillUsed.add(r.key);
+  }
+  const doomed = candidates.filter((c) => !stillUsed.has(c.key));
+  for (let i = 0; i < doomed.length; i += 80) {
+    const part = doomed.slice(i, i + 80);
+    await env.LAKE.delete([...new Set(part.map((c) => c.key))]);
+    await d
+      .update(lakeFiles)
+      .set({ deletedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+      .where(
+        inArray(
+          lakeFiles.id,
+          part.map((c) => c.id),
+        ),
+      )
+      .run();
+  }
+  return new Set(doomed.map((c) => c.key)).size;
+}
+
+export async function runRetention(
+  env: Pick<Env, "DB" | "LAKE">,
+  projectId: string,
+  jobId: string,
+  settings: RetentionSettings,
+  now = Date.now(),
+): Promise<RetentionResult> {
+  const expired = await expireFiles(env.DB, projectId, now, `retention:${jobId}`);
+  const quarantine = await expireQuarantine(env.LAKE, projectId, now, settings.quarantineDays);
+  const objects = await collectGarbage(env, projectId, now, settings.gcGraceHours);
+  return {
+    files_expired: expired.files,
+    rows_expired: expired.rows,
+    quarantine_objects_deleted: quarantine,
+    objects_deleted: objects,
+  };
+}

@@ -1,0 +1,179 @@
+// Batch-path routes: run and watch jobs, set dataset retention, list snapshots, roll a dataset back.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import {
+  CreateJobBody,
+  DatasetSettingsBody,
+  JobList,
+  JobSchema,
+  RollbackBody,
+  SnapshotSchema,
+} from "../../shared/api/jobs";
+import { datasetSettings, jobs } from "../../shared/db/jobs";
+import { snapshots } from "../../shared/db/lake";
+import { TarnError } from "../../shared/errors";
+import { EventTypeSchema } from "../../shared/events/envelope";
+import { createJob, jobView } from "../jobs/create-job";
+import { rollbackDataset } from "../manifest/rollback";
+import { projectOf, requireScope } from "../middleware/auth";
+import { jsonBody } from "../middleware/json-body";
+import { bearer, errorResponses, router } from "../openapi";
+
+const tags = ["Jobs and snapshots"];
+const json = <T extends z.ZodType>(schema: T) => ({ "application/json": { schema } });
+
+const runJob = createRoute({
+  method: "post",
+  path: "/v1/jobs",
+  tags,
+  summary: "Run a job now: compact, rollup or retention (admin)",
+  security: bearer,
+  middleware: [requireScope("admin"), jsonBody()] as const,
+  request: { body: { required: true, content: json(CreateJobBody) } },
+  responses: { 202: { description: "Queued", content: json(JobSchema) }, ...errorResponses(400, 401, 403, 415, 503) },
+});
+
+const listJobs = createRoute({
+  method: "get",
+  path: "/v1/jobs",
+  tags,
+  summary: "The project's jobs, newest first (admin)",
+  security: bearer,
+  middleware: [requireScope("admin")] as const,
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+  responses: { 200: { description: "Jobs", content: json(JobList) }, ...errorResponses(400, 401, 403) },
+});
+
+const getJob = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  tags,
+  summary: "One job with its status and progress (admin)",
+  security: bearer,
+  middleware: [requireScope("admin")] as const,
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: { 200: { description: "The job", content: json(JobSchema) }, ...errorResponses(401, 403, 404) },
+});
+
+const putDataset = createRoute({
+  method: "put",
+  path: "/v1/datasets/{name}",
+  tags,
+  summary: "Set a dataset's retention (admin); null keeps data forever",
+  security: bearer,
+  middleware: [requireScope("admin"), jsonBody()] as const,
+  request: {
+    params: z.object({ name: EventTypeSchema }),
+    body: { required: true, content: json(DatasetSettingsBody) },
+  },
+  responses: {
+    200: {
+      description: "Saved",
+      content: json(z.object({ name: z.string(), retention_days: z.number().int().nullable() })),
+    },
+    ...errorResponses(400, 401, 403, 415),
+  },
+});
+
+const listSnapshots = createRoute({
+  method: "get",
+  path: "/v1/snapshots",
+  tags,
+  summary: "Every change of the project's lake, newest first (query)",
+  security: bearer,
+  middleware: [requireScope("query")] as const,
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: {
+    200: { description: "Snapshots", content: json(z.object({ snapshots: z.array(SnapshotSchema) })) },
+    ...errorResponses(400, 401, 403),
+  },
+});
+
+const rollback = createRoute({
+  method: "post",
+  path: "/v1/datasets/{name}/rollback",
+  tags,
+  summary: "Make a dataset what it was at a snapshot, as a new snapshot (admin)",
+  security: bearer,
+  middleware: [requireScope("admin"), jsonBody()] as const,
+  request: { params: z.object({ name: EventTypeSchema }), body: { required: true, content: json(RollbackBody) } },
+  responses: {
+    200: {
+      description: "Rolled back",
+      content: json(z.object({ snapshot: z.number().int(), files: z.number().int() })),
+    },
+    ...errorResponses(400, 401, 403, 404, 409, 415),
+  },
+});
+
+export const jobRoutes = router()
+  .openapi(runJob, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const { type, ...params } = c.req.valid("json");
+    return c.json(jobView(await createJob(c.env, projectId, type, params)), 202);
+  })
+  .openapi(listJobs, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const rows = await drizzle(c.env.DB)
+      .select()
+      .from(jobs)
+      .where(eq(jobs.projectId, projectId))
+      .orderBy(desc(jobs.createdAt), desc(jobs.id))
+      .limit(c.req.valid("query").limit)
+      .all();
+    return c.json({ jobs: rows.map(jobView) }, 200);
+  })
+  .openapi(getJob, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const row = await drizzle(c.env.DB)
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, c.req.valid("param").id), eq(jobs.projectId, projectId)))
+      .get();
+    if (!row) throw new TarnError("NOT_FOUND", "no such job in this project");
+    return c.json(jobView(row), 200);
+  })
+  .openapi(putDataset, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const { name } = c.req.valid("param");
+    const { retention_days } = c.req.valid("json");
+    await drizzle(c.env.DB)
+      .insert(datasetSettings)
+      .values({ projectId, dataset: name, retentionDays: retention_days })
+      .onConflictDoUpdate({
+        target: [datasetSettings.projectId, datasetSettings.dataset],
+        set: { retentionDays: retention_days, updatedAt: new Date().toISOString() },
+      })
+      .run();
+    return c.json({ name, retention_days }, 200);
+  })
+  .openapi(listSnapshots, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const rows = await drizzle(c.env.DB)
+      .select()
+      .from(snapshots)
+      .where(eq(snapshots.projectId, projectId))
+      .orderBy(desc(snapshots.id))
+      .limit(c.req.valid("query").limit)
+      .all();
+    return c.json(
+      {
+        snapshots: rows.map((s) => ({
+          id: s.id,
+          kind: s.kind,
+          files_added: s.filesAdded,
+          files_removed: s.filesRemoved,
+          rows_added: s.rowsAdded,
+          created_at: s.createdAt,
+        })),
+      },
+      200,
+    );
+  })
+  .openapi(rollback, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    const { name } = c.req.valid("param");
+    const result = await rollbackDataset(c.env.DB, projectId, name, c.req.valid("json").snapshot);
+    return c.json(result, 200);
+  });
