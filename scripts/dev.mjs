@@ -3,7 +3,7 @@
 // Extra flags pass through to wrangler dev (`npm run dev -- --port 9000 --persist-to /tmp/state`);
 // --persist-to is also given to the migration step so both use the same local state.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,11 +39,61 @@ if (migrate.status !== 0) {
 }
 
 const hasFlag = (name) => args.some((a) => a === name || a.startsWith(`${name}=`));
-const defaults = [...(hasFlag("--ip") ? [] : ["--ip", "127.0.0.1"]), ...(hasFlag("--port") ? [] : ["--port", "8787"])];
+const flagValue = (name, fallback) => {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i === -1) return fallback;
+  return args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
+};
+const defaults = [
+  ...(hasFlag("--ip") ? [] : ["--ip", "127.0.0.1"]),
+  ...(hasFlag("--port") ? [] : ["--port", "8787"]),
+  ...(hasFlag("--test-scheduled") ? [] : ["--test-scheduled"]),
+];
 const dev = spawn(process.execPath, [wrangler, "dev", ...defaults, ...args], {
   cwd: root,
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", ...process.env },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+
+// wrangler dev does not fire cron triggers; this does, so the batch jobs run on their own locally.
+// It reads the crons of wrangler.toml and calls /__scheduled when one matches the minute (UTC).
+function fieldMatches(field, value) {
+  return field.split(",").some((part) => {
+    if (part === "*") return true;
+    const step = /^\*\/(\d+)$/.exec(part);
+    if (step) return value % Number(step[1]) === 0;
+    return Number(part) === value;
+  });
+}
+function cronMatches(cron, d) {
+  const [min, hour, dom, mon, dow] = cron.trim().split(/\s+/);
+  return (
+    fieldMatches(min, d.getUTCMinutes()) &&
+    fieldMatches(hour, d.getUTCHours()) &&
+    fieldMatches(dom, d.getUTCDate()) &&
+    fieldMatches(mon, d.getUTCMonth() + 1) &&
+    fieldMatches(dow, d.getUTCDay())
+  );
+}
+const crons = [
+  ...(readFileSync(path.join(root, "wrangler.toml"), "utf8").match(/^crons\s*=\s*\[(.*)\]/m)?.[1] ?? "").matchAll(
+    /"([^"]+)"/g,
+  ),
+].map((m) => m[1]);
+if (process.env.TARN_DEV_CRON !== "0" && crons.length > 0) {
+  const base = `http://${flagValue("--ip", "127.0.0.1")}:${flagValue("--port", "8787")}`;
+  let last = "";
+  const timer = setInterval(() => {
+    const now = new Date();
+    const minute = now.toISOString().slice(0, 16);
+    if (minute === last) return;
+    last = minute;
+    for (const cron of crons.filter((c) => cronMatches(c, now))) {
+      fetch(`${base}/__scheduled?cron=${encodeURIComponent(cron)}`).catch(() => {});
+      console.log(`[tarn] cron ${cron}`);
+    }
+  }, 5000);
+  timer.unref();
+}
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -65,6 +65,19 @@ describe("npm run dev (real wrangler dev)", () => {
     }
   });
 
+  it("runs the cron's jobs: the dev script starts wrangler with scheduled events enabled", async () => {
+    const project = await api("/v1/projects", { method: "POST", token: server.adminKey, json: { name: "e2e-cron" } });
+    const { admin_key: adminKey } = (await project.json()) as { admin_key: string };
+    const fired = await fetch(`${server.url}/__scheduled?cron=${encodeURIComponent("30 3 * * *")}`);
+    expect(fired.status).toBe(200);
+    let jobs: { type: string; status: string }[] = [];
+    for (let i = 0; i < 50 && !jobs.some((j) => j.status === "succeeded"); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      jobs = ((await (await api("/v1/jobs", { token: adminKey })).json()) as { jobs: typeof jobs }).jobs;
+    }
+    expect(jobs).toEqual([expect.objectContaining({ type: "retention", status: "succeeded" })]);
+  });
+
   it("serves the OpenAPI document and the offline reference page", async () => {
     const doc = (await (await api("/openapi.json")).json()) as { openapi: string };
     expect(doc.openapi).toMatch(/^3\./);
