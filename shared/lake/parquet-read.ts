@@ -15,7 +15,15 @@ function toText(v: unknown): string | null {
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** One decoded row as a LakeRow (hyparquet parses JSON columns and timestamps; undo that). */
+const decoder = new TextDecoder();
+
+/** Keep JSON columns as their exact text and timestamps as epoch milliseconds. */
+export const lakeParsers = {
+  jsonFromBytes: (bytes: Uint8Array) => decoder.decode(bytes),
+  timestampFromMilliseconds: (millis: bigint) => Number(millis),
+};
+
+/** One decoded row as a LakeRow (values normalized whatever parsers produced them). */
 export function toLakeRow(raw: Record<string, unknown>): LakeRow {
   const row = {} as Record<string, unknown>;
   for (const { name, type } of LAKE_COLUMNS) {
