@@ -1,0 +1,45 @@
+// ZSTD compression that never fails: node:zlib's zstdCompressSync, falling back to a frame of raw
+// (stored) blocks when it throws. workerd's zstd throws "Unexpected end of file" once the
+// compressed output passes ~40 KB (cloudflare/workerd#6769, fix pending); any zstd decoder reads
+// a raw-block frame, so a page that hits the bug is kept uncompressed instead of failing the file.
+import { constants, zstdCompressSync } from "node:zlib";
+
+const MAX_BLOCK = 128 * 1024;
+const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+
+/**
+ * A spec-conformant (RFC 8878) single-segment frame holding `input` in raw blocks.
+ * @example zstdDecompressSync(zstdStoredFrame(bytes)) // equals bytes
+ */
+export function zstdStoredFrame(input: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(input.length / MAX_BLOCK));
+  const out = new Uint8Array(4 + 1 + 4 + blocks * 3 + input.length);
+  out.set(MAGIC, 0);
+  // Frame header descriptor: 4-byte content size (flag 2), single segment, no checksum, no dictionary.
+  out[4] = 0xa0;
+  new DataView(out.buffer).setUint32(5, input.length, true);
+  let o = 9;
+  for (let b = 0; b < blocks; b++) {
+    const start = b * MAX_BLOCK;
+    const size = Math.min(MAX_BLOCK, input.length - start);
+    const header = (size << 3) | (0 << 1) | (b === blocks - 1 ? 1 : 0);
+    out[o] = header & 0xff;
+    out[o + 1] = (header >>> 8) & 0xff;
+    out[o + 2] = (header >>> 16) & 0xff;
+    out.set(input.subarray(start, start + size), o + 3);
+    o += 3 + size;
+  }
+  return out;
+}
+
+/** Compresses with ZSTD at `level`; stores the bytes raw when the runtime's encoder fails. */
+export function zstdCompress(input: Uint8Array, level?: number): Uint8Array {
+  try {
+    const param: unknown = constants.ZSTD_c_compressionLevel;
+    const options = level !== undefined && typeof param === "number" ? { params: { [param]: level } } : {};
+    const out = zstdCompressSync(input, options);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch {
+    return zstdStoredFrame(input);
+  }
+}
