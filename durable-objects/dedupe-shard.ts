@@ -7,94 +7,130 @@ export const CLAIM_LEASE_MS = 120_000;
 const SWEEP_EVERY_MS = 15 * 60_000;
 const SWEEP_ROWS = 50_000;
 
+type ClaimRow = {
+  k: string;
+  batch: string;
+  claimed_at: number;
+  committed: number;
+};
+
+/**
+ * Claims are rows keyed by id; a batch's commit is one row in `committed_batches`, so committing
+ * never rewrites the claims, and claiming is a few set-based statements per call whatever its size.
+ */
 export class DedupeShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS ids (
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS claims (
       k TEXT PRIMARY KEY,
       batch TEXT NOT NULL,
-      committed INTEGER NOT NULL,
       claimed_at INTEGER NOT NULL,
       expires_at INTEGER NOT NULL
     ) WITHOUT ROWID`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS ids_batch ON ids (batch, committed)");
-    this.sql.exec("CREATE INDEX IF NOT EXISTS ids_expiry ON ids (expires_at)");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_batch ON claims (batch)");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS committed_batches (
+      batch TEXT PRIMARY KEY,
+      expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID`);
   }
 
   /**
    * Claims keys for `batch`. A key never seen (or forgotten after its window) is claimed and
-   * "new"; a committed one is a "duplicate"; one claimed by an uncommitted batch is "pending".
-   * A repeated claim by the same batch is "new" again, so a retried RPC is harmless.
+   * "new"; one whose batch committed is a "duplicate"; one held by an uncommitted batch is
+   * "pending". A repeated claim by the same batch is "new" again, so a retried RPC is harmless.
    */
   claim(batch: string, entries: ClaimEntry[], now = Date.now()): ClaimVerdict[] {
-    const verdicts: ClaimVerdict[] = [];
+    const verdicts = new Map<string, ClaimVerdict>();
+    const byExpiry = new Map<number, string[]>();
+    for (const e of entries) {
+      const keys = byExpiry.get(e.expiresAt);
+      if (keys) keys.push(e.key);
+      else byExpiry.set(e.expiresAt, [e.key]);
+    }
     this.ctx.storage.transactionSync(() => {
-      for (const { key, expiresAt } of entries) {
-        const row = this.sql
-          .exec<{ batch: string; committed: number; claimed_at: number; expires_at: number }>(
-            "SELECT batch, committed, claimed_at, expires_at FROM ids WHERE k = ?",
-            key,
-          )
-          .toArray()[0];
-        if (!row || (row.expires_at <= now && row.committed === 1)) {
-          this.sql.exec(
-            "INSERT OR REPLACE INTO ids (k, batch, committed, claimed_at, expires_at) VALUES (?, ?, 0, ?, ?)",
-            key,
-            batch,
-            now,
-            expiresAt,
-          );
-          verdicts.push({ kind: "new" });
-        } else if (row.committed === 1) {
-          verdicts.push({ kind: "duplicate" });
-        } else if (row.batch === batch) {
-          verdicts.push({ kind: "new" });
-        } else {
-          verdicts.push({ kind: "pending", batch: row.batch, expired: now - row.claimed_at > CLAIM_LEASE_MS });
+      for (const [expiresAt, keys] of byExpiry) {
+        const json = JSON.stringify(keys);
+        // Past their window, ids are forgotten: the claim starts afresh.
+        this.sql.exec("DELETE FROM claims WHERE k IN (SELECT value FROM json_each(?)) AND expires_at <= ?", json, now);
+        const inserted = this.sql.exec<{ k: string }>(
+          `INSERT INTO claims (k, batch, claimed_at, expires_at)
+           SELECT value, ?, ?, ? FROM json_each(?) WHERE true
+           ON CONFLICT (k) DO NOTHING RETURNING k`,
+          batch,
+          now,
+          expiresAt,
+          json,
+        );
+        for (const { k } of inserted) verdicts.set(k, { kind: "new" });
+        if (verdicts.size === entries.length) continue;
+        const rest = JSON.stringify(keys.filter((k) => !verdicts.has(k)));
+        const rows = this.sql.exec<ClaimRow>(
+          `SELECT c.k, c.batch, c.claimed_at, (b.batch IS NOT NULL) AS committed
+           FROM claims c LEFT JOIN committed_batches b ON b.batch = c.batch
+           WHERE c.k IN (SELECT value FROM json_each(?))`,
+          rest,
+        );
+        for (const row of rows) {
+          if (row.committed) verdicts.set(row.k, { kind: "duplicate" });
+          else if (row.batch === batch) verdicts.set(row.k, { kind: "new" });
+          else
+            verdicts.set(row.k, { kind: "pending", batch: row.batch, expired: now - row.claimed_at > CLAIM_LEASE_MS });
         }
       }
     });
     void this.ensureSweep();
-    return verdicts;
+    return entries.map((e) => verdicts.get(e.key) ?? { kind: "new" });
   }
 
-  /** Marks the batch's claims committed: its rows are in the manifest. */
+  /** Marks the batch committed (its rows are in the manifest): one row, whatever the batch's size. */
   commit(batch: string): number {
-    return this.sql.exec("UPDATE ids SET committed = 1 WHERE batch = ? AND committed = 0", batch).rowsWritten;
+    return this.sql.exec(
+      `INSERT OR IGNORE INTO committed_batches (batch, expires_at)
+       SELECT ?, max(expires_at) FROM claims WHERE batch = ? HAVING count(*) > 0`,
+      batch,
+      batch,
+    ).rowsWritten;
   }
 
-  /** Drops the batch's uncommitted claims (the batch failed before its manifest commit). */
+  /** Drops the batch's claims (the batch failed before its manifest commit). */
   release(batch: string): number {
-    return this.sql.exec("DELETE FROM ids WHERE batch = ? AND committed = 0", batch).rowsWritten;
+    const committed = this.sql.exec("SELECT 1 FROM committed_batches WHERE batch = ?", batch).toArray().length > 0;
+    return committed ? 0 : this.sql.exec("DELETE FROM claims WHERE batch = ?", batch).rowsWritten;
   }
 
   /** Moves expired claims of a dead batch to `to`; returns the keys now held by `to`. */
   takeOver(from: string, to: string, keys: string[], now = Date.now()): string[] {
-    const taken: string[] = [];
-    this.ctx.storage.transactionSync(() => {
-      for (const key of keys) {
-        const written = this.sql.exec(
-          "UPDATE ids SET batch = ?, claimed_at = ? WHERE k = ? AND batch = ? AND committed = 0 AND claimed_at < ?",
-          to,
-          now,
-          key,
-          from,
-          now - CLAIM_LEASE_MS,
-        ).rowsWritten;
-        if (written > 0) taken.push(key);
-      }
-    });
-    return taken;
+    const committed = this.sql.exec("SELECT 1 FROM committed_batches WHERE batch = ?", from).toArray().length > 0;
+    if (committed) return [];
+    return this.sql
+      .exec<{ k: string }>(
+        `UPDATE claims SET batch = ?, claimed_at = ?
+         WHERE k IN (SELECT value FROM json_each(?)) AND batch = ? AND claimed_at < ?
+         RETURNING k`,
+        to,
+        now,
+        JSON.stringify(keys),
+        from,
+        now - CLAIM_LEASE_MS,
+      )
+      .toArray()
+      .map((r) => r.k);
   }
 
-  /** Forgets keys whose window has passed, a bounded number per alarm. */
+  /** Forgets ids whose window has passed, a bounded number per alarm, then batches nobody references. */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    this.sql.exec("DELETE FROM ids WHERE k IN (SELECT k FROM ids WHERE expires_at <= ? LIMIT ?)", now, SWEEP_ROWS);
-    const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ids").one().n;
+    this.sql.exec(
+      "DELETE FROM claims WHERE k IN (SELECT k FROM claims WHERE expires_at <= ? LIMIT ?)",
+      now,
+      SWEEP_ROWS,
+    );
+    this.sql.exec("DELETE FROM committed_batches WHERE expires_at <= ?", now);
+    const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM claims").one().n;
     if (left > 0) await this.ctx.storage.setAlarm(now + SWEEP_EVERY_MS);
   }
 
