@@ -7,6 +7,7 @@ import { readConfig } from "../shared/config";
 import { projects } from "../shared/db/schema";
 import { dedupeKey } from "../shared/dedupe";
 import type { QueuedEvent } from "../shared/events/queue-message";
+import { publishPartials } from "../workers/live/publish-partials";
 import { claimEvents, shardStub } from "./claim-events";
 import { commitManifest } from "./commit-manifest";
 import { type DecodedMessage, decodeMessage } from "./decode-messages";
@@ -87,6 +88,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
       // Fencing: a batch this slow may have lost its claims to a takeover; let the retry decide.
       if (Date.now() - started > CLAIM_LEASE_MS / 2) throw new Error("batch exceeded half the claim lease");
       await commitManifest(env.DB, commitId, files);
+      // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
+      await publishPartials(env, commitId, byProject).catch(() => undefined);
     }
   } catch (err) {
     await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).release(commitId)));

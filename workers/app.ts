@@ -6,10 +6,13 @@ import { onError } from "./errors";
 import { productionGuard } from "./middleware/production-guard";
 import { notFoundHandler } from "./not-found";
 import { router } from "./openapi";
+import { alertRoutes } from "./routes/alerts";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
+import { liveRoutes } from "./routes/live";
+import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
 
@@ -43,6 +46,9 @@ export function createApp() {
   app.route("/", eventRoutes);
   app.route("/", lakeRoutes);
   app.route("/", jobRoutes);
+  app.route("/", liveRoutes);
+  app.route("/", metricRoutes);
+  app.route("/", alertRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
