@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { zstdDecompressSync } from "node:zlib";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import fc from "fast-check";
 import { type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE_COLUMNS, type LakeRow } from "../../shared/lake/lake-row";
@@ -186,6 +187,79 @@ describe("encodeLakeFile", () => {
     const bytes = encodeLakeFile([]);
     expect(await readWithHyparquet(bytes)).toEqual([]);
     expect(await readWithDuckDb(bytes)).toEqual([]);
+  });
+
+  it("splits large chunks into several pages, with an offset index, and reads them back", async () => {
+    // ~3 MB of payload text in one row group: several PLAIN pages of ~1 MiB each
+    const rows = sampleRows(3000).map((row, i) => ({
+      ...row,
+      payload: i % 17 === 0 ? null : `{"blob":"${"é€😀x".repeat(40 + (i % 300))}","i":${i}}`,
+      event_id: `${"a".repeat(i % 500)}-${i}`,
+    }));
+    const bytes = encodeLakeFile(rows);
+    const metadata = parquetMetadata(toArrayBuffer(bytes));
+    const payload = metadata.row_groups[0]?.columns[LAKE_COLUMNS.findIndex(({ name }) => name === "payload")];
+    expect(payload?.meta_data?.encoding_stats?.find((s) => s.page_type === "DATA_PAGE_V2")?.count).toBeGreaterThan(1);
+    expect(payload?.offset_index_length).toBeGreaterThan(0);
+    const want = sortedByTs(rows);
+    expectSameRows(await readWithHyparquet(bytes), want);
+    expectSameRows(await readWithDuckDb(bytes), want);
+  });
+
+  it("keeps byte-order (code point) min and max for strings, and whole JSON bounds", () => {
+    const rows = sampleRows(40).map((row, i) => ({
+      ...row,
+      // U+FF5E sorts below U+1F600 in UTF-8 (code point) order, though above it in UTF-16 code units
+      correlation_id: ["\uff5e", "😀", "a", null][i % 4] as string | null,
+      user_id: ["\uff5e-user", "😀-user", "Zoë"][i % 3] as string,
+      metadata: i % 2 ? `{"k":"${"v".repeat(i)}"}` : null,
+    }));
+    const metadata = parquetMetadata(toArrayBuffer(encodeLakeFile(rows)));
+    const stats = (name: string) =>
+      metadata.row_groups[0]?.columns[LAKE_COLUMNS.findIndex((c) => c.name === name)]?.meta_data?.statistics;
+    expect(stats("correlation_id")).toMatchObject({ min_value: "a", max_value: "😀", null_count: 10n });
+    expect(stats("user_id")).toMatchObject({ min_value: "Zoë", max_value: "😀-user" });
+    const json = stats("metadata");
+    expect(json?.null_count).toBe(20n);
+    expect(JSON.stringify(json?.max_value)).toContain("v".repeat(39)); // JSON bounds are not truncated
+  });
+
+  it("round-trips arbitrary rows (property)", async () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom("", "a", "é", "😀", "\u0000x"));
+    const maybe = fc.option(text, { nil: null, freq: 3 });
+    const row = fc.record({
+      event_id: text,
+      event_type: fc.constantFrom("click", "view", "ünï", ""),
+      ts: fc.integer({ min: -5_000_000_000_000, max: 5_000_000_000_000 }),
+      received_at: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+      user_id: maybe,
+      session_id: maybe,
+      correlation_id: maybe,
+      source: fc.option(fc.constantFrom("web", "ios"), { nil: null }),
+      version: maybe,
+      environment: maybe,
+      region: maybe,
+      request_id: maybe,
+      country: maybe,
+      colo: maybe,
+      payload: fc.option(fc.json(), { nil: null }),
+      metadata: fc.option(fc.json(), { nil: null }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 60 }), fc.integer({ min: 1, max: 25 }), async (rows, groupSize) => {
+        const bytes = encodeLakeFile(rows as LakeRow[], { rowGroupSize: groupSize });
+        const got = await readWithHyparquet(bytes);
+        expect(got).toEqual(sortedByTs(rows as LakeRow[]));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("rejects a null in a required column and a fractional timestamp", () => {
+    const [row] = sampleRows(1) as [LakeRow];
+    expect(() => encodeLakeFile([{ ...row, event_id: null as unknown as string }])).toThrow(TypeError);
+    expect(() => encodeLakeFile([{ ...row, event_type: null as unknown as string }])).toThrow(TypeError);
+    expect(() => encodeLakeFile([{ ...row, received_at: 1.5 }])).toThrow(RangeError);
   });
 
   it("rejects a row group size that is not a positive integer", () => {

@@ -1,0 +1,95 @@
+// Rows to columns: the file's row order (stable by ts) and one row group's values gathered column-wise.
+import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "./lake-row";
+
+/**
+ * Order of rows by `ts`, ties kept in input order. Integer times that span less than 2^53 / n ms
+ * (about 285 years for a million rows) are sorted as one float key `(ts - min) * n + index`
+ * with the native numeric sort; anything else uses a comparator.
+ */
+export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
+  const n = rows.length;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sorted = true;
+  let integers = true;
+  for (let i = 0; i < n; i++) {
+    const ts = (rows[i] as LakeRow).ts;
+    if (ts < max) sorted = false;
+    if (ts < min) min = ts;
+    if (ts > max) max = ts;
+    if (!Number.isInteger(ts)) integers = false;
+  }
+  const order = new Uint32Array(n);
+  if (sorted || !integers || (max - min + 1) * n >= Number.MAX_SAFE_INTEGER) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    if (!sorted) order.sort((a, b) => (rows[a] as LakeRow).ts - (rows[b] as LakeRow).ts || a - b);
+    return order;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = ((rows[i] as LakeRow).ts - min) * n + i;
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % n;
+  return order;
+}
+
+/** A row group's values, column by column; arrays sized once per file and refilled for each group. */
+export type GroupColumns = Record<LakeColumnName, Float64Array | (string | null)[]>;
+
+/**
+ * Allocate the column arrays for row groups of up to `capacity` rows. They are reused for every
+ * group: fresh arrays per group would be large objects that push V8 into full collections, each of
+ * which walks every row object of the caller.
+ */
+export function groupColumns(capacity: number): GroupColumns {
+  const columns = {} as GroupColumns;
+  for (const { name, type } of LAKE_COLUMNS) {
+    columns[name] = type === "TIMESTAMP" ? new Float64Array(capacity) : new Array<string | null>(capacity).fill(null);
+  }
+  return columns;
+}
+
+/** Copy rows order[from..to) into `columns` (indexes 0..to-from), with one pass over the row objects. */
+export function gatherColumns(
+  rows: readonly LakeRow[],
+  order: Uint32Array,
+  from: number,
+  to: number,
+  columns: GroupColumns,
+): void {
+  const eventId = columns.event_id as (string | null)[];
+  const eventType = columns.event_type as (string | null)[];
+  const ts = columns.ts as Float64Array;
+  const receivedAt = columns.received_at as Float64Array;
+  const userId = columns.user_id as (string | null)[];
+  const sessionId = columns.session_id as (string | null)[];
+  const correlationId = columns.correlation_id as (string | null)[];
+  const source = columns.source as (string | null)[];
+  const version = columns.version as (string | null)[];
+  const environment = columns.environment as (string | null)[];
+  const region = columns.region as (string | null)[];
+  const requestId = columns.request_id as (string | null)[];
+  const country = columns.country as (string | null)[];
+  const colo = columns.colo as (string | null)[];
+  const payload = columns.payload as (string | null)[];
+  const metadata = columns.metadata as (string | null)[];
+  // Named property reads stay monomorphic; a loop per column with row[name] would not.
+  for (let i = 0; i < to - from; i++) {
+    const row = rows[order[from + i] as number] as LakeRow;
+    eventId[i] = row.event_id;
+    eventType[i] = row.event_type;
+    ts[i] = row.ts;
+    receivedAt[i] = row.received_at;
+    userId[i] = row.user_id;
+    sessionId[i] = row.session_id;
+    correlationId[i] = row.correlation_id;
+    source[i] = row.source;
+    version[i] = row.version;
+    environment[i] = row.environment;
+    region[i] = row.region;
+    requestId[i] = row.request_id;
+    country[i] = row.country;
+    colo[i] = row.colo;
+    payload[i] = row.payload;
+    metadata[i] = row.metadata;
+  }
+}
