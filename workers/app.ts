@@ -15,6 +15,7 @@ import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
+import { queryRoutes } from "./routes/query";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/", eventRoutes);
   app.route("/", lakeRoutes);
   app.route("/", jobRoutes);
+  app.route("/", queryRoutes);
   app.route("/", liveRoutes);
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);

@@ -1,0 +1,42 @@
+// Shapes of the query routes (API.md "Query").
+import { z } from "zod";
+
+export const QueryBody = z
+  .strictObject({
+    sql: z.string().min(1, "must not be empty").max(100_000, "must be at most 100,000 characters"),
+    format: z.enum(["json", "csv", "ndjson", "arrow"]).default("json"),
+    /** Answer as the lake was right after this snapshot (GET /v1/snapshots). */
+    snapshot: z.number().int().min(1).optional(),
+    /** Answer as the lake was at this time (ISO-8601). */
+    as_of: z.iso.datetime({ offset: true, error: "must be an ISO-8601 date-time" }).optional(),
+  })
+  .refine((b) => b.snapshot === undefined || b.as_of === undefined, {
+    message: "give snapshot or as_of, not both",
+    path: ["as_of"],
+  })
+  .meta({ id: "Query" });
+
+export const QueryAnswer = z
+  .object({
+    meta: z.array(z.object({ name: z.string(), type: z.string() })),
+    data: z.array(z.record(z.string(), z.unknown())),
+    rows: z.number().int(),
+    statistics: z.object({
+      elapsed: z.number(),
+      rows_read: z.number().int(),
+      bytes_read: z.number().int(),
+      files_read: z.number().int(),
+      files_pruned: z.number().int(),
+      row_groups_read: z.number().int(),
+      row_groups_pruned: z.number().int(),
+      snapshot: z.number().int(),
+      cached: z.boolean(),
+    }),
+  })
+  .meta({ id: "QueryAnswer" });
+
+export const ValidateBody = z.strictObject({ sql: z.string().max(100_000) }).meta({ id: "ValidateQuery" });
+
+export const ValidateAnswer = z
+  .object({ valid: z.boolean(), errors: z.array(z.string()).optional() })
+  .meta({ id: "Validation" });

@@ -1,0 +1,51 @@
+// What the engine needs from its host: the files of a table (pruned by the manifest) and their bytes.
+import type { AsyncBuffer, FileMetaData } from "hyparquet";
+
+/** A lake file as the manifest knows it. `minTs`/`maxTs` bound its `ts` values (epoch ms, inclusive). */
+export interface FileRef {
+  key: string;
+  dataset: string;
+  rows: number;
+  minTs: number;
+  maxTs: number;
+}
+
+/** What WHERE told the planner, for the manifest to prune with (every field optional). */
+export interface FileFilter {
+  /** Only rows with ts ≥ minTs can match (epoch ms). */
+  minTs?: number;
+  /** Only rows with ts ≤ maxTs can match (epoch ms). */
+  maxTs?: number;
+  /** Only these event types (datasets) can match. */
+  eventTypes?: string[];
+}
+
+export interface QueryCatalog {
+  /**
+   * Files of a table: "events" (every event type) or one event type (a dataset name). Return null
+   * for an unknown table. The filter may be used to prune; the engine prunes again either way.
+   */
+  listFiles(table: string, filter: FileFilter): Promise<FileRef[] | null>;
+  /** A hyparquet AsyncBuffer over the file (ranged reads). */
+  openFile(key: string): Promise<AsyncBuffer>;
+}
+
+/** Parsed Parquet footers by file key (lake files never change under a key). A Map works. */
+export interface FooterCache {
+  get(key: string): FileMetaData | undefined;
+  set(key: string, metadata: FileMetaData): unknown;
+}
+
+/** Counters of one query's reading; see index.ts for how the adapter reports them. */
+export interface ScanStatistics {
+  rows_read: number;
+  bytes_read: number;
+  files_read: number;
+  files_pruned: number;
+  row_groups_read: number;
+  row_groups_pruned: number;
+}
+
+export function emptyStatistics(): ScanStatistics {
+  return { rows_read: 0, bytes_read: 0, files_read: 0, files_pruned: 0, row_groups_read: 0, row_groups_pruned: 0 };
+}

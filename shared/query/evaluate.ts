@@ -1,0 +1,112 @@
+// Evaluating bound expressions over a batch, column at a time; functions run on dictionaries when they can.
+import type { Bound, EvalContext, ScalarFn } from "./bound";
+import { physicalOf } from "./types";
+import { type Batch, constVec, fromValues, gatherBatch, selectTrue, type Vec, valueAt } from "./vector";
+
+function call(fn: ScalarFn, args: Vec[], n: number, ctx: EvalContext): Vec {
+  // A strict function of one dictionary column and constants only needs the dictionary's entries.
+  if (fn.strict && args.length > 0) {
+    let dictAt = -1;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as Vec;
+      if (a.kind === "dict") {
+        if (dictAt >= 0) {
+          dictAt = -2;
+          break;
+        }
+        dictAt = i;
+      } else if (a.kind !== "const") {
+        dictAt = -2;
+        break;
+      }
+    }
+    if (dictAt >= 0) {
+      const d = args[dictAt] as Extract<Vec, { kind: "dict" }>;
+      if (d.dict.n < n) {
+        const m = d.dict.n;
+        const inner = args.map((a, i) => (i === dictAt ? d.dict : { ...a, n: m }));
+        const r = fn.impl(inner, m, ctx);
+        return { kind: "dict", n, dict: r, codes: d.codes };
+      }
+    }
+  }
+  return fn.impl(args, n, ctx);
+}
+
+export function evaluate(b: Bound, batch: Batch, ctx: EvalContext): Vec {
+  switch (b.kind) {
+    case "col": {
+      const v = batch.cols[b.slot];
+      if (!v) throw new Error(`column slot ${b.slot} was not read`);
+      return v;
+    }
+    case "const":
+      return constVec(b.value, batch.n);
+    case "fn":
+      return call(
+        b.fn,
+        b.args.map((a) => evaluate(a, batch, ctx)),
+        batch.n,
+        ctx,
+      );
+    case "case":
+      return evaluateCase(b, batch, ctx);
+  }
+}
+
+/** CASE evaluates each branch only on the rows that reach it (so a CAST in another branch cannot fail). */
+function evaluateCase(b: Extract<Bound, { kind: "case" }>, batch: Batch, ctx: EvalContext): Vec {
+  const n = batch.n;
+  const out: unknown[] = new Array(n).fill(null);
+  let rows = Int32Array.from({ length: n }, (_, i) => i);
+  let current = batch;
+  for (const w of b.whens) {
+    if (current.n === 0) break;
+    const cond = evaluate(w.when, current, ctx);
+    const { sel, count } = selectTrue(cond);
+    if (count > 0) {
+      const values = evaluate(w.result, gatherBatch(current, sel, count), ctx);
+      for (let k = 0; k < count; k++) out[rows[sel[k] as number] as number] = valueAt(values, k);
+    }
+    const hit = new Uint8Array(current.n);
+    for (let k = 0; k < count; k++) hit[sel[k] as number] = 1;
+    const miss = new Int32Array(current.n - count);
+    for (let i = 0, m = 0; i < current.n; i++) if (!hit[i]) miss[m++] = i;
+    rows = miss.map((i) => rows[i] as number);
+    current = gatherBatch(current, miss, miss.length);
+  }
+  if (current.n > 0) {
+    const values = evaluate(b.otherwise, current, ctx);
+    for (let k = 0; k < current.n; k++) out[rows[k] as number] = valueAt(values, k);
+  }
+  const phys = physicalOf(b.type);
+  return phys === "null" ? constVec(null, n) : fromValues(phys, out);
+}
+
+/** A rough cost, so cheap conjuncts of WHERE run first and narrow the batch for the expensive ones. */
+function cost(b: Bound): number {
+  if (b.kind === "fn") {
+    const own = b.fn.name.startsWith("json") ? 20 : b.fn.name.includes("LIKE") ? 5 : 1;
+    return own + b.args.reduce((s, a) => s + cost(a), 0);
+  }
+  if (b.kind === "case") return 10 + b.whens.reduce((s, w) => s + cost(w.when) + cost(w.result), 0);
+  return 0;
+}
+
+/** The conjuncts of a filter, cheapest first. */
+export function filterSteps(where: Bound | null): Bound[] {
+  if (!where) return [];
+  const parts = where.kind === "fn" && where.fn.name === "AND" ? where.args : [where];
+  return [...parts].sort((a, b) => cost(a) - cost(b));
+}
+
+/** Keep the rows where every step is true, narrowing the batch after each step. */
+export function applyFilter(steps: Bound[], batch: Batch, ctx: EvalContext): Batch {
+  let current = batch;
+  for (const step of steps) {
+    if (current.n === 0) return current;
+    const { sel, count } = selectTrue(evaluate(step, current, ctx));
+    current = gatherBatch(current, sel, count);
+  }
+  return current;
+}

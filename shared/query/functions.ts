@@ -1,0 +1,160 @@
+// Scalar functions by name: argument checks, result types and implementations.
+import type { Bound, EvalContext } from "./bound";
+import { apply, coerce, noMatch } from "./coerce";
+import { invalidSql, NameError } from "./errors";
+import { absFn, ceilFn, floorFn, roundFn } from "./fn-math";
+import { concatFn, lengthFn, lowerFn, substrFn, upperFn } from "./fn-string";
+import {
+  currentDateFn,
+  datePartDynamicFn,
+  datePartFn,
+  dateTruncFn,
+  epochFn,
+  epochMsFn,
+  fromEpochMsFn,
+  toTimestampFn,
+} from "./fn-time";
+import { coalesce, jsonCall } from "./operators";
+import { datePartName, isTruncPart } from "./time";
+import { decimal, decimalParts, isDecimal, isInteger, isNumeric, isString, isTemporal, NULL_TYPE } from "./types";
+
+function stringArg(name: string, args: Bound[], ctx: EvalContext): Bound {
+  const b = args[0] as Bound;
+  if (isString(b.type) || b.type === NULL_TYPE) return coerce(b, b.type === "JSON" ? "JSON" : "VARCHAR", ctx);
+  return noMatch(name, args);
+}
+
+function constPart(b: Bound | undefined, fn: string): string {
+  if (b?.kind !== "const" || typeof b.value !== "string")
+    throw invalidSql(`${fn} needs a constant date part such as 'hour'`);
+  return datePartName(b.value) ?? b.value;
+}
+
+function arity(name: string, args: Bound[], min: number, max = min): void {
+  if (args.length < min || args.length > max)
+    throw invalidSql(
+      `${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? "" : "s"}, got ${args.length}`,
+    );
+}
+
+/** A scalar function call by name; unknown names raise a NameError naming the function. */
+export function callFunction(name: string, args: Bound[], ctx: EvalContext): Bound {
+  const a0 = args[0];
+  switch (name) {
+    case "lower":
+    case "upper":
+    case "lcase":
+    case "ucase":
+      arity(name, args, 1);
+      return apply(
+        name === "lower" || name === "lcase" ? lowerFn : upperFn,
+        [stringArg(name, args, ctx)],
+        "VARCHAR",
+        ctx,
+      );
+    case "length":
+    case "char_length":
+    case "len":
+      arity(name, args, 1);
+      return apply(lengthFn, [stringArg(name, args, ctx)], "BIGINT", ctx);
+    case "substr":
+    case "substring": {
+      arity(name, args, 2, 3);
+      const rest = args
+        .slice(1)
+        .map((b) => (isInteger(b.type) || b.type === NULL_TYPE ? coerce(b, "BIGINT", ctx) : noMatch(name, args)));
+      return apply(substrFn, [stringArg(name, args, ctx), ...rest], "VARCHAR", ctx);
+    }
+    case "concat":
+      if (args.length === 0) throw invalidSql("concat needs at least one argument");
+      return apply(
+        concatFn,
+        args.map((b) => coerce(b, "VARCHAR", ctx)),
+        "VARCHAR",
+        ctx,
+      );
+    case "abs":
+      arity(name, args, 1);
+      if (!isNumeric((a0 as Bound).type)) noMatch(name, args);
+      return apply(absFn, args, (a0 as Bound).type, ctx);
+    case "floor":
+    case "ceil":
+    case "ceiling": {
+      arity(name, args, 1);
+      const t = (a0 as Bound).type;
+      if (!isNumeric(t)) noMatch(name, args);
+      return apply(
+        name === "floor" ? floorFn : ceilFn,
+        args,
+        isDecimal(t) ? decimal(decimalParts(t)?.width ?? 18, 0) : "DOUBLE",
+        ctx,
+      );
+    }
+    case "round": {
+      arity(name, args, 1, 2);
+      const t = (a0 as Bound).type;
+      if (!isNumeric(t) || (args[1] && !isInteger(args[1].type))) noMatch(name, args);
+      const digits = args[1]?.kind === "const" ? Number(args[1].value) : 0;
+      const type = isDecimal(t)
+        ? decimal(decimalParts(t)?.width ?? 18, Math.max(0, Math.min(digits, decimalParts(t)?.scale ?? 0)))
+        : t;
+      return apply(roundFn, args, type, ctx);
+    }
+    case "now":
+    case "current_timestamp":
+    case "transaction_timestamp":
+      arity(name, args, 0);
+      return { kind: "const", value: ctx.nowMs, type: "TIMESTAMP WITH TIME ZONE" };
+    case "current_date":
+      arity(name, args, 0);
+      return apply(currentDateFn, [], "DATE", ctx);
+    case "date_trunc":
+    case "datetrunc": {
+      arity(name, args, 2);
+      const part = constPart(a0, name);
+      const t = (args[1] as Bound).type;
+      if (!isTemporal(t) && t !== NULL_TYPE) noMatch(name, args);
+      if (!isTruncPart(part)) throw invalidSql(`Unsupported date part '${part}' in date_trunc`);
+      return apply(dateTruncFn(part), args, t === "DATE" || t === NULL_TYPE ? "TIMESTAMP" : t, ctx);
+    }
+    case "date_part":
+    case "datepart": {
+      arity(name, args, 2);
+      const t = (args[1] as Bound).type;
+      if (!isTemporal(t) && t !== NULL_TYPE) noMatch(name, args);
+      if (a0?.kind !== "const") return apply(datePartDynamicFn, args, "BIGINT", ctx);
+      const part = constPart(a0, name);
+      return apply(datePartFn(part), args, part === "epoch" ? "DOUBLE" : "BIGINT", ctx);
+    }
+    case "epoch_ms": {
+      arity(name, args, 1);
+      const t = (a0 as Bound).type;
+      if (isTemporal(t)) return apply(epochMsFn, args, "BIGINT", ctx);
+      if (isInteger(t)) return apply(fromEpochMsFn, args, "TIMESTAMP", ctx);
+      return noMatch(name, args);
+    }
+    case "epoch":
+      arity(name, args, 1);
+      if (!isTemporal((a0 as Bound).type)) noMatch(name, args);
+      return apply(epochFn, args, "DOUBLE", ctx);
+    case "to_timestamp":
+      arity(name, args, 1);
+      if (!isNumeric((a0 as Bound).type)) noMatch(name, args);
+      return apply(toTimestampFn, args, "TIMESTAMP WITH TIME ZONE", ctx);
+    case "json_extract":
+    case "json_extract_string":
+    case "json_extract_path":
+    case "json_extract_path_text":
+      return jsonCall(
+        name.startsWith("json_extract_path") ? (name.endsWith("text") ? "json_extract_string" : "json_extract") : name,
+        args,
+        ctx,
+      );
+    case "coalesce":
+    case "ifnull":
+      if (name === "ifnull") arity(name, args, 2);
+      return coalesce(args, ctx);
+    default:
+      throw new NameError(`Function "${name}" does not exist`, name);
+  }
+}

@@ -1,0 +1,150 @@
+// Tarn's SQL engine: a read-only DuckDB-dialect subset over the lake's Parquet files, pure TypeScript
+// (runs in workerd: no cloudflare:* imports, no eval, row groups streamed, only needed columns read).
+//
+// What the HTTP adapter does around `runQuery`:
+// - Catalog: `listFiles(table, filter)` over one project's current manifest ("events" = every dataset,
+//   any other name = that dataset; null for an unknown table). The filter carries the ts range and
+//   event types found in WHERE; use it to prune in D1. Every row of a file must have
+//   event_type = FileRef.dataset (the lake's layout), as the engine prunes files by it too.
+//   `openFile(key)` returns an AsyncBuffer of ranged R2 reads; small files (≤ 2 MB) are read whole.
+// - Footers: pass one `createFooterCache()` per isolate as `options.footerCache` (lake files are
+//   immutable under their keys), so repeated queries do not re-read Parquet footers.
+// - Errors: QueryError.code INVALID_SQL → 400 (with `position` when known), QUERY_TOO_LARGE → 413,
+//   QUERY_TIMEOUT → 504. Anything else is a bug or an I/O failure (500).
+// - Statistics: files_pruned counts files the catalog listed but the engine did not read (ts range or
+//   dataset of the FileRef, row-group statistics, top-k bounds). Report
+//   files_pruned = (files of the table − files listed) + statistics.files_pruned; elapsed is the
+//   adapter's own clock.
+// - Validation: `validateQuery(sql, datasets)` checks names without touching R2; runQuery reports an
+//   unknown table only once listFiles returns null.
+//
+// Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
+// where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
+// time filters where the table is read). Not supported: joins, set operations, window functions,
+// subqueries in expressions, DISTINCT inside aggregates other than count.
+import { lakeCompressors } from "../lake/parquet-codecs";
+import { bindSelect } from "./bind";
+import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import { emptyStatistics } from "./catalog";
+import { NameError, QueryError, type SqlPosition } from "./errors";
+import { execute } from "./execute";
+import { findName } from "./lexer";
+import { type Parsed, parseQuery } from "./parse";
+import { appendRows } from "./result";
+import { EVENTS_TABLE } from "./schema";
+
+export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
+export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
+export { createFooterCache } from "./footer-cache";
+export { HyperLogLog } from "./hll";
+
+export interface QueryOptions {
+  /** now() for the query (default: the current time). */
+  now?: Date;
+  /** More result rows than this is QUERY_TOO_LARGE (default 100,000). */
+  maxResultRows?: number;
+  /** Groups or distinct values held in memory past this is QUERY_TOO_LARGE (default 500,000). */
+  maxGroups?: number;
+  /** Past this many milliseconds the query stops with QUERY_TIMEOUT (default: no limit). */
+  timeoutMs?: number;
+  /** Parsed Parquet footers kept across queries (files are immutable under their keys). */
+  footerCache?: FooterCache;
+}
+
+export interface QueryResult {
+  /** Column names and DuckDB type names (VARCHAR, BIGINT, DOUBLE, TIMESTAMP, BOOLEAN, JSON, HUGEINT, DECIMAL(p,s)…). */
+  meta: { name: string; type: string }[];
+  /**
+   * Row-major values: string (VARCHAR, JSON as its text, INTERVAL in DuckDB's text form), number
+   * (integers when safe, else bigint; DOUBLE and DECIMAL as number), boolean, Date (TIMESTAMP, DATE,
+   * TIMESTAMP WITH TIME ZONE; UTC) or null.
+   */
+  rows: unknown[][];
+  statistics: ScanStatistics;
+}
+
+function locate(error: unknown, parsed: Parsed | null, sql: string): unknown {
+  if (!(error instanceof NameError) || error.position || !parsed) return error;
+  const position: SqlPosition | undefined = findName(sql, parsed.tokens, error.name_);
+  return position ? new QueryError(error.code, error.message, position) : error;
+}
+
+/**
+ * Check a query without running it: it parses, is a single SELECT, and names only known tables,
+ * columns and functions. `tables` lists the event types (datasets); `events` is always known.
+ * @example validateQuery('SELECT count(*) FROM "order.created"', ["order.created"]) // { valid: true }
+ */
+export function validateQuery(sql: string, tables: string[]): { valid: true } | { valid: false; errors: string[] } {
+  let parsed: Parsed | null = null;
+  try {
+    parsed = parseQuery(sql);
+    const known = new Set([EVENTS_TABLE, ...tables].map((t) => t.toLowerCase()));
+    bindSelect(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
+    return { valid: true };
+  } catch (error) {
+    const located = locate(error, parsed, sql);
+    if (!(located instanceof QueryError)) throw located;
+    const at = located.position ? ` (line ${located.position.line}, column ${located.position.column})` : "";
+    return { valid: false, errors: [`${located.message}${at}`] };
+  }
+}
+
+/**
+ * Run one SELECT over the catalog's files: prune by manifest and statistics, read only the needed
+ * columns, stream row groups, and answer with DuckDB's types.
+ * @example const { meta, rows } = await runQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1", catalog)
+ */
+export async function runQuery(sql: string, catalog: QueryCatalog, options: QueryOptions = {}): Promise<QueryResult> {
+  const started = Date.now();
+  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeoutMs;
+  const maxRows = options.maxResultRows ?? 100_000;
+  const timeout = () => new QueryError("QUERY_TIMEOUT", `The query ran past its time limit of ${options.timeoutMs} ms`);
+  let parsed: Parsed | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    parsed = parseQuery(sql);
+    const ctx = { nowMs: (options.now ?? new Date()).getTime() };
+    const plan = bindSelect(parsed.select, { ctx });
+    const stats = { ...emptyStatistics(), files_listed: 0 };
+    const env = {
+      catalog,
+      ctx,
+      stats,
+      compressors: lakeCompressors,
+      footerCache: options.footerCache,
+      maxRows,
+      maxGroups: options.maxGroups ?? 500_000,
+      checkpoint: () => {
+        if (Date.now() > deadline) throw timeout();
+      },
+    };
+    const rows: unknown[][] = [];
+    const run = (async () => {
+      for await (const batch of execute(plan, env)) {
+        appendRows(rows, batch, plan.columns);
+        if (rows.length > maxRows) {
+          throw new QueryError(
+            "QUERY_TOO_LARGE",
+            `The result has more than ${maxRows} rows; add a LIMIT or aggregate further`,
+          );
+        }
+      }
+    })();
+    if (Number.isFinite(deadline)) {
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeout()), Math.max(0, deadline - Date.now()));
+      });
+      run.catch(() => {});
+      await Promise.race([run, expired]);
+    } else {
+      await run;
+    }
+    const { files_listed, ...statistics } = stats;
+    statistics.files_pruned = Math.max(0, files_listed - statistics.files_read);
+    return { meta: plan.columns.map((c) => ({ name: c.name, type: c.type })), rows, statistics };
+  } catch (error) {
+    throw locate(error, parsed, sql);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

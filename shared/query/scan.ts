@@ -1,0 +1,300 @@
+// Reading a table: prune files and row groups, fetch only the needed column chunks, decode in batches.
+import type { AsyncBuffer, Compressors, FileMetaData, RowGroup, SchemaElement } from "hyparquet";
+import { parquetMetadata, parquetMetadataAsync } from "hyparquet";
+import type { FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import { ColumnCursor, type ColumnSpec } from "./decode";
+import { compareValues } from "./ops-logic";
+import { type ColumnRange, mayMatch } from "./prune";
+import { isString, type SqlType } from "./types";
+import type { Batch, Vec } from "./vector";
+
+export interface ScanColumn {
+  slot: number;
+  name: string;
+  type: SqlType;
+}
+
+/** ORDER BY <column> … LIMIT: visit likely winners first, skip what cannot beat the k-th row held. */
+export interface TopKHint {
+  column: string;
+  desc: boolean;
+  nullsFirst: boolean;
+  /** The first ORDER BY key of the k-th row once k rows are held; undefined before. */
+  worst(): unknown;
+}
+
+export interface ScanOptions {
+  catalog: QueryCatalog;
+  files: FileRef[];
+  /** Columns to decode. */
+  columns: ScanColumn[];
+  /** Slots in a batch (columns not read stay undefined). */
+  width: number;
+  /** Requirements on columns by name, from WHERE. */
+  ranges: Map<string, ColumnRange>;
+  compressors: Compressors;
+  footerCache?: FooterCache;
+  stats: ScanStatistics;
+  /** Called between batches; throws to stop (time limit). */
+  checkpoint: () => void;
+  topK?: TopKHint;
+  /** First batch size when a LIMIT needs few rows; batches then double up to the maximum. */
+  firstBatchRows?: number;
+}
+
+/** Files this small are read whole in one request (one round trip instead of two). */
+const WHOLE_FILE_BYTES = 1 << 21;
+/** Column chunks closer than this are fetched in one request. */
+const COALESCE_GAP = 1 << 18;
+/** Rows per batch at most; a row group is split into equal batches under this. */
+const MAX_BATCH = 131_072;
+/** Footers opened ahead of the file being read. */
+const FOOTER_LOOKAHEAD = 4;
+
+/** Statistics as plain numbers: timestamps in epoch ms, dates in epoch ms. */
+const PARSERS = {
+  timestampFromMilliseconds: (v: bigint) => Number(v),
+  timestampFromMicroseconds: (v: bigint) => Number(v) / 1000,
+  timestampFromNanoseconds: (v: bigint) => Number(v) / 1e6,
+  dateFromDays: (d: number) => d * 86_400_000,
+};
+
+interface OpenFile {
+  ref: FileRef;
+  buffer: AsyncBuffer;
+  /** The whole file when it was small enough to read at once. */
+  whole: ArrayBuffer | null;
+  metadata: FileMetaData;
+  /** Column chunk index and schema element per scanned column (undefined when the file lacks it). */
+  layout: ({ index: number; element: SchemaElement } | undefined)[];
+}
+
+function counting(buffer: AsyncBuffer, stats: ScanStatistics): AsyncBuffer {
+  return {
+    byteLength: buffer.byteLength,
+    async slice(start, end) {
+      const bytes = await buffer.slice(start, end);
+      stats.bytes_read += bytes.byteLength;
+      return bytes;
+    },
+  };
+}
+
+function timeScale(e: SchemaElement): number {
+  const unit = e.logical_type?.type === "TIMESTAMP" ? e.logical_type.unit : undefined;
+  if (unit === "MICROS" || e.converted_type === "TIMESTAMP_MICROS") return 0.001;
+  if (unit === "NANOS") return 1e-6;
+  if (e.converted_type === "DATE" || e.logical_type?.type === "DATE") return 86_400_000;
+  return 1;
+}
+
+async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
+  const buffer = counting(await o.catalog.openFile(ref.key), o.stats);
+  let metadata = o.footerCache?.get(ref.key);
+  let whole: ArrayBuffer | null = null;
+  if (!metadata) {
+    if (buffer.byteLength <= WHOLE_FILE_BYTES) {
+      whole = await buffer.slice(0, buffer.byteLength);
+      metadata = parquetMetadata(whole, { parsers: PARSERS });
+    } else {
+      metadata = await parquetMetadataAsync(buffer, { parsers: PARSERS });
+    }
+    o.footerCache?.set(ref.key, metadata);
+  }
+  const leaves = new Map(metadata.schema.slice(1).map((e) => [e.name, e]));
+  const first = metadata.row_groups[0];
+  const layout = o.columns.map((c) => {
+    const index = first ? first.columns.findIndex((ch) => ch.meta_data?.path_in_schema[0] === c.name) : -1;
+    const element = leaves.get(c.name);
+    return index >= 0 && element ? { index, element } : undefined;
+  });
+  return { ref, buffer, whole, metadata, layout };
+}
+
+function statValue(v: unknown): unknown {
+  return typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v;
+}
+
+/** Whether a row group may hold matching rows, by its column statistics. */
+function groupMayMatch(group: RowGroup, ranges: Map<string, ColumnRange>): boolean {
+  for (const [name, range] of ranges) {
+    const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
+    const s = chunk?.statistics;
+    if (!chunk || !s) continue;
+    const nulls = s.null_count === undefined ? null : Number(s.null_count);
+    const rows = Number(group.num_rows);
+    if (range.isNull && nulls === 0) return false;
+    if (range.notNull && nulls !== null && nulls >= rows) return false;
+    const text = chunk.type === "BYTE_ARRAY";
+    const min = statValue(s.min_value ?? (text ? undefined : s.min));
+    const max = s.is_max_value_exact === false ? undefined : statValue(s.max_value ?? (text ? undefined : s.max));
+    if (!mayMatch(range, min ?? null, max ?? null)) return false;
+  }
+  return true;
+}
+
+function chunkRange(group: RowGroup, index: number): [number, number] {
+  const meta = group.columns[index]?.meta_data;
+  if (!meta) throw new Error("parquet column chunk without metadata");
+  const data = Number(meta.data_page_offset);
+  const dict = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
+  const start = dict > 0 && dict < data ? dict : data;
+  return [start, start + Number(meta.total_compressed_size)];
+}
+
+/** Fetch the needed column chunks of a row group, coalescing neighbours into one request. */
+async function fetchChunks(file: OpenFile, group: RowGroup): Promise<(Uint8Array | undefined)[]> {
+  const wanted = file.layout.map((l) => (l ? chunkRange(group, l.index) : undefined));
+  if (file.whole) {
+    const whole = file.whole;
+    return wanted.map((r) => (r ? new Uint8Array(whole, r[0], r[1] - r[0]) : undefined));
+  }
+  const sorted = wanted.filter((r): r is [number, number] => r !== undefined).sort((a, b) => a[0] - b[0]);
+  const runs: [number, number][] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && r[0] - last[1] <= COALESCE_GAP) last[1] = Math.max(last[1], r[1]);
+    else runs.push([r[0], r[1]]);
+  }
+  const buffers = await Promise.all(runs.map(([s, e]) => file.buffer.slice(s, e)));
+  return wanted.map((r) => {
+    if (!r) return undefined;
+    const i = runs.findIndex(([s, e]) => r[0] >= s && r[1] <= e);
+    const [s] = runs[i] as [number, number];
+    return new Uint8Array(buffers[i] as ArrayBuffer, r[0] - s, r[1] - r[0]);
+  });
+}
+
+/** Whether every non-null value in [min, max] sorts after the k-th row's key (so none can enter the top k). */
+function beyondTopK(hint: TopKHint | undefined, min: unknown, max: unknown, mayHaveNulls: boolean): boolean {
+  const worst = hint?.worst();
+  if (!hint || worst === undefined || worst === null) return false;
+  if (mayHaveNulls && hint.nullsFirst) return false;
+  if (hint.desc) return max !== undefined && max !== null && compareValues(max, worst) < 0;
+  return min !== undefined && min !== null && compareValues(min, worst) > 0;
+}
+
+/** A row group's min and max of one column, when its statistics give them exactly. */
+function groupBounds(group: RowGroup, name: string): { min: unknown; max: unknown; nulls: boolean } {
+  const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
+  const s = chunk?.statistics;
+  if (!chunk || !s) return { min: undefined, max: undefined, nulls: true };
+  const text = chunk.type === "BYTE_ARRAY";
+  return {
+    min: statValue(s.min_value ?? (text ? undefined : s.min)),
+    max: s.is_max_value_exact === false ? undefined : statValue(s.max_value ?? (text ? undefined : s.max)),
+    nulls: s.null_count === undefined || Number(s.null_count) > 0,
+  };
+}
+
+interface Job {
+  file: OpenFile;
+  group: RowGroup;
+  first: boolean;
+}
+
+/** Batches of the needed columns from every matching row group of every file. */
+export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
+  const hint = o.topK;
+  const files = [...o.files];
+  if (hint?.column === "ts") files.sort((a, b) => (hint.desc ? b.maxTs - a.maxTs : a.minTs - b.minTs));
+  const opening = new Map<number, Promise<OpenFile>>();
+  const open = (i: number) => {
+    const ref = files[i];
+    if (!ref) return;
+    if (!opening.has(i)) {
+      const p = openFile(ref, o);
+      p.catch(() => {});
+      opening.set(i, p);
+    }
+    return opening.get(i);
+  };
+
+  async function* jobs(): AsyncGenerator<Job> {
+    for (let i = 0; i < files.length; i++) {
+      const ref = files[i] as FileRef;
+      if (hint?.column === "ts" && beyondTopK(hint, ref.minTs, ref.maxTs, false)) continue;
+      for (let j = i; j <= i + FOOTER_LOOKAHEAD; j++) open(j);
+      const file = await (open(i) as Promise<OpenFile>);
+      opening.delete(i);
+      let first = true;
+      let groups = file.metadata.row_groups;
+      if (hint) {
+        const key = (g: RowGroup) => {
+          const b = groupBounds(g, hint.column);
+          return hint.desc ? b.max : b.min;
+        };
+        groups = [...groups].sort((a, b) => {
+          const x = key(a);
+          const y = key(b);
+          if (x === undefined || x === null || y === undefined || y === null) return 0;
+          return hint.desc ? compareValues(y, x) : compareValues(x, y);
+        });
+      }
+      for (const group of groups) {
+        if (Number(group.num_rows) === 0) continue;
+        const bounds = hint ? groupBounds(group, hint.column) : null;
+        if (!groupMayMatch(group, o.ranges) || (bounds && beyondTopK(hint, bounds.min, bounds.max, bounds.nulls))) {
+          o.stats.row_groups_pruned++;
+          continue;
+        }
+        yield { file, group, first };
+        first = false;
+      }
+    }
+  }
+
+  const it = jobs();
+  const pull = async () => {
+    const r = await it.next();
+    if (r.done) return null;
+    return { job: r.value, chunks: await fetchChunks(r.value.file, r.value.group) };
+  };
+  let pending = pull();
+  let size = o.firstBatchRows ?? MAX_BATCH;
+  try {
+    for (;;) {
+      const current = await pending;
+      if (!current) break;
+      pending = pull();
+      pending.catch(() => {});
+      const { job, chunks } = current;
+      const rows = Number(job.group.num_rows);
+      o.stats.row_groups_read++;
+      o.stats.rows_read += rows;
+      if (job.first) o.stats.files_read++;
+      const cursors = o.columns.map((c, k) => {
+        const layout = job.file.layout[k];
+        const bytes = chunks[k];
+        if (!layout || !bytes) return null;
+        const meta = job.group.columns[layout.index]?.meta_data;
+        const spec: ColumnSpec = {
+          element: layout.element,
+          maxDef: layout.element.repetition_type === "REQUIRED" ? 0 : 1,
+          codec: meta?.codec ?? "UNCOMPRESSED",
+          scale: timeScale(layout.element),
+          strings: isString(c.type),
+        };
+        return new ColumnCursor(bytes, spec, o.compressors);
+      });
+      for (let done = 0; done < rows; ) {
+        o.checkpoint();
+        const left = rows - done;
+        let n: number;
+        if (size < MAX_BATCH) {
+          n = Math.min(size, left);
+          size = Math.min(size * 2, MAX_BATCH);
+        } else n = Math.ceil(left / Math.ceil(left / MAX_BATCH));
+        done += n;
+        const cols: (Vec | undefined)[] = new Array(o.width);
+        o.columns.forEach((c, k) => {
+          const cursor = cursors[k];
+          cols[c.slot] = cursor ? cursor.take(n) : { kind: "const", n, value: null };
+        });
+        yield { n, cols };
+      }
+    }
+  } finally {
+    await it.return(undefined);
+  }
+}
