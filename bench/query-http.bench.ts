@@ -1,0 +1,142 @@
+// /v1/query round trip through a real `wrangler dev` against DuckDB (single thread) over the same
+// Parquet files, downloaded from the lake. Every Tarn query text is made unique with a comment so
+// the 5-minute answer cache never serves it.
+//
+//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5]
+//
+// Events come from bench/data.ts (seeded), are sent through POST /v1/events, land, and are compacted
+// (POST /v1/jobs compact), as a dashboard would find them. Prints each query's medians and ratio,
+// then the geometric mean.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { startDevServer } from "../test/e2e/server";
+import { generateRows } from "./data";
+
+const total = Number(process.argv[2] ?? 200_000);
+const runs = Number(process.argv[3] ?? 5);
+
+const QUERIES: Record<string, string> = {
+  group_by_type: "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type",
+  hourly: "SELECT date_trunc('hour', ts) AS h, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
+  approx_users: "SELECT approx_count_distinct(user_id) AS u FROM events",
+  filtered: "SELECT count(*) AS n FROM events WHERE environment = 'production' AND event_type = 'purchase'",
+};
+
+async function json(res: Response) {
+  if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
+  return res.json() as Promise<Record<string, unknown>>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main() {
+  const server = await startDevServer();
+  const dir = mkdtempSync(path.join(tmpdir(), "tarn-qhttp-"));
+  try {
+    const auth = (k: string) => ({ Authorization: `Bearer ${k}`, "Content-Type": "application/json" });
+    const project = await json(
+      await fetch(`${server.url}/v1/projects`, {
+        method: "POST",
+        headers: auth(server.adminKey),
+        body: JSON.stringify({ name: "qbench" }),
+      }),
+    );
+    const admin = project.admin_key as string;
+
+    const rows = generateRows(total, 11);
+    const batches: string[] = [];
+    for (let i = 0; i < rows.length; i += 500) {
+      batches.push(
+        JSON.stringify(
+          rows.slice(i, i + 500).map((r) => ({
+            eventType: r.event_type,
+            eventId: r.event_id,
+            timestamp: new Date(r.ts).toISOString(),
+            userId: r.user_id ?? undefined,
+            sessionId: r.session_id ?? undefined,
+            eventSource: r.source ?? undefined,
+            environment: r.environment ?? undefined,
+            region: r.region ?? undefined,
+            data: r.payload ? { payload: JSON.parse(r.payload) } : undefined,
+          })),
+        ),
+      );
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < batches.length) {
+          const body = batches[next++] as string;
+          const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
+          if (res.status !== 202) throw new Error(`ingest ${res.status}`);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    for (let landed = 0; landed < total; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
+      landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
+    }
+    const job = await json(
+      await fetch(`${server.url}/v1/jobs`, {
+        method: "POST",
+        headers: auth(admin),
+        body: JSON.stringify({ type: "compact" }),
+      }),
+    );
+    for (let status = ""; status !== "succeeded"; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (await json(await fetch(`${server.url}/v1/jobs/${job.id}`, { headers: auth(admin) }))).status as string;
+      if (status === "failed") throw new Error("compaction failed");
+    }
+    const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
+      files: { key: string }[];
+    };
+    for (const [i, f] of files.entries()) {
+      const bytes = new Uint8Array(
+        await (await fetch(`${server.url}/v1/lake/files/${f.key}`, { headers: auth(admin) })).arrayBuffer(),
+      );
+      writeFileSync(path.join(dir, `f${i}.parquet`), bytes);
+    }
+    console.log(`# ${total} events in ${files.length} files after compaction`);
+
+    const duck = await (await DuckDBInstance.create(":memory:")).connect();
+    await duck.run("SET threads = 1");
+    await duck.run(`CREATE VIEW events AS SELECT * FROM read_parquet('${dir}/*.parquet')`);
+
+    const ratios: number[] = [];
+    let salt = 0;
+    for (const [name, sql] of Object.entries(QUERIES)) {
+      const tarn: number[] = [];
+      const ddb: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        const res = await fetch(`${server.url}/v1/query`, {
+          method: "POST",
+          headers: auth(admin),
+          body: JSON.stringify({ sql: `${sql} -- run ${salt++}` }),
+        });
+        await json(res);
+        tarn.push(performance.now() - t0);
+        const t1 = performance.now();
+        await duck.runAndReadAll(sql);
+        ddb.push(performance.now() - t1);
+      }
+      const ratio = median(tarn) / median(ddb);
+      ratios.push(ratio);
+      console.log(
+        `${name}: tarn ${median(tarn).toFixed(1)} ms, duckdb ${median(ddb).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
+      );
+    }
+    const geo = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    console.log(`geometric mean ratio (tarn round trip / duckdb): ${geo.toFixed(2)}`);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
