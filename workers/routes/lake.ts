@@ -1,12 +1,13 @@
 // Reading the lake: datasets, the manifest's current files, one file's bytes, quarantine, dead letters.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, gte, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
 import { deadLetters, lakeFiles } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { listQuarantine, QuarantineRecord } from "../ingest/quarantine";
+import { listFiles, liveAt } from "../manifest/files";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -93,8 +94,6 @@ const deadLetterList = createRoute({
   },
 });
 
-const current = (projectId: string) => and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.removedSnapshot));
-
 export const lakeRoutes = router();
 lakeRoutes.openAPIRegistry.registerPath(file);
 lakeRoutes.get("/v1/lake/files/:key{.+}", requireScope("query"), async (c) => {
@@ -132,7 +131,7 @@ lakeRoutes
         maxTs: sql<number>`max(${lakeFiles.maxTs})`,
       })
       .from(lakeFiles)
-      .where(current(projectId))
+      .where(liveAt(projectId))
       .groupBy(lakeFiles.dataset)
       .orderBy(asc(lakeFiles.dataset))
       .all();
@@ -155,19 +154,7 @@ lakeRoutes
   .openapi(files, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const q = c.req.valid("query");
-    const rows = await drizzle(c.env.DB)
-      .select()
-      .from(lakeFiles)
-      .where(
-        and(
-          current(projectId),
-          q.dataset ? eq(lakeFiles.dataset, q.dataset) : undefined,
-          q.from !== undefined ? gte(lakeFiles.maxTs, q.from) : undefined,
-          q.to !== undefined ? lte(lakeFiles.minTs, q.to) : undefined,
-        ),
-      )
-      .orderBy(asc(lakeFiles.minTs), asc(lakeFiles.key))
-      .all();
+    const rows = await listFiles(c.env.DB, projectId, { dataset: q.dataset, minTs: q.from, maxTs: q.to });
     return c.json(
       {
         files: rows.map((f) => ({
