@@ -9,6 +9,7 @@ import type { JobRow } from "../workers/jobs/create-job";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactionCandidates, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";
+import { runRollup } from "./jobs/rollup";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
@@ -61,7 +62,7 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
         gcGraceHours: config.gcGraceHours,
       })) as unknown as Record<string, unknown>;
     case "rollup":
-      throw new TarnError("VALIDATION_ERROR", "rollup jobs are not available yet");
+      return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
   }
 }
 

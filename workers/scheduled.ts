@@ -1,5 +1,5 @@
 // Cron entry: plans the periodic jobs and puts them on the jobs queue, where each gets its own
-// CPU budget and retries. Hourly: compaction of every project; daily: retention and GC.
+// CPU budget and retries. Hourly: compaction and rollups of every project; daily: retention and GC.
 import { drizzle } from "drizzle-orm/d1";
 import type { JobType } from "../shared/db/jobs";
 import { projects } from "../shared/db/schema";
@@ -8,7 +8,7 @@ import { createJob } from "./jobs/create-job";
 /** Which jobs a cron expression of wrangler.toml stands for. */
 export function jobsForCron(cron: string): JobType[] {
   const [, hour] = cron.split(/\s+/);
-  return hour === "*" ? ["compact"] : ["retention"];
+  return hour === "*" ? ["compact", "rollup"] : ["retention"];
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {

@@ -30,6 +30,8 @@ export const QueryAnswer = z
       row_groups_read: z.number().int(),
       row_groups_pruned: z.number().int(),
       snapshot: z.number().int(),
+      /** Served from gold rollups (hourly aggregates) instead of the raw files: the same answer, exactly. */
+      rollup: z.boolean(),
       cached: z.boolean(),
     }),
   })

@@ -159,7 +159,7 @@ describe("jobs API and cron", () => {
     expect((await call("/v1/jobs", { method: "POST", token: p.adminKey, json: { type: "vacuum" } })).status).toBe(400);
   });
 
-  it("plans compaction hourly and retention daily for every project", async () => {
+  it("plans compaction and rollups hourly and retention daily for every project", async () => {
     const p = await createProject("cron");
     await handleScheduled(createScheduledController({ cron: "5 * * * *", scheduledTime: Date.now() }), env);
     await handleScheduled(createScheduledController({ cron: "30 3 * * *", scheduledTime: Date.now() }), env);
@@ -168,7 +168,7 @@ describe("jobs API and cron", () => {
         .bind(p.id)
         .all<{ type: string }>()
     ).results.map((r) => r.type);
-    expect(types).toEqual(["compact", "retention"]);
+    expect(types).toEqual(["compact", "retention", "rollup"]);
   });
 });
 
