@@ -3,9 +3,18 @@
 export interface RawItem {
   /** The parsed value, or undefined when the item's text is not JSON. */
   value: unknown;
-  /** The item's text as received (NDJSON line) or re-serialized (JSON bodies). */
-  raw: string;
+  /**
+   * The item's text as received (NDJSON line). For JSON bodies it is left out and re-serialized
+   * on demand by `rawText`: only rejected or possibly oversized events need it.
+   */
+  raw?: string;
   parseError?: string;
+}
+
+/** The item's text: the NDJSON line, or the value re-serialized once and kept. */
+export function rawText(item: RawItem): string {
+  if (item.raw === undefined) item.raw = JSON.stringify(item.value) ?? "";
+  return item.raw;
 }
 
 /** How the body held its events: one object, an array, {"events": [...]}, or NDJSON lines. */
@@ -34,7 +43,7 @@ function parseLines(text: string): RawItem[] {
 }
 
 function fromValue(value: unknown): RawItem {
-  return { value, raw: JSON.stringify(value) ?? "" };
+  return { value };
 }
 
 /**

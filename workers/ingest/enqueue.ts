@@ -12,6 +12,14 @@ import type { EventsMessage, QueuedEvent } from "../../shared/events/queue-messa
 /** Leaves room for the message envelope around the events in the 256 KB sendBatch limit. */
 const BATCH_HEADROOM = 8 * 1024;
 
+const NON_ASCII = /[\u0080-\uffff]/;
+const encoder = new TextEncoder();
+
+/** UTF-8 size of a serialized event: the queue's limits count bytes, not UTF-16 units. */
+function byteLength(line: string): number {
+  return NON_ASCII.test(line) ? encoder.encode(line).byteLength : line.length;
+}
+
 export interface EnqueueResult {
   messages: number;
   /** R2 key of the staged events, when the request was too big for one sendBatch. */
@@ -31,7 +39,7 @@ export async function enqueueEvents(
   limits: PackLimits = DEFAULT_PACK_LIMITS,
 ): Promise<EnqueueResult> {
   const lines = events.map((e) => JSON.stringify(e));
-  const sizes = lines.map((l) => l.length);
+  const sizes = lines.map(byteLength);
   const total = sizes.reduce((a, b) => a + b + 1, 0);
   const chunks = packBySize(sizes, limits);
 
@@ -43,7 +51,6 @@ export async function enqueueEvents(
     // Staged: chunks sized so that at most 100 reference messages are needed.
     const perChunk = Math.max(limits.targetMessageBytes, Math.ceil(total / SEND_BATCH_MAX_MESSAGES) + 1);
     const staged = packBySize(sizes, { targetMessageBytes: perChunk, maxMessageBytes: perChunk });
-    const encoder = new TextEncoder();
     const parts: Uint8Array[] = [];
     const ranges: { offset: number; length: number }[] = [];
     let offset = 0;

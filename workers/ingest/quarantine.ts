@@ -1,7 +1,7 @@
 // The quarantine: every rejected event, kept in R2 per project with its reason, and listed by cursor.
 import { z } from "zod";
 import type { EventRejection } from "../../shared/events/envelope";
-import type { RawItem } from "../../shared/events/read-events";
+import { type RawItem, rawText } from "../../shared/events/read-events";
 
 /** Longest raw text kept per rejected event. */
 export const QUARANTINE_RAW_CAP = 8 * 1024;
@@ -35,8 +35,8 @@ export async function quarantine(
       index: rejection.index,
       code: rejection.code,
       reason: rejection.message,
-      raw: item.raw.slice(0, QUARANTINE_RAW_CAP),
-      raw_truncated: item.raw.length > QUARANTINE_RAW_CAP,
+      raw: rawText(item).slice(0, QUARANTINE_RAW_CAP),
+      raw_truncated: rawText(item).length > QUARANTINE_RAW_CAP,
       request_id: requestId,
       received_at: receivedIso,
     } satisfies QuarantineRecord),

@@ -6,7 +6,7 @@ import { TarnError } from "../../shared/errors";
 import { acceptEvent } from "../../shared/events/accept-event";
 import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/events/envelope";
 import type { QueuedEvent } from "../../shared/events/queue-message";
-import { type RawItem, readEvents } from "../../shared/events/read-events";
+import { type RawItem, rawText, readEvents } from "../../shared/events/read-events";
 import { enqueueEvents } from "../ingest/enqueue";
 import { quarantine } from "../ingest/quarantine";
 import { readBodyText } from "../ingest/read-body";
@@ -78,7 +78,7 @@ eventRoutes.openapi(ingest, async (c) => {
   }
 
   const only = read.items[0];
-  if (read.shape === "single" && only && new TextEncoder().encode(only.raw).length > config.maxEventBytes) {
+  if (read.shape === "single" && only && new TextEncoder().encode(rawText(only)).length > config.maxEventBytes) {
     // One event and nothing else in the request: the request itself is too large.
     throw new TarnError("PAYLOAD_TOO_LARGE", `the event exceeds ${config.maxEventBytes} bytes`, {
       details: { limit_event_bytes: config.maxEventBytes },
