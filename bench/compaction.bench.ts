@@ -4,7 +4,8 @@
 // In process: compaction runs queues/jobs/compact.ts's per-partition loop (readLakeRowGroups, dedupe
 // by event_id, encodeLakeFile, which sorts by ts) over local files instead of R2, without the D1
 // publish; rollups are built with the job's builder and served by the planner's pure modules over
-// groups held as D1 returns them (base64 sketches), without the D1 round trip itself.
+// groups held as D1 returns them (base64 sketches), without the D1 round trip itself: each query is
+// given the groups of its plan's level, as rollup-answer.ts's `level = ?` (indexed) read returns them.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -155,6 +156,13 @@ async function main() {
     console.log(
       `rollup_build_ms ${rollMs.toFixed(0)}  rows_per_s ${Math.round(rowsIn / (rollMs / 1000))}  hours ${builder.groups().size}  groups ${groups.length}  sketch_base64_bytes ${sketchBytes}`,
     );
+    const byLevel = new Map<string, StoredGroup[]>();
+    for (const g of groups) {
+      const list = byLevel.get(g.level);
+      if (list) list.push(g);
+      else byLevel.set(g.level, [g]);
+    }
+    console.log(`groups_by_level ${[...byLevel].map(([l, gs]) => `${l}=${gs.length}`).join("  ")}`);
 
     const instance = await DuckDBInstance.create(":memory:");
     const duck = await instance.connect();
@@ -170,7 +178,8 @@ async function main() {
       const plan = matchRollupQuery(q.sql);
       if (!plan) throw new Error(`${q.name} is not rollup-eligible`);
       const raw = await runQuery(q.sql, catalogs.bronze, { footerCache: footers.bronze });
-      const fromGold = answerFromRollups(plan, groups);
+      const levelGroups = byLevel.get(plan.level) ?? [];
+      const fromGold = answerFromRollups(plan, levelGroups);
       const same = JSON.stringify(raw.rows) === JSON.stringify(fromGold.rows);
       const times = { bronze: [] as number[], silver: [] as number[], rollup: [] as number[], duckdb: [] as number[] };
       for (let i = 0; i < runs; i++) {
@@ -184,14 +193,15 @@ async function main() {
         await runQuery(q.sql, catalogs.silver, { footerCache: footers.silver });
         times.silver.push(performance.now() - t);
         t = performance.now();
-        answerFromRollups(matchRollupQuery(q.sql) as NonNullable<typeof plan>, groups);
+        const p = matchRollupQuery(q.sql) as NonNullable<typeof plan>;
+        answerFromRollups(p, byLevel.get(p.level) ?? []);
         times.rollup.push(performance.now() - t);
       }
       const d = median(times.duckdb);
       const ratio = median(times.rollup) / d;
       ratios.push(ratio);
       console.log(
-        `${q.name}: duckdb_bronze_ms ${d.toFixed(1)}  tarn_bronze_ms ${median(times.bronze).toFixed(1)} (${(median(times.bronze) / d).toFixed(2)}x)  tarn_silver_ms ${median(times.silver).toFixed(1)} (${(median(times.silver) / d).toFixed(2)}x)  rollup_ms ${median(times.rollup).toFixed(2)}  ratio ${ratio.toFixed(3)}${same ? "" : "  (ROLLUP ANSWER DIFFERS FROM RAW)"}`,
+        `${q.name}: duckdb_bronze_ms ${d.toFixed(1)}  tarn_bronze_ms ${median(times.bronze).toFixed(1)} (${(median(times.bronze) / d).toFixed(2)}x)  tarn_silver_ms ${median(times.silver).toFixed(1)} (${(median(times.silver) / d).toFixed(2)}x)  rollup_ms ${median(times.rollup).toFixed(2)} (level ${plan.level}, ${levelGroups.length} groups)  ratio ${ratio.toFixed(3)}${same ? "" : "  (ROLLUP ANSWER DIFFERS FROM RAW)"}`,
       );
     }
     duck.closeSync();

@@ -92,7 +92,9 @@ async function main() {
       const state = await json(await fetch(`${server.url}/v1/jobs/${job.id}`, { headers: auth(admin) }));
       status = state.status as string;
       if (status === "failed" || (state.attempts as number) > 1) {
-        throw new Error(`compaction ${status} after ${state.attempts} attempts: ${state.error}\n${server.logs().slice(-3000)}`);
+        throw new Error(
+          `compaction ${status} after ${state.attempts} attempts: ${state.error}\n${server.logs().slice(-3000)}`,
+        );
       }
     }
     const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {

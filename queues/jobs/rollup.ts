@@ -1,5 +1,6 @@
-// Rollups (gold): hourly counts and HyperLogLog sketches per envelope dimensions, rebuilt for every
-// hour whose rollup is missing or stale, each hour published atomically in one D1 batch.
+// Rollups (gold): hourly counts and HyperLogLog sketches per envelope dimensions at every level
+// (grouping set), rebuilt for every hour whose rollup is missing or stale, each hour's levels
+// published atomically in one D1 batch.
 import { and, eq, gt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { lakeFiles } from "../../shared/db/lake";
@@ -7,14 +8,14 @@ import { rollupHours, rollups } from "../../shared/db/rollups";
 import { readLakeRowGroups } from "../../shared/lake/parquet-read";
 import { createRollupBuilder } from "../../shared/rollup/build";
 import { toBase64 } from "../../shared/rollup/codec";
-import { DAY_MS, type RollupGroup } from "../../shared/rollup/dims";
+import { DAY_MS, LEVEL_NAMES, type RollupGroup } from "../../shared/rollup/dims";
 import { hoursOf, validHours } from "../../shared/rollup/validity";
 import { latestSnapshot, listFiles } from "../../workers/manifest/files";
 import { r2AsyncBuffer } from "../../workers/query/r2-buffer";
 
 /** Hours rebuilt by one job at most; the next run carries on with the rest. */
 export const MAX_HOURS_PER_JOB = 24 * 31;
-/** Rows per multi-row insert: 10 bound values each, under D1's 100 parameters a statement. */
+/** Rows per multi-row insert: 11 bound values each, under D1's 100 parameters a statement. */
 const ROWS_PER_INSERT = 9;
 
 export interface RollupResult {
@@ -23,9 +24,13 @@ export interface RollupResult {
   hours_valid: number;
   hours_remaining: number;
   groups: number;
+  /** Events rolled up (each counted once, though every level holds it). */
   events: number;
   files_read: number;
 }
+
+/** Events in an hour's groups: the sum over any one level (each level covers every row once). */
+const eventsOf = (groups: RollupGroup[]) => groups.reduce((n, g) => (g.level === LEVEL_NAMES[0] ? n + g.count : n), 0);
 
 /** Hours that need building at `snapshot`: data without a valid rollup, and stale rollups of emptied hours. */
 async function hoursToBuild(db: D1Database, projectId: string, snapshot: number) {
@@ -56,12 +61,13 @@ async function hoursToBuild(db: D1Database, projectId: string, snapshot: number)
   return { files, todo: [...todo].sort((a, b) => a - b), valid: valid.size };
 }
 
-/** Replaces one hour's groups and records the snapshot they were built at, atomically. */
+/** Replaces one hour's groups (every level) and records the snapshot they were built at, atomically. */
 async function publishHour(db: D1Database, projectId: string, hourMs: number, snapshot: number, groups: RollupGroup[]) {
   const d = drizzle(db);
   const values = groups.map((g) => ({
     projectId,
     hourMs,
+    level: g.level,
     eventType: g.dims.event_type as string,
     environment: g.dims.environment,
     source: g.dims.source,
@@ -74,7 +80,7 @@ async function publishHour(db: D1Database, projectId: string, hourMs: number, sn
   const inserts = Array.from({ length: Math.ceil(values.length / ROWS_PER_INSERT) }, (_, i) =>
     d.insert(rollups).values(values.slice(i * ROWS_PER_INSERT, (i + 1) * ROWS_PER_INSERT)),
   );
-  const hour = { groups: groups.length, events: groups.reduce((n, g) => n + g.count, 0), builtSnapshot: snapshot };
+  const hour = { groups: groups.length, events: eventsOf(groups), builtSnapshot: snapshot };
   await d.batch([
     d.delete(rollups).where(and(eq(rollups.projectId, projectId), eq(rollups.hourMs, hourMs))),
     ...inserts,
@@ -128,7 +134,7 @@ export async function runRollup(
       await publishHour(env.DB, projectId, h, snapshot, groups);
       result.hours_built++;
       result.groups += groups.length;
-      result.events += groups.reduce((n, g) => n + g.count, 0);
+      result.events += eventsOf(groups);
     }
     await progress(Math.floor((result.hours_built / hours.length) * 100));
   }

@@ -22,13 +22,19 @@ export const rollupHours = sqliteTable(
   (t) => [primaryKey({ columns: [t.projectId, t.hourMs] })],
 );
 
-/** Count and HyperLogLog sketches (base64 of HyperLogLog.toBytes) per hour and envelope dimensions. */
+/**
+ * Count and HyperLogLog sketches (base64 of HyperLogLog.toBytes) per hour, level and envelope
+ * dimensions. `level` names the dimensions the row keeps (shared/rollup/dims.ts ROLLUP_LEVELS,
+ * e.g. `event_type,country`); the others are null, meaning all values.
+ */
 export const rollups = sqliteTable(
   "rollups",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     projectId: text("project_id").notNull(),
     hourMs: integer("hour_ms").notNull(),
+    /** Rows from before levels existed were the full cube (their hours are rebuilt: see migration 0004). */
+    level: text("level").notNull().default("event_type,environment,source,country,region"),
     eventType: text("event_type").notNull(),
     environment: text("environment"),
     source: text("source"),
@@ -38,5 +44,5 @@ export const rollups = sqliteTable(
     usersHll: text("users_hll").notNull(),
     sessionsHll: text("sessions_hll").notNull(),
   },
-  (t) => [index("rollups_hour").on(t.projectId, t.hourMs)],
+  (t) => [index("rollups_level_hour").on(t.projectId, t.level, t.hourMs)],
 );

@@ -2,12 +2,13 @@
 import { HyperLogLog } from "../query";
 import { rowComparator } from "../query/sink";
 import { fromBase64 } from "./codec";
-import type { RollupDim, RollupSketch } from "./dims";
+import type { RollupDim, RollupLevel, RollupSketch } from "./dims";
 import type { RollupPlan } from "./match";
 
 /** A stored group: sketches as bytes or base64 text (decoded only when the query needs them). */
 export interface StoredGroup {
   hourMs: number;
+  level: RollupLevel;
   dims: Record<RollupDim, string | null>;
   count: number;
   sketches: Record<RollupSketch, Uint8Array | string>;
@@ -21,16 +22,21 @@ interface Acc {
 
 const decode = (s: Uint8Array | string) => HyperLogLog.fromBytes(typeof s === "string" ? fromBase64(s) : s);
 
-/** Whether a group falls in the plan's hours and event types. */
-export function inPlan(plan: RollupPlan, g: { hourMs: number; dims: { event_type: string | null } }): boolean {
+/** Whether a group is of the plan's level and falls in its hours and event types. */
+export function inPlan(
+  plan: RollupPlan,
+  g: { hourMs: number; level: RollupLevel; dims: { event_type: string | null } },
+): boolean {
+  if (g.level !== plan.level) return false;
   if (plan.fromMs !== null && g.hourMs < plan.fromMs) return false;
   if (plan.toMs !== null && g.hourMs >= plan.toMs) return false;
   return plan.eventTypes === null || plan.eventTypes.has(g.dims.event_type as string);
 }
 
 /**
- * Aggregates the groups as the engine would aggregate the raw rows: counts add up, sketches merge
- * (register maxima and sparse unions, so the estimate equals approx_count_distinct's).
+ * Aggregates the groups of the plan's level as the engine would aggregate the raw rows: counts add
+ * up, sketches merge (register maxima and sparse unions, so the estimate equals approx_count_distinct's).
+ * Groups of other levels are skipped (each level alone covers every row).
  */
 export function answerFromRollups(
   plan: RollupPlan,

@@ -1,20 +1,29 @@
-// Building hourly rollups from lake rows: count and HyperLogLog sketches per (hour, dimensions).
+// Building hourly rollups from lake rows: count and HyperLogLog sketches per (hour, level, dimensions).
 import type { LakeRow } from "../lake/lake-row";
 import { HyperLogLog } from "../query";
 import { hashValue } from "../query/hash";
-import { hourOf, ROLLUP_DIMS, type RollupDim, type RollupGroup } from "./dims";
+import { hourOf, LEVEL_NAMES, ROLLUP_DIMS, ROLLUP_LEVELS, type RollupDim, type RollupGroup } from "./dims";
 
 interface Acc {
   hourMs: number;
+  level: string;
   dims: Record<RollupDim, string | null>;
   count: number;
   users: HyperLogLog;
   sessions: HyperLogLog;
 }
 
+const LEVELS = ROLLUP_LEVELS.map((dims, i) => ({
+  dims: dims as readonly RollupDim[],
+  at: (dims as readonly RollupDim[]).map((d) => ROLLUP_DIMS.indexOf(d)),
+  name: LEVEL_NAMES[i] as string,
+  tag: `|${i}|`,
+}));
+
 /**
- * Accumulates rows into hourly groups. Sketches hash values exactly as approx_count_distinct does,
- * so merging a range's sketches gives the estimate the engine computes over the raw rows.
+ * Accumulates rows into hourly groups at every level. Sketches hash values exactly as
+ * approx_count_distinct does, so merging a range's sketches gives the estimate the engine computes
+ * over the raw rows.
  * @example const b = createRollupBuilder((h) => wanted.has(h)); b.add(rows); b.groups()
  */
 export function createRollupBuilder(accept: (hourMs: number) => boolean = () => true) {
@@ -24,26 +33,34 @@ export function createRollupBuilder(accept: (hourMs: number) => boolean = () => 
       for (const r of rows) {
         const hourMs = hourOf(r.ts);
         if (!accept(hourMs)) continue;
-        const key = JSON.stringify([hourMs, r.event_type, r.environment, r.source, r.country, r.region]);
-        let acc = byKey.get(key);
-        if (!acc) {
-          const dims = {} as Record<RollupDim, string | null>;
-          for (const d of ROLLUP_DIMS) dims[d] = r[d];
-          acc = { hourMs, dims, count: 0, users: new HyperLogLog(), sessions: new HyperLogLog() };
-          byKey.set(key, acc);
+        const user = r.user_id === null ? null : hashValue(r.user_id);
+        const session = r.session_id === null ? null : hashValue(r.session_id);
+        // JSON-encoded values joined by commas: unambiguous, and each value encoded once per row.
+        const enc = ROLLUP_DIMS.map((d) => JSON.stringify(r[d]));
+        for (const level of LEVELS) {
+          let key = hourMs + level.tag;
+          for (const i of level.at) key += `${enc[i]},`;
+          let acc = byKey.get(key);
+          if (!acc) {
+            const dims = {} as Record<RollupDim, string | null>;
+            for (const d of ROLLUP_DIMS) dims[d] = level.dims.includes(d) ? r[d] : null;
+            acc = { hourMs, level: level.name, dims, count: 0, users: new HyperLogLog(), sessions: new HyperLogLog() };
+            byKey.set(key, acc);
+          }
+          acc.count++;
+          if (user !== null) acc.users.add(user);
+          if (session !== null) acc.sessions.add(session);
         }
-        acc.count++;
-        if (r.user_id !== null) acc.users.add(hashValue(r.user_id));
-        if (r.session_id !== null) acc.sessions.add(hashValue(r.session_id));
       }
     },
-    /** The groups, by hour. */
+    /** The groups of every level, by hour. */
     groups(): Map<number, RollupGroup[]> {
       const out = new Map<number, RollupGroup[]>();
       for (const a of byKey.values()) {
         const list = out.get(a.hourMs) ?? [];
         list.push({
           hourMs: a.hourMs,
+          level: a.level,
           dims: a.dims,
           count: a.count,
           sketches: { user_id: a.users.toBytes(), session_id: a.sessions.toBytes() },

@@ -4,7 +4,16 @@ import { bindSelect, type OrderSpec, type QueryPlan } from "../query/bind";
 import type { Bound } from "../query/bound";
 import { parseQuery } from "../query/parse";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "../query/schema";
-import { DAY_MS, HOUR_MS, ROLLUP_DIMS, ROLLUP_SKETCHES, type RollupDim, type RollupSketch } from "./dims";
+import {
+  DAY_MS,
+  HOUR_MS,
+  levelFor,
+  ROLLUP_DIMS,
+  ROLLUP_SKETCHES,
+  type RollupDim,
+  type RollupLevel,
+  type RollupSketch,
+} from "./dims";
 
 export type RollupKey = { kind: "dim"; dim: RollupDim } | { kind: "trunc"; width: number };
 export type RollupAgg = { kind: "count" } | { kind: "distinct"; column: RollupSketch };
@@ -18,6 +27,8 @@ export interface RollupPlan {
   eventTypes: Set<string> | null;
   /** The table named in FROM: `events` or one event type. */
   table: string;
+  /** The smallest rollup level keeping every dimension the query groups by or filters on. */
+  level: RollupLevel;
   keys: RollupKey[];
   aggs: RollupAgg[];
   /** Each output column's slot in [keys…, aggs…]. */
@@ -130,9 +141,12 @@ function matchPlan(plan: QueryPlan): RollupPlan | null {
     const ordered = new Set(plan.orderBy.map((o) => post(o.expr)));
     if (!keys.every((_, i) => ordered.has(i))) return null;
   }
+  // Filters are on ts and event_type only, which every level keeps.
+  const level = levelFor(keys.flatMap((k) => (k.kind === "dim" ? [k.dim] : [])));
   return {
     ...filter,
     table,
+    level,
     keys,
     aggs,
     outputs: outputs as number[],

@@ -4,7 +4,8 @@ import { runQuery } from "../../shared/query/index";
 import { answerFromRollups, type StoredGroup } from "../../shared/rollup/answer";
 import { createRollupBuilder } from "../../shared/rollup/build";
 import { toBase64 } from "../../shared/rollup/codec";
-import { matchRollupQuery } from "../../shared/rollup/match";
+import { FULL_LEVEL, LEVEL_NAMES, ROLLUP_LEVELS } from "../../shared/rollup/dims";
+import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import {
   type Answer,
   duckdbAnswer,
@@ -35,6 +36,32 @@ const ELIGIBLE = [
   "SELECT count(*) AS n, approx_count_distinct(user_id) AS u FROM events WHERE ts >= TIMESTAMP '2030-01-01 00:00:00'",
   "SELECT event_type, count(*) AS n FROM events WHERE ts >= TIMESTAMP '2025-03-02 00:00:00' AND ts < TIMESTAMP '2025-03-02 00:00:00' GROUP BY 1",
   "SELECT count(*) AS n FROM events WHERE event_type = 'nope'",
+  // One query per single-dimension level.
+  "SELECT environment, count(*) AS n, approx_count_distinct(user_id) AS u FROM events GROUP BY 1",
+  "SELECT date_trunc('hour', ts) AS h, source, count(*) AS n FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+  "SELECT country, approx_count_distinct(session_id) AS s, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
+  "SELECT region, event_type, count(*) AS n FROM events WHERE event_type IN ('click', 'signup') GROUP BY 1, 2",
+  // And per environment pair level.
+  "SELECT environment, country, count(*) AS n, approx_count_distinct(user_id) AS u FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+  "SELECT environment, source, count(*) AS n FROM events GROUP BY 1, 2",
+  "SELECT region, environment, approx_count_distinct(session_id) AS s FROM events GROUP BY 1, 2",
+];
+
+/** Levels chosen for queries grouping by these dimensions (event_type filters never widen the level). */
+const LEVEL_CHOICES: [string, string][] = [
+  ["SELECT count(*) FROM events", "event_type"],
+  [
+    "SELECT date_trunc('day', ts), event_type, count(*) FROM events WHERE event_type = 'click' GROUP BY 1, 2",
+    "event_type",
+  ],
+  ["SELECT environment, count(*) FROM events GROUP BY 1", "event_type,environment"],
+  ['SELECT source, count(*) FROM "page.view" GROUP BY 1', "event_type,source"],
+  ["SELECT event_type, country, count(*) FROM events GROUP BY 1, 2", "event_type,country"],
+  ["SELECT region, approx_count_distinct(user_id) FROM events GROUP BY 1", "event_type,region"],
+  ["SELECT country, environment, count(*) FROM events GROUP BY 1, 2", "event_type,environment,country"],
+  ["SELECT environment, source, count(*) FROM events GROUP BY 1, 2", "event_type,environment,source"],
+  ["SELECT region, environment, count(*) FROM events GROUP BY 1, 2", "event_type,environment,region"],
+  ["SELECT country, source, count(*) FROM events GROUP BY 1, 2", FULL_LEVEL],
 ];
 
 const NOT_ELIGIBLE = [
@@ -76,15 +103,30 @@ function groupsOf(rows: LakeRow[], base64 = false): StoredGroup[] {
 const sortRows = (rows: unknown[][]) =>
   rows.map((r) => r.map(normalize)).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
+/** Every level that keeps the plan's dimensions, the chosen (smallest) one first. */
+function coveringLevels(plan: RollupPlan): string[] {
+  const need = plan.keys.flatMap((k) => (k.kind === "dim" ? [k.dim] : []));
+  const names = ROLLUP_LEVELS.flatMap((l, i) =>
+    need.every((d) => (l as readonly string[]).includes(d)) ? [LEVEL_NAMES[i] as string] : [],
+  );
+  expect(names[0]).toBe(plan.level);
+  return names;
+}
+
+/** The engine's answer over the raw files equals the rollups' at the chosen level and every coarser-or-finer level that covers the query. */
 async function expectRollupEqualsEngine(fixture: LakeFixture, groups: StoredGroup[], sql: string) {
   const plan = matchRollupQuery(sql);
   expect(plan, sql).not.toBeNull();
-  const fromRollup = answerFromRollups(plan as NonNullable<typeof plan>, groups);
   const fromRaw = await runQuery(sql, fixture.catalog);
-  expect(fromRollup.meta, sql).toEqual(fromRaw.meta);
-  if (/ORDER BY/i.test(sql)) expect(fromRollup.rows, sql).toEqual(fromRaw.rows);
-  else expect(sortRows(fromRollup.rows), sql).toEqual(sortRows(fromRaw.rows));
-  return fromRollup;
+  let chosen: ReturnType<typeof answerFromRollups> | undefined;
+  for (const level of coveringLevels(plan as RollupPlan)) {
+    const fromRollup = answerFromRollups({ ...(plan as RollupPlan), level }, groups);
+    chosen ??= fromRollup;
+    expect(fromRollup.meta, `${level}: ${sql}`).toEqual(fromRaw.meta);
+    if (/ORDER BY/i.test(sql)) expect(fromRollup.rows, `${level}: ${sql}`).toEqual(fromRaw.rows);
+    else expect(sortRows(fromRollup.rows), `${level}: ${sql}`).toEqual(sortRows(fromRaw.rows));
+  }
+  return chosen as ReturnType<typeof answerFromRollups>;
 }
 
 describe("answering from rollups", () => {
@@ -98,6 +140,27 @@ describe("answering from rollups", () => {
 
   it.each(ELIGIBLE)("gives the engine's exact answer: %s", async (sql) => {
     await expectRollupEqualsEngine(fixture, groups, sql);
+  });
+
+  it.each(LEVEL_CHOICES)("serves %s from the smallest covering level (%s)", (sql, level) => {
+    expect(matchRollupQuery(sql)?.level).toBe(level);
+  });
+
+  it("builds every level from the same rows: each level counts every event once", () => {
+    expect(new Set(groups.map((g) => g.level))).toEqual(new Set(LEVEL_NAMES));
+    for (const level of LEVEL_NAMES) {
+      const of = groups.filter((g) => g.level === level);
+      expect(
+        of.reduce((n, g) => n + g.count, 0),
+        level,
+      ).toBe(fixture.rows.length);
+      // Dimensions a level does not keep are null in all its groups.
+      const kept = new Set(level.split(","));
+      for (const g of of) for (const [d, v] of Object.entries(g.dims)) if (!kept.has(d)) expect(v).toBeNull();
+    }
+    // Coarser levels really are smaller than the full cube.
+    const size = (l: string) => groups.filter((g) => g.level === l).length;
+    expect(size("event_type")).toBeLessThan(size(FULL_LEVEL));
   });
 
   it.each(NOT_ELIGIBLE)("leaves a query it cannot answer exactly to the engine: %s", (sql) => {

@@ -83,6 +83,25 @@ const ELIGIBLE = [
   "SELECT approx_count_distinct(user_id) AS users FROM events WHERE event_type IN ('order.created')",
   `SELECT event_type, count(*) AS n FROM events WHERE ts >= TIMESTAMP '${iso(T + 10 * H)}' GROUP BY 1`,
   `SELECT count(*) AS n, approx_count_distinct(user_id) AS u FROM events WHERE ts >= TIMESTAMP '${iso(T + 10 * H)}'`,
+  // One per level not used above (those use event_type, country and the full level).
+  "SELECT country, environment, count(*) AS n FROM events GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 3",
+  "SELECT environment, source, approx_count_distinct(user_id) AS u FROM events GROUP BY 1, 2",
+  "SELECT environment, region, count(*) AS n FROM events GROUP BY 1, 2",
+  "SELECT environment, count(*) AS n, approx_count_distinct(user_id) AS u FROM events GROUP BY 1 ORDER BY 1",
+  "SELECT date_trunc('hour', ts) AS h, source, count(*) AS n FROM events GROUP BY 1, 2 ORDER BY 1, 2",
+  "SELECT region, event_type, approx_count_distinct(session_id) AS s FROM events GROUP BY 1, 2",
+];
+
+const LEVELS = [
+  "event_type",
+  "event_type,environment",
+  "event_type,source",
+  "event_type,country",
+  "event_type,region",
+  "event_type,environment,source",
+  "event_type,environment,region",
+  "event_type,environment,country",
+  "event_type,environment,source,country,region",
 ];
 
 describe("rollups (gold)", () => {
@@ -99,13 +118,20 @@ describe("rollups (gold)", () => {
     const groups = async () =>
       (
         await env.DB.prepare(
-          "SELECT hour_ms, event_type, environment, source, country, region, count, users_hll FROM rollups WHERE project_id = ? ORDER BY 1, 2, 3, 4, 5, 6",
+          "SELECT hour_ms, level, event_type, environment, source, country, region, count, users_hll FROM rollups WHERE project_id = ? ORDER BY 1, 2, 3, 4, 5, 6, 7",
         )
           .bind(p.id)
           .all()
       ).results;
     const before = await groups();
-    expect(before.reduce((n, g) => n + (g.count as number), 0)).toBe(48);
+    // Every level is built in the same run, and each counts every event once.
+    for (const level of LEVELS) {
+      expect(
+        before.filter((g) => g.level === level).reduce((n, g) => n + (g.count as number), 0),
+        level,
+      ).toBe(48);
+    }
+    expect(new Set(before.map((g) => g.level))).toEqual(new Set(LEVELS));
     const second = await rollup(p.id);
     expect(second).toMatchObject({ hours_built: 0, hours_valid: 4 });
     expect(await groups()).toEqual(before);

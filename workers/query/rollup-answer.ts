@@ -18,7 +18,7 @@ export interface RollupAnswer {
 /**
  * The query's answer from rollups, or null when it must run over the raw files: the query is not
  * of the eligible shape, or some hour in its range that has data lacks a valid rollup. Reads the
- * manifest and rollups in one D1 batch, so a rollup job publishing meanwhile is seen whole or not at all.
+ * manifest and the rollups of the plan's level (the smallest that keeps the query's dimensions) in one D1 batch, so a rollup job publishing meanwhile is seen whole or not at all.
  */
 export async function answerFromGold(db: D1Database, projectId: string, text: string): Promise<RollupAnswer | null> {
   const plan = matchRollupQuery(text);
@@ -63,6 +63,7 @@ export async function answerFromGold(db: D1Database, projectId: string, text: st
       .where(
         and(
           eq(rollups.projectId, projectId),
+          eq(rollups.level, plan.level),
           ...hourRange(rollups.hourMs),
           types ? inArray(rollups.eventType, types) : undefined,
         ),
@@ -92,6 +93,7 @@ export async function answerFromGold(db: D1Database, projectId: string, text: st
     if (!valid.has(g.hourMs)) continue;
     stored.push({
       hourMs: g.hourMs,
+      level: g.level,
       dims: {
         event_type: g.eventType,
         environment: g.environment,
