@@ -5,7 +5,7 @@ import { z } from "zod";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
-import type { JobRow } from "../workers/jobs/create-job";
+import { createJob, type JobRow } from "../workers/jobs/create-job";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactionCandidates, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";
@@ -22,9 +22,14 @@ export interface JobHooks {
 
 type Progress = (percent: number) => Promise<void>;
 
+/**
+ * Compacts partitions until the invocation has read `compactMaxFilesPerRun` files (each costs a few
+ * R2 subrequests, and an invocation's subrequests are limited), then hands the rest to a new job.
+ * Every partition is published on its own, so the follow-up simply finds fewer candidates.
+ */
 async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
   const params = job.params as { dataset?: string; day?: string };
-  const targetRows = readConfig(env).compactTargetRows;
+  const { compactTargetRows: targetRows, compactMaxFilesPerRun } = readConfig(env);
   const partitions = await compactionCandidates(env.DB, job.projectId, params);
   const total: CompactResult = {
     partitions: 0,
@@ -37,6 +42,10 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     bytes_out: 0,
   };
   for (const [i, p] of partitions.entries()) {
+    if (i > 0 && total.files_in >= compactMaxFilesPerRun) {
+      const next = await createJob(env, job.projectId, "compact", params);
+      return { ...total, partitions_left: partitions.length - i, continued_by: next.id };
+    }
     const r = await compactPartition(
       env,
       job.projectId,

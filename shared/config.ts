@@ -17,6 +17,8 @@ export interface TarnConfig {
   dedupeShards: number;
   /** Rows per compacted (silver) file; bounds a compaction's memory. */
   compactTargetRows: number;
+  /** Input files one compaction invocation reads before it hands the rest to a follow-up job. */
+  compactMaxFilesPerRun: number;
   /** Days a quarantined event is kept. */
   quarantineRetentionDays: number;
   /** Hours a replaced object stays readable (time travel) before garbage collection. */
@@ -34,6 +36,7 @@ export type TarnVars = Partial<
     | "INGEST_MESSAGE_BYTES"
     | "DEDUPE_SHARDS"
     | "COMPACT_TARGET_ROWS"
+    | "COMPACT_MAX_FILES_PER_RUN"
     | "QUARANTINE_RETENTION_DAYS"
     | "GC_GRACE_HOURS",
     string
@@ -62,6 +65,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
       : DEFAULT_PACK_LIMITS,
     dedupeShards: Math.max(1, positiveInt(vars.DEDUPE_SHARDS, 16)),
     compactTargetRows: Math.max(1, positiveInt(vars.COMPACT_TARGET_ROWS, 500_000)),
+    compactMaxFilesPerRun: Math.max(1, positiveInt(vars.COMPACT_MAX_FILES_PER_RUN, 200)),
     quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),
     gcGraceHours: positiveInt(vars.GC_GRACE_HOURS, 24),
   };

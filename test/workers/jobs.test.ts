@@ -134,6 +134,26 @@ describe("compaction", () => {
   });
 });
 
+describe("compaction in several runs", () => {
+  it("hands the partitions it has no budget for to a follow-up job", async () => {
+    const p = await projectWithBronze();
+    // A second partition: three more files on the next day.
+    for (let b = 0; b < 3; b++) {
+      await deliver([message(p.id, [queued(p.id, `next-${b}`, { ts: DAY + 86_400_000 + b * 1000 })])]);
+    }
+    const before = ids(await landedRows(p.id));
+    const job = await insertJob(p.id, "compact", { dataset: "page.view" });
+    expect(await runJob({ ...env, COMPACT_MAX_FILES_PER_RUN: "1" }, job)).toBe("done");
+    const result = JSON.parse(String((await jobRow(job))?.result));
+    expect(result).toMatchObject({ partitions: 1, partitions_left: 1 });
+    const followUp = await env.DB.prepare("SELECT type, params FROM jobs WHERE id = ?")
+      .bind(result.continued_by)
+      .first();
+    expect(followUp).toEqual({ type: "compact", params: '{"dataset":"page.view"}' });
+    expect(ids(await landedRows(p.id))).toEqual(before);
+  });
+});
+
 describe("jobs API and cron", () => {
   it("runs a job posted by an admin through the jobs queue and reports its progress", async () => {
     const p = await projectWithBronze();
