@@ -7,11 +7,11 @@ import { readLiveConfig } from "../shared/live/config";
 import { subscriptionKey, type UpdateFrame } from "../shared/live/frames";
 import { type StoredMetric, StoredMetricSchema } from "../shared/live/metric-def";
 import { WindowPartial } from "../shared/live/partials";
-import { renderWindow } from "../shared/live/render";
+import { renderStates, renderWindow } from "../shared/live/render";
 import { isBeyondRetention, type WindowSize, windowBounds } from "../shared/live/window-size";
 import { HubPublisher } from "../workers/live/hub-publisher";
 import { ShardAlerts } from "../workers/live/shard-alerts";
-import { type WindowRow, WindowStore } from "../workers/live/window-store";
+import { type MergedWindow, type WindowRow, WindowStore } from "../workers/live/window-store";
 import type { Published } from "./live-hub";
 
 /** One consumer batch's partials for this shard; `commitId` makes a repeated call harmless. */
@@ -63,28 +63,44 @@ export class WindowShard extends DurableObject<Env> {
   async apply(input: ApplyBatch, now = Date.now()): Promise<ApplyResult> {
     const batch = ApplyBatchSchema.parse(input);
     const result: ApplyResult = { applied: false, windows: 0, corrections: 0, tooLate: 0 };
-    const touched: { size: WindowSize; start: number; correction: boolean }[] = [];
+    let merged: MergedWindow[] = [];
     this.ctx.storage.transactionSync(() => {
       const def = this.adopt(batch.project, batch.metric);
       if (!def || !this.store.markApplied(batch.commitId, now)) return;
       result.applied = true;
+      const kept: WindowPartial[] = [];
       for (const w of batch.windows) {
         if (!def.windows.includes(w.size)) continue;
         if (isBeyondRetention(w.start, w.size, now)) {
           result.tooLate += w.groups.reduce((n, g) => n + g.state.count, 0);
           continue;
         }
-        const correction = this.store.merge(w);
-        touched.push({ size: w.size, start: w.start, correction });
-        if (correction) result.corrections++;
+        kept.push(w);
       }
-      result.windows = touched.length;
+      merged = this.store.mergeAll(kept);
+      for (const m of merged) {
+        result.windows += m.occurrences;
+        if (m.correction) result.corrections += m.occurrences;
+      }
     });
     const def = this.definition();
-    if (touched.length === 0 || !def) return result;
+    if (merged.length === 0 || !def) return result;
     await this.scheduleAlarm(now);
+    // Each touched window rendered once, from the states just merged (what SQLite now holds).
+    const timestamp = new Date().toISOString();
     await this.hub.publish(
-      touched.map((t) => this.published(def, t.size, t.start, t.correction ? "correction" : "update")),
+      merged.map((m) => ({
+        keys: [subscriptionKey(def.name, m.size)],
+        frame: {
+          type: m.correction ? "correction" : "update",
+          stream: def.name,
+          window: windowBounds(m.start, m.size),
+          data: renderStates(def, m.groups),
+          final: m.closed === 1,
+          rev: m.rev,
+          timestamp,
+        },
+      })),
     );
     return result;
   }

@@ -24,6 +24,13 @@ export interface StoredGroup {
   state: GroupStateJson;
 }
 
+/** A group with its state already decoded (the shard's in-memory merge result). */
+export interface StateGroup {
+  key: string;
+  values: Scalar[];
+  state: GroupState;
+}
+
 /** `p50`, `p95`, `p99.9` for a quantile. */
 export function quantileName(q: number): string {
   return `p${Number((q * 100).toFixed(4))}`;
@@ -49,13 +56,17 @@ function valuesOf(def: StoredMetric, g: GroupState): Record<string, AggregateVal
 
 /** The frame data of one window of `def`, from its stored groups. */
 export function renderWindow(def: StoredMetric, groups: StoredGroup[]): WindowData {
-  if (def.id === EVENTS_METRIC.id) {
-    const byType = groups
-      .map((g) => [String(g.values[0] ?? g.key), g.state.count] as const)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    return { count: byType.reduce((n, [, c]) => n + c, 0), by_event_type: Object.fromEntries(byType) };
-  }
-  const states = groups.map((g) => ({ g, state: GroupState.fromJSON(g.state) }));
+  if (def.id === EVENTS_METRIC.id) return renderEvents(groups);
+  return renderStates(
+    def,
+    groups.map((g) => ({ key: g.key, values: g.values, state: GroupState.fromJSON(g.state) })),
+  );
+}
+
+/** The frame data of one window of `def` from decoded group states (which it does not change). */
+export function renderStates(def: StoredMetric, groups: StateGroup[]): WindowData {
+  if (def.id === EVENTS_METRIC.id) return renderEvents(groups);
+  const states = groups.map((g) => ({ g, state: g.state }));
   const total = new GroupState();
   for (const s of states) total.merge(s.state);
   const data: MetricData = { count: total.count, values: valuesOf(def, total) };
@@ -70,4 +81,11 @@ export function renderWindow(def: StoredMetric, groups: StoredGroup[]): WindowDa
       }));
   }
   return data;
+}
+
+function renderEvents(groups: { key: string; values: Scalar[]; state: { count: number } }[]): EventsData {
+  const byType = groups
+    .map((g) => [String(g.values[0] ?? g.key), g.state.count] as const)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return { count: byType.reduce((n, [, c]) => n + c, 0), by_event_type: Object.fromEntries(byType) };
 }

@@ -1,8 +1,9 @@
 // A window shard's SQLite tables: windows (rev, closed), their groups' mergeable states, applied commits.
 import { z } from "zod";
-import { GroupStateJson, mergeStateJson } from "../../shared/live/group-state";
+import type { Scalar } from "../../shared/live/fields";
+import { GroupState, GroupStateJson } from "../../shared/live/group-state";
 import { MAX_GROUPS_PER_WINDOW, OTHER_GROUP, type WindowPartial } from "../../shared/live/partials";
-import type { StoredGroup } from "../../shared/live/render";
+import type { StateGroup, StoredGroup } from "../../shared/live/render";
 import { RETENTION_MS, WINDOW_MS, WINDOW_SIZES, type WindowSize } from "../../shared/live/window-size";
 
 export type WindowRow = {
@@ -10,6 +11,41 @@ export type WindowRow = {
   rev: number;
   closed: number;
 };
+
+/** One window after a batch's merge: its row as stored now, and all its groups' merged states. */
+export interface MergedWindow extends WindowRow {
+  size: WindowSize;
+  /** The window had closed before this batch (the merge is a correction). */
+  correction: boolean;
+  /** How many of the batch's partials were for this window (normally one). */
+  occurrences: number;
+  /** All the window's groups, in the order SQLite returns them (by key). */
+  groups: StateGroup[];
+}
+
+/** Bound JSON text per write statement, well below a Durable Object's 2 MB string limit. */
+const WRITE_CHUNK_CHARS = 512 * 1024;
+
+/** SQLite's BINARY order of UTF-8 text, i.e. code-point order (JS `<` compares UTF-16 code units). */
+function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) {
+      const fix = (c: number) => (c < 0xd800 ? c : c < 0xe000 ? c + 0x2000 : c - 0x800);
+      return fix(x) - fix(y);
+    }
+  }
+  return a.length - b.length;
+}
+
+interface GroupEntry extends StateGroup {
+  /** Changed by this batch (written back). */
+  dirty: boolean;
+  /** A new group's partial as received (stored as received, as before), null once merged. */
+  raw: GroupStateJson | null;
+}
 
 const GroupValues = z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
@@ -37,46 +73,137 @@ export class WindowStore {
     return true;
   }
 
-  /** Merges one window's groups and bumps its rev; true when the window had already closed (a correction). */
-  merge(w: WindowPartial): boolean {
-    const row = this.sql
-      .exec<{ closed: number }>("SELECT closed FROM windows WHERE size = ? AND start = ?", w.size, w.start)
-      .toArray()[0];
-    let groups = row
-      ? this.sql
-          .exec<{ n: number }>("SELECT count(*) AS n FROM groups WHERE size = ? AND start = ?", w.size, w.start)
-          .one().n
-      : 0;
-    for (const g of w.groups) {
-      let key = g.key;
-      let values = g.values;
-      let stored = this.state(w.size, w.start, key);
-      if (stored === null && groups >= MAX_GROUPS_PER_WINDOW) {
-        key = OTHER_GROUP;
-        values = values.map(() => OTHER_GROUP);
-        stored = this.state(w.size, w.start, key);
-      }
-      if (stored === null) groups++;
-      const state = stored === null ? g.state : mergeStateJson(stored, g.state);
-      this.sql.exec(
-        `INSERT INTO groups (size, start, gkey, gvals, state) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (size, start, gkey) DO UPDATE SET state = excluded.state`,
-        w.size,
-        w.start,
-        key,
-        JSON.stringify(values),
-        JSON.stringify(state),
-      );
+  /**
+   * Merges a batch's windows in a fixed number of statements: one read of the touched windows' rows,
+   * one of their groups, then multi-row upserts of the changed groups and the windows (rev bumped once
+   * per partial). The same result as merging each partial in turn in order, including `__other__` overflow.
+   */
+  mergeAll(partials: WindowPartial[]): MergedWindow[] {
+    const out = new Map<string, MergedWindow & { entries: Map<string, GroupEntry>; existed: boolean }>();
+    const id = (size: string, start: number) => `${size}|${start}`;
+    for (const w of partials) {
+      const k = id(w.size, w.start);
+      if (!out.has(k))
+        out.set(k, {
+          size: w.size,
+          start: w.start,
+          rev: 0,
+          closed: 0,
+          correction: false,
+          occurrences: 0,
+          groups: [],
+          entries: new Map(),
+          existed: false,
+        });
     }
-    if (row) this.sql.exec("UPDATE windows SET rev = rev + 1 WHERE size = ? AND start = ?", w.size, w.start);
-    else
-      this.sql.exec(
-        "INSERT INTO windows (size, start, end_ms, rev, closed) VALUES (?, ?, ?, 1, 0)",
-        w.size,
-        w.start,
-        w.start + WINDOW_MS[w.size],
-      );
-    return row?.closed === 1;
+    if (out.size === 0) return [];
+    const keys = JSON.stringify([...out.values()].map((w) => [w.size, w.start]));
+    for (const r of this.sql.exec<{ size: string; start: number; rev: number; closed: number }>(
+      `SELECT w.size, w.start, w.rev, w.closed FROM json_each(?) j JOIN windows w
+         ON w.size = json_extract(j.value, '$[0]') AND w.start = json_extract(j.value, '$[1]')`,
+      keys,
+    )) {
+      const m = out.get(id(r.size, r.start));
+      if (!m) continue;
+      m.existed = true;
+      m.rev = r.rev;
+      m.closed = r.closed;
+      m.correction = r.closed === 1;
+    }
+    for (const r of this.sql.exec<{ size: string; start: number; gkey: string; gvals: string; state: string }>(
+      `SELECT g.size, g.start, g.gkey, g.gvals, g.state FROM json_each(?) j JOIN groups g
+         ON g.size = json_extract(j.value, '$[0]') AND g.start = json_extract(j.value, '$[1]')`,
+      keys,
+    )) {
+      const m = out.get(id(r.size, r.start));
+      if (!m) continue;
+      m.entries.set(r.gkey, {
+        key: r.gkey,
+        values: JSON.parse(r.gvals) as Scalar[],
+        state: GroupState.fromJSON(JSON.parse(r.state) as GroupStateJson),
+        dirty: false,
+        raw: null,
+      });
+    }
+    for (const w of partials) {
+      const m = out.get(id(w.size, w.start));
+      if (!m) continue;
+      for (const g of w.groups) {
+        let key = g.key;
+        let values = g.values;
+        let e = m.entries.get(key);
+        if (!e && m.entries.size >= MAX_GROUPS_PER_WINDOW) {
+          key = OTHER_GROUP;
+          values = values.map(() => OTHER_GROUP);
+          e = m.entries.get(key);
+        }
+        if (!e) m.entries.set(key, { key, values, state: GroupState.fromJSON(g.state), raw: g.state, dirty: true });
+        else {
+          e.state.merge(GroupState.fromJSON(g.state));
+          e.raw = null;
+          e.dirty = true;
+        }
+      }
+      // As merging each partial in turn: a new window starts at rev 1, each later merge bumps it.
+      m.rev = m.existed || m.occurrences > 0 ? m.rev + 1 : 1;
+      m.occurrences++;
+    }
+    const groupRows: unknown[] = [];
+    const windowRows: unknown[] = [];
+    const result: MergedWindow[] = [];
+    for (const m of out.values()) {
+      for (const e of m.entries.values()) {
+        if (!e.dirty) continue;
+        const json = JSON.stringify(e.raw ?? e.state.toJSON());
+        groupRows.push([m.size, m.start, e.key, JSON.stringify(e.values), json]);
+      }
+      windowRows.push([m.size, m.start, m.start + WINDOW_MS[m.size], m.rev]);
+      const groups = [...m.entries.values()]
+        .sort((a, b) => byCodePoint(a.key, b.key))
+        .map(({ key, values, state }) => ({ key, values, state }));
+      result.push({
+        size: m.size,
+        start: m.start,
+        rev: m.rev,
+        closed: m.closed,
+        correction: m.correction,
+        occurrences: m.occurrences,
+        groups,
+      });
+    }
+    this.writeChunked(
+      `INSERT INTO groups (size, start, gkey, gvals, state)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+              json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?) WHERE true
+       ON CONFLICT (size, start, gkey) DO UPDATE SET state = excluded.state`,
+      groupRows,
+    );
+    this.writeChunked(
+      `INSERT INTO windows (size, start, end_ms, rev, closed)
+       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+              json_extract(value, '$[3]'), 0 FROM json_each(?) WHERE true
+       ON CONFLICT (size, start) DO UPDATE SET rev = excluded.rev`,
+      windowRows,
+    );
+    return result;
+  }
+
+  /** Runs `statement` (one `?`: a JSON array of rows) over `rows` in chunks of bounded text. */
+  private writeChunked(statement: string, rows: unknown[]): void {
+    let chunk: string[] = [];
+    let chars = 0;
+    const flush = () => {
+      if (chunk.length > 0) this.sql.exec(statement, `[${chunk.join(",")}]`);
+      chunk = [];
+      chars = 0;
+    };
+    for (const row of rows) {
+      const text = JSON.stringify(row);
+      if (chars + text.length > WRITE_CHUNK_CHARS) flush();
+      chunk.push(text);
+      chars += text.length + 1;
+    }
+    flush();
   }
 
   /** The stored groups of one window (none when it has no events). */
@@ -163,12 +290,5 @@ export class WindowStore {
   clear(): void {
     this.sql.exec("DELETE FROM windows");
     this.sql.exec("DELETE FROM groups");
-  }
-
-  private state(size: WindowSize, start: number, key: string): GroupStateJson | null {
-    const raw = this.sql
-      .exec<{ state: string }>("SELECT state FROM groups WHERE size = ? AND start = ? AND gkey = ?", size, start, key)
-      .toArray()[0]?.state;
-    return raw === undefined ? null : GroupStateJson.parse(JSON.parse(raw));
   }
 }
