@@ -94,7 +94,7 @@ describe("WindowShard.apply with many windows", () => {
           `${((t1 - t0) / batches.length).toFixed(2)} ms/apply`,
       );
       const hours = await shard.recent("1h", 10);
-      const counted = hours.reduce((n, w) => n + Number((w.data as { count?: number }).count ?? 0), 0);
+      const counted = (hours ?? []).reduce((n, w) => n + Number((w.data as { count?: number }).count ?? 0), 0);
       expect(counted).toBe(batches.length * 500);
     });
   });
