@@ -9,6 +9,7 @@
 // ingest round does not slow the next health round.
 import http from "node:http";
 import { startDevServer } from "../test/e2e/server";
+import { mulberry32 } from "../test/seeded-random";
 
 const concurrency = Number(process.argv[2] ?? 24);
 const seconds = Number(process.argv[3] ?? 5);
@@ -38,17 +39,6 @@ function request(url: URL, method: string, headers: Record<string, string>, body
     if (body !== undefined) req.end(body);
     else req.end();
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` pre-serialized bodies of `size` events each, deterministic. */

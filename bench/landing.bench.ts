@@ -11,6 +11,7 @@ import http from "node:http";
 import { parquetReadObjects } from "hyparquet";
 import { lakeCompressors } from "../shared/lake/parquet-codecs";
 import { startDevServer } from "../test/e2e/server";
+import { mulberry32 } from "../test/seeded-random";
 
 const total = Number(process.argv[2] ?? 200_000);
 const batch = Number(process.argv[3] ?? 500);
@@ -37,17 +38,6 @@ function request(url: string, method: string, headers: Record<string, string>, b
     req.on("error", (err) => resolve({ status: 0, body: Buffer.from(String(err)) }));
     req.end(body);
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A deterministic UUID v4-shaped id. */

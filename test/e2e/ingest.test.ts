@@ -10,6 +10,7 @@ import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { lakeCompressors } from "../../shared/lake/parquet-codecs";
+import { mulberry32 } from "../seeded-random";
 import { type DevServer, startDevServer } from "./server";
 
 const TOTAL = 20_000;
@@ -94,17 +95,6 @@ interface Envelope {
   environment?: string;
   region?: string;
   data?: { payload?: Record<string, unknown>; metadata?: Record<string, unknown> };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TYPES = ["page.view", "order.created", "user:signup", "api_call", "button-click"];
