@@ -14,12 +14,13 @@ import { asyncBufferFromFile } from "hyparquet";
 import type { LakeRow } from "../shared/lake/lake-row";
 import { encodeLakeFile } from "../shared/lake/parquet-encode";
 import { readLakeRowGroups } from "../shared/lake/parquet-read";
-import { createFooterCache, type FileRef, type QueryCatalog, runQuery } from "../shared/query/index";
+import { createFooterCache, type FileRef, runQuery } from "../shared/query/index";
 import { answerFromRollups, type StoredGroup } from "../shared/rollup/answer";
 import { createRollupBuilder } from "../shared/rollup/build";
 import { toBase64 } from "../shared/rollup/codec";
 import { matchRollupQuery } from "../shared/rollup/match";
 import { generateRows } from "./data";
+import { catalogOver } from "./local-catalog";
 
 const QUERIES = [
   {
@@ -62,23 +63,6 @@ async function writeLocal(dir: string, name: string, rows: LakeRow[]): Promise<L
     minTs: Math.min(...ts),
     maxTs: Math.max(...ts),
     bytes: bytes.byteLength,
-  };
-}
-
-function catalogOver(files: LocalFile[]): QueryCatalog {
-  const byKey = new Map(files.map((f) => [f.key, f]));
-  return {
-    async listFiles(table, filter) {
-      if (table !== "events" && !files.some((f) => f.dataset === table)) return null;
-      return files.filter(
-        (f) =>
-          (table === "events" || f.dataset === table) &&
-          (filter.minTs === undefined || f.maxTs >= filter.minTs) &&
-          (filter.maxTs === undefined || f.minTs <= filter.maxTs) &&
-          (filter.eventTypes === undefined || filter.eventTypes.includes(f.dataset)),
-      );
-    },
-    openFile: async (key) => asyncBufferFromFile((byKey.get(key) as LocalFile).path),
   };
 }
 

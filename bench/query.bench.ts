@@ -7,11 +7,11 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { asyncBufferFromFile } from "hyparquet";
 import type { LakeRow } from "../shared/lake/lake-row";
 import { encodeLakeFile } from "../shared/lake/parquet-encode";
-import { createFooterCache, type FileRef, type QueryCatalog, runQuery } from "../shared/query/index";
+import { createFooterCache, type FileRef, runQuery } from "../shared/query/index";
 import { generateRows } from "./data";
+import { catalogOver } from "./local-catalog";
 
 const QUERIES: { name: string; kind: string; sql: string }[] = [
   {
@@ -111,26 +111,6 @@ async function lakeFiles(total: number): Promise<(FileRef & { path: string })[]>
   await writeFile(`${manifest}.tmp`, JSON.stringify(files));
   await rename(`${manifest}.tmp`, manifest);
   return files;
-}
-
-/** The adapter's part: the manifest prunes by time and event type before any file is opened. */
-function catalogOver(files: (FileRef & { path: string })[]): QueryCatalog {
-  const byKey = new Map(files.map((f) => [f.key, f]));
-  return {
-    async listFiles(table, filter) {
-      if (table !== "events" && !files.some((f) => f.dataset === table)) return null;
-      return files.filter(
-        (f) =>
-          (table === "events" || f.dataset === table) &&
-          (filter.minTs === undefined || f.maxTs >= filter.minTs) &&
-          (filter.maxTs === undefined || f.minTs <= filter.maxTs) &&
-          (filter.eventTypes === undefined || filter.eventTypes.includes(f.dataset)),
-      );
-    },
-    async openFile(key) {
-      return asyncBufferFromFile((byKey.get(key) as { path: string }).path);
-    },
-  };
 }
 
 const median = (xs: number[]) => {

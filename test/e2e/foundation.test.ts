@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "./server";
+import { type ApiInit, type DevServer, startDevServer } from "./server";
 
 let server: DevServer;
 
@@ -10,15 +10,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function api(path: string, init: { method?: string; token?: string; json?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (init.token) headers.Authorization = `Bearer ${init.token}`;
-  if (init.json !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(`${server.url}${path}`, {
-    method: init.method ?? "GET",
-    headers,
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
+function api(route: string, init?: ApiInit) {
+  return server.api(route, init);
 }
 
 describe("npm run dev (real wrangler dev)", () => {

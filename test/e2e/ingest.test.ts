@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { lakeCompressors } from "../../shared/lake/parquet-codecs";
 import { mulberry32 } from "../seeded-random";
-import { type DevServer, startDevServer } from "./server";
+import { type ApiInit, type DevServer, startDevServer } from "./server";
 
 const TOTAL = 20_000;
 const STAGED_EVENTS = 2_000;
@@ -30,15 +30,8 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers
 
-async function api(route: string, init: { method?: string; token?: string; json?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (init.token) headers.Authorization = `Bearer ${init.token}`;
-  if (init.json !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(`${server.url}${route}`, {
-    method: init.method ?? "GET",
-    headers,
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
+function api(route: string, init?: ApiInit) {
+  return server.api(route, init);
 }
 
 /** The server's output without the per-request access lines, for failure messages. */

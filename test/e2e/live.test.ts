@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyWebhook } from "../../shared/live/webhook-signature";
-import { type DevServer, startDevServer } from "./server";
+import { type ApiInit, type DevServer, startDevServer } from "./server";
 
 let server: DevServer;
 
@@ -24,15 +24,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function api(route: string, init: { method?: string; token?: string; json?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (init.token) headers.Authorization = `Bearer ${init.token}`;
-  if (init.json !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(`${server.url}${route}`, {
-    method: init.method ?? "GET",
-    headers,
-    body: init.json === undefined ? undefined : JSON.stringify(init.json),
-  });
+function api(route: string, init?: ApiInit) {
+  return server.api(route, init);
 }
 
 async function json<T>(res: Response, status = 200): Promise<T> {

@@ -7,9 +7,18 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
+/** A request as tests write it: a bearer token and a JSON body, both optional. */
+export interface ApiInit {
+  method?: string;
+  token?: string;
+  json?: unknown;
+}
+
 export interface DevServer {
   url: string;
   adminKey: string;
+  /** Calls the server like a client: `Authorization: Bearer`, JSON body. */
+  api: (path: string, init?: ApiInit) => Promise<Response>;
   logs: () => string;
   stop: () => Promise<void>;
 }
@@ -76,6 +85,16 @@ export async function startDevServer(extraArgs: string[] = []): Promise<DevServe
   return {
     url,
     adminKey: readAdminKey(),
+    api: (route, init = {}) => {
+      const headers: Record<string, string> = {};
+      if (init.token) headers.Authorization = `Bearer ${init.token}`;
+      if (init.json !== undefined) headers["Content-Type"] = "application/json";
+      return fetch(`${url}${route}`, {
+        method: init.method ?? "GET",
+        headers,
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+    },
     logs: () => output,
     stop: async () => {
       if (child.exitCode === null) {
