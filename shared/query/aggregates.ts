@@ -2,7 +2,7 @@
 import type { Bound } from "./bound";
 import { ApproxDistinctState, DistinctState } from "./distinct-states";
 import { flatten } from "./group-by";
-import { bump, grow, growBytes } from "./grow";
+import { bump, grow, growBytes, target } from "./grow";
 import { compareValues } from "./ops-logic";
 import { QuantileState } from "./quantile-state";
 import { isInteger, physicalOf, type SqlType } from "./types";
@@ -27,6 +27,18 @@ export interface AggState {
   finish(groups: number): Vec;
   /** Values held (distinct sets, quantile lists), for the memory guard. */
   held(): number;
+  /** Groups 0..groups-1 as plain data (typed arrays, arrays), to merge in another invocation. */
+  exportPartial(groups: number): unknown;
+  /** Fold in another state's export: its group i becomes this state's group `gids[i]` (null: group 0). */
+  mergePartial(part: unknown, gids: Int32Array | null, groups: number): void;
+}
+
+/** Add `from` into `into` group by group. */
+function addInto(into: Float64Array, from: Float64Array, gids: Int32Array | null): void {
+  for (let i = 0; i < from.length; i++) {
+    const g = target(gids, i);
+    into[g] = (into[g] as number) + (from[i] as number);
+  }
 }
 
 class CountState implements AggState {
@@ -75,6 +87,15 @@ class CountState implements AggState {
 
   held(): number {
     return 0;
+  }
+
+  exportPartial(groups: number): Float64Array {
+    return grow(this.counts, groups).slice(0, groups);
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null, groups: number): void {
+    this.counts = grow(this.counts, groups);
+    addInto(this.counts, part as Float64Array, gids);
   }
 }
 
@@ -137,6 +158,33 @@ class SumState implements AggState {
   held(): number {
     return 0;
   }
+
+  exportPartial(groups: number): SumPartial {
+    const cut = (a: Float64Array) => grow(a, groups).slice(0, groups);
+    return { hi: cut(this.hi), lo: cut(this.lo), counts: cut(this.counts) };
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null, groups: number): void {
+    const p = part as SumPartial;
+    this.hi = grow(this.hi, groups);
+    this.lo = grow(this.lo, groups);
+    this.counts = grow(this.counts, groups);
+    addInto(this.hi, p.hi, gids);
+    addInto(this.lo, p.lo, gids);
+    addInto(this.counts, p.counts, gids);
+  }
+}
+
+interface SumPartial {
+  hi: Float64Array;
+  lo: Float64Array;
+  counts: Float64Array;
+}
+
+interface ExtremePartial {
+  has: Uint8Array;
+  /** Numbers (typed) or other values, per group. */
+  values: Float64Array | unknown[];
 }
 
 /** min and max over numbers (typed arrays) or strings. */
@@ -206,6 +254,30 @@ class ExtremeState implements AggState {
 
   held(): number {
     return 0;
+  }
+
+  exportPartial(groups: number): ExtremePartial {
+    const has = growBytes(this.has, groups).slice(0, groups);
+    if (this.physical === "num") return { has, values: grow(this.nums, groups).slice(0, groups) };
+    return { has, values: this.others.slice(0, groups) };
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null, groups: number): void {
+    const p = part as ExtremePartial;
+    this.has = growBytes(this.has, groups);
+    if (this.physical === "num") this.nums = grow(this.nums, groups);
+    const has = this.has;
+    const best: Float64Array | unknown[] = this.physical === "num" ? this.nums : this.others;
+    const sign = this.max ? 1 : -1;
+    for (let i = 0; i < p.has.length; i++) {
+      if (p.has[i] === 0) continue;
+      const g = target(gids, i);
+      const v = p.values[i];
+      if (has[g] === 0 || sign * compareValues(v, best[g]) > 0) {
+        best[g] = v as number;
+        has[g] = 1;
+      }
+    }
   }
 }
 

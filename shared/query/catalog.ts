@@ -8,6 +8,8 @@ export interface FileRef {
   rows: number;
   minTs: number;
   maxTs: number;
+  /** The object's size when the host knows it (hosts may need it to open the file; the engine ignores it). */
+  bytes?: number;
 }
 
 /** What WHERE told the planner, for the manifest to prune with (every field optional). */
@@ -44,8 +46,18 @@ export interface ScanStatistics {
   files_pruned: number;
   row_groups_read: number;
   row_groups_pruned: number;
+  /** Sub-invocations the scan was split over (0: read in this invocation). */
+  splits: number;
 }
 
 export function emptyStatistics(): ScanStatistics {
-  return { rows_read: 0, bytes_read: 0, files_read: 0, files_pruned: 0, row_groups_read: 0, row_groups_pruned: 0 };
+  return {
+    rows_read: 0,
+    bytes_read: 0,
+    files_read: 0,
+    files_pruned: 0,
+    row_groups_read: 0,
+    row_groups_pruned: 0,
+    splits: 0,
+  };
 }

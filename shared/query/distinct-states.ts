@@ -1,6 +1,7 @@
 // count(DISTINCT x) (exact sets) and approx_count_distinct (HyperLogLog), per group.
 import type { AggState } from "./aggregates";
 import { flatten } from "./group-by";
+import { target } from "./grow";
 import { hashValue } from "./hash";
 import { HyperLogLog } from "./hll";
 import { usedCodes, type Vec, valueAt } from "./vector";
@@ -69,6 +70,25 @@ export class DistinctState implements AggState {
   held(): number {
     return this.total;
   }
+
+  /** Per group, the set's members (objects as their JSON text, as the sets hold them). */
+  exportPartial(groups: number): unknown[][] {
+    return Array.from({ length: groups }, (_, g) => (this.sets[g] ? [...(this.sets[g] as Set<unknown>)] : []));
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null): void {
+    const lists = part as unknown[][];
+    for (let i = 0; i < lists.length; i++) {
+      const members = lists[i] as unknown[];
+      if (members.length === 0) continue;
+      const s = this.set(target(gids, i));
+      for (const key of members) {
+        if (s.has(key)) continue;
+        s.add(key);
+        this.total++;
+      }
+    }
+  }
 }
 
 export class ApproxDistinctState implements AggState {
@@ -118,5 +138,18 @@ export class ApproxDistinctState implements AggState {
 
   held(): number {
     return 0;
+  }
+
+  /** Per group, the sketch's bytes (null: nothing seen). */
+  exportPartial(groups: number): (Uint8Array | null)[] {
+    return Array.from({ length: groups }, (_, g) => this.sketches[g]?.toBytes() ?? null);
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null): void {
+    const sketches = part as (Uint8Array | null)[];
+    for (let i = 0; i < sketches.length; i++) {
+      const bytes = sketches[i];
+      if (bytes) this.sketch(target(gids, i)).merge(HyperLogLog.fromBytes(bytes));
+    }
   }
 }

@@ -1,18 +1,21 @@
 // Running a bound plan: source batches → WHERE → (grouping) → HAVING → output, streaming where it can.
+// A large table scan can be split over sub-invocations (env.fanOut): each runs the same SELECT over
+// some files up to its partial answer, and the coordinator merges them and finishes the SELECT.
 import type { Compressors } from "hyparquet";
 import { type AggState, createState } from "./aggregates";
 import type { QueryPlan } from "./bind";
 import type { EvalContext } from "./bound";
-import type { FileFilter, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { NameError, QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import { GroupTable } from "./group-by";
-import { extractRanges, mayMatch } from "./prune";
+import { addStatistics, cutSplits, type FanOut, type PartialAnswer, runSplits } from "./partial";
+import { type ColumnRange, extractRanges, mayMatch } from "./prune";
 import { type ScanOptions, scanFiles } from "./scan";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { Sink } from "./sink";
 import { physicalOf } from "./types";
-import { type Batch, fromValues, type Vec } from "./vector";
+import { type Batch, fromValues, type Vec, valueAt } from "./vector";
 
 export interface ExecEnv {
   catalog: QueryCatalog;
@@ -24,6 +27,11 @@ export interface ExecEnv {
   maxGroups: number;
   /** Throws when the query ran out of time. */
   checkpoint: () => void;
+  /** The query's text and time limit (epoch ms), which splits are given. */
+  sql: string;
+  deadline: number;
+  /** When set, scans of many files are split over sub-invocations. */
+  fanOut?: FanOut;
 }
 
 /** What the scan may use from the end of the plan: a top-k bound, or how few rows a LIMIT needs. */
@@ -42,9 +50,28 @@ function scanHints(plan: QueryPlan, sink: Sink): Pick<ScanOptions, "topK" | "fir
   };
 }
 
-async function* scanTable(plan: QueryPlan, table: string, env: ExecEnv, sink: Sink): AsyncGenerator<Batch> {
+/** A table's files after manifest pruning, and WHERE's requirements on its columns. */
+interface TableScan {
+  files: FileRef[];
+  ranges: Map<string, ColumnRange>;
+}
+
+function rangesOf(plan: QueryPlan): Map<string, ColumnRange> {
   const bySlot = extractRanges(plan.where);
-  const ranges = new Map([...bySlot].map(([slot, r]) => [TABLE_COLUMNS[slot]?.name as string, r]));
+  return new Map([...bySlot].map(([slot, r]) => [TABLE_COLUMNS[slot]?.name as string, r]));
+}
+
+/** Files of the table that may hold matching rows (by the manifest's ts range and dataset). */
+function keptFiles(files: FileRef[], ranges: Map<string, ColumnRange>): FileRef[] {
+  const ts = ranges.get("ts");
+  const types = ranges.get("event_type");
+  return files.filter(
+    (f) => f.rows > 0 && (!ts || mayMatch(ts, f.minTs, f.maxTs)) && (!types || mayMatch(types, f.dataset, f.dataset)),
+  );
+}
+
+async function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+  const ranges = rangesOf(plan);
   const ts = ranges.get("ts");
   const types = ranges.get("event_type");
   const filter: FileFilter = {};
@@ -54,19 +81,20 @@ async function* scanTable(plan: QueryPlan, table: string, env: ExecEnv, sink: Si
   const files = await env.catalog.listFiles(table, filter);
   if (files === null) throw new NameError(`Table "${table}" does not exist`, table);
   env.stats.files_listed += files.length;
-  const kept = files.filter(
-    (f) => f.rows > 0 && (!ts || mayMatch(ts, f.minTs, f.maxTs)) && (!types || mayMatch(types, f.dataset, f.dataset)),
-  );
-  yield* scanFiles({
+  return { files: keptFiles(files, ranges), ranges };
+}
+
+function scanTable(plan: QueryPlan, scan: TableScan, env: ExecEnv, sink: Sink): AsyncGenerator<Batch> {
+  return scanFiles({
     catalog: env.catalog,
-    files: kept,
+    files: scan.files,
     columns: plan.needed.map((slot) => ({
       slot,
       name: TABLE_COLUMNS[slot]?.name as string,
       type: TABLE_COLUMNS[slot]?.type ?? "VARCHAR",
     })),
     width: TABLE_COLUMNS.length,
-    ranges,
+    ranges: scan.ranges,
     compressors: env.compressors,
     footerCache: env.footerCache,
     stats: env.stats,
@@ -75,11 +103,13 @@ async function* scanTable(plan: QueryPlan, table: string, env: ExecEnv, sink: Si
   });
 }
 
-function source(plan: QueryPlan, env: ExecEnv, sink: Sink): AsyncGenerator<Batch> {
-  const s = plan.source;
-  if (s.kind === "subquery") return execute(s.plan, env);
-  if (s.kind === "table")
-    return scanTable(plan, s.table.toLowerCase() === EVENTS_TABLE ? EVENTS_TABLE : s.table, env, sink);
+function tableName(plan: QueryPlan): string | null {
+  if (plan.source.kind !== "table") return null;
+  return plan.source.table.toLowerCase() === EVENTS_TABLE ? EVENTS_TABLE : plan.source.table;
+}
+
+function source(plan: QueryPlan, env: ExecEnv, depth: number): AsyncGenerator<Batch> {
+  if (plan.source.kind === "subquery") return execute(plan.source.plan, env, depth + 1);
   return (async function* () {
     yield { n: 1, cols: [] };
   })();
@@ -112,6 +142,41 @@ class Aggregator {
       const arg = spec.arg ? evaluate(spec.arg, batch, ctx) : null;
       (this.states[i] as AggState).update(gids, arg, batch.n, groups);
     });
+    this.guard(groups);
+  }
+
+  /** Fold in a split's partial answer. */
+  merge(part: PartialAnswer): void {
+    if (part.kind !== "groups") throw new Error("a split of a grouped query answered with rows");
+    if (part.count === 0) return;
+    let gids: Int32Array | null = null;
+    let groups = 1;
+    if (this.table) {
+      const keys = this.agg.keys.map((k, i) => {
+        const phys = physicalOf(k.type);
+        return fromValues(phys === "null" ? "num" : phys, part.keys[i] as unknown[]);
+      });
+      gids = this.table.assign(keys, part.count);
+      groups = this.table.count;
+    }
+    this.states.forEach((state, i) => {
+      state.mergePartial(part.states[i], gids, groups);
+    });
+    this.guard(groups);
+  }
+
+  /** This invocation's groups and aggregate states, for a coordinator to merge. */
+  exportPartial(): PartialAnswer {
+    const groups = this.table ? this.table.count : 1;
+    return {
+      kind: "groups",
+      count: groups,
+      keys: this.agg.keys.map((_, i) => (this.table as GroupTable).keyValues(i)),
+      states: this.states.map((s) => s.exportPartial(groups)),
+    };
+  }
+
+  private guard(groups: number): void {
     const held = this.states.reduce((s, st) => s + st.held(), 0);
     if (groups > this.env.maxGroups || held > this.env.maxGroups * 4) {
       throw new QueryError(
@@ -132,24 +197,36 @@ class Aggregator {
   }
 }
 
-/** The plan's result as batches of its output columns. */
-export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Batch> {
+/** The grouped rows through HAVING into the sink. */
+function* finishGroups(plan: QueryPlan, agg: Aggregator, env: ExecEnv, sink: Sink): Generator<Batch> {
+  let grouped = agg.finish();
+  if (plan.having) grouped = applyFilter(filterSteps(plan.having), grouped, env.ctx);
+  const out = sink.push(grouped);
+  if (out) yield out;
+}
+
+/** The plan's result as batches of its output columns; `depth` counts FROM subqueries above it. */
+export async function* execute(plan: QueryPlan, env: ExecEnv, depth = 0): AsyncGenerator<Batch> {
   const steps = filterSteps(plan.where);
   const sink = new Sink(plan, env.ctx, env.maxRows);
   if (sink.done) return;
+  const table = tableName(plan);
+  const scan = table === null ? null : await listTable(plan, table, env);
+  if (scan && env.fanOut && scan.files.length > env.fanOut.filesPerSplit) {
+    yield* fanOut(plan, env, depth, scan.files, sink);
+    return;
+  }
+  const input = scan ? scanTable(plan, scan, env, sink) : source(plan, env, depth);
   if (plan.aggregate) {
     const agg = new Aggregator(plan.aggregate, env);
-    for await (const batch of source(plan, env, sink)) {
+    for await (const batch of input) {
       env.checkpoint();
       const kept = applyFilter(steps, batch, env.ctx);
       if (kept.n > 0) agg.add(kept);
     }
-    let grouped = agg.finish();
-    if (plan.having) grouped = applyFilter(filterSteps(plan.having), grouped, env.ctx);
-    const out = sink.push(grouped);
-    if (out) yield out;
+    yield* finishGroups(plan, agg, env, sink);
   } else {
-    for await (const batch of source(plan, env, sink)) {
+    for await (const batch of input) {
       env.checkpoint();
       const out = sink.push(applyFilter(steps, batch, env.ctx));
       if (out) yield out;
@@ -158,4 +235,74 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   }
   const rest = sink.finish();
   if (rest && rest.n > 0) yield rest;
+}
+
+/** Coordinate a split scan: run the splits, merge their partial answers, finish the SELECT here. */
+async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: FileRef[], sink: Sink) {
+  const fan = env.fanOut as FanOut;
+  const run = (part: FileRef[]) =>
+    fan.run({
+      sql: env.sql,
+      nowMs: env.ctx.nowMs,
+      depth,
+      files: part,
+      timeoutMs: Number.isFinite(env.deadline) ? Math.max(0, env.deadline - Date.now()) : undefined,
+      maxGroups: env.maxGroups,
+      maxRows: env.maxRows,
+    });
+  const answers = runSplits(cutSplits(files, fan.filesPerSplit), fan.concurrency, run);
+  const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
+  for await (const answer of answers) {
+    env.checkpoint();
+    addStatistics(env.stats, answer.statistics);
+    env.stats.splits++;
+    const part = answer.partial;
+    if (agg) {
+      agg.merge(part);
+      continue;
+    }
+    if (part.kind !== "rows") throw new Error("a split of an ungrouped query answered with groups");
+    const out = sink.pushRows(part.rows);
+    if (out) yield out;
+    if (sink.done) break;
+  }
+  if (agg) yield* finishGroups(plan, agg, env, sink);
+  const rest = sink.finish();
+  if (rest && rest.n > 0) yield rest;
+}
+
+/** A split's work: the plan over the given files, up to its partial answer (see PartialAnswer). */
+export async function executePartial(plan: QueryPlan, env: ExecEnv, files: FileRef[]): Promise<PartialAnswer> {
+  const steps = filterSteps(plan.where);
+  const ranges = rangesOf(plan);
+  const scan = { files: keptFiles(files, ranges), ranges };
+  // No OFFSET here: the coordinator skips rows once every split's rows are in.
+  const own: QueryPlan = { ...plan, offset: 0, limit: plan.limit === null ? null : plan.limit + plan.offset };
+  const sink = new Sink(own, env.ctx, env.maxRows);
+  if (plan.aggregate) {
+    const agg = new Aggregator(plan.aggregate, env);
+    for await (const batch of scanTable(own, scan, env, sink)) {
+      env.checkpoint();
+      const kept = applyFilter(steps, batch, env.ctx);
+      if (kept.n > 0) agg.add(kept);
+    }
+    return agg.exportPartial();
+  }
+  const rows: unknown[][] = [];
+  if (sink.done) return { kind: "rows", rows };
+  for await (const batch of scanTable(own, scan, env, sink)) {
+    env.checkpoint();
+    const out = sink.push(applyFilter(steps, batch, env.ctx));
+    if (out) {
+      for (let i = 0; i < out.n; i++) rows.push(out.cols.map((c) => valueAt(c as Vec, i)));
+      if (rows.length > env.maxRows) {
+        throw new QueryError(
+          "QUERY_TOO_LARGE",
+          `The result has more than ${env.maxRows} rows; add a LIMIT or aggregate further`,
+        );
+      }
+    }
+    if (sink.done) break;
+  }
+  return { kind: "rows", rows: sink.buffering ? sink.partialRows() : rows };
 }

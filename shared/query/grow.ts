@@ -1,4 +1,4 @@
-// Growable typed arrays for per-group aggregate state.
+// Growable typed arrays for per-group aggregate state, and where a merged partial's groups go.
 
 export function grow(a: Float64Array, size: number): Float64Array {
   if (size <= a.length) return a;
@@ -16,4 +16,9 @@ export function growBytes(a: Uint8Array, size: number): Uint8Array {
   const b = new Uint8Array(Math.max(size, a.length * 2));
   b.set(a);
   return b;
+}
+
+/** The group a partial's group i merges into (no group ids: the single group 0). */
+export function target(gids: Int32Array | null, i: number): number {
+  return gids ? (gids[i] as number) : 0;
 }

@@ -17,6 +17,11 @@
 //   adapter's own clock.
 // - Validation: `validateQuery(sql, datasets)` checks names without touching R2; runQuery reports an
 //   unknown table only once listFiles returns null.
+// - Scale-out: with `options.fanOut`, a scan of more than `filesPerSplit` files (after manifest
+//   pruning) is cut into splits; `fanOut.run` must hand each SplitRequest to `runSplit` in another
+//   invocation (with a catalog whose openFile serves the request's files) and return its SplitResult.
+//   The coordinator merges the partial answers (groups with their aggregate states, or rows) and
+//   finishes the SELECT, so the answer is the one a single invocation gives.
 //
 // Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
@@ -27,9 +32,10 @@ import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
-import { execute } from "./execute";
+import { type ExecEnv, execute, executePartial } from "./execute";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
+import type { FanOut, SplitRequest, SplitResult } from "./partial";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 
@@ -37,6 +43,7 @@ export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as 
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
 export { createFooterCache } from "./footer-cache";
 export { HyperLogLog } from "./hll";
+export type { FanOut, PartialAnswer, SplitRequest, SplitResult } from "./partial";
 
 export interface QueryOptions {
   /** now() for the query (default: the current time). */
@@ -49,6 +56,8 @@ export interface QueryOptions {
   timeoutMs?: number;
   /** Parsed Parquet footers kept across queries (files are immutable under their keys). */
   footerCache?: FooterCache;
+  /** Split scans of many files over sub-invocations (see the header). */
+  fanOut?: FanOut;
 }
 
 export interface QueryResult {
@@ -94,57 +103,103 @@ export function validateQuery(sql: string, tables: string[]): { valid: true } | 
  * columns, stream row groups, and answer with DuckDB's types.
  * @example const { meta, rows } = await runQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1", catalog)
  */
+function timeoutError(timeoutMs: number | undefined): QueryError {
+  return new QueryError("QUERY_TIMEOUT", `The query ran past its time limit of ${timeoutMs} ms`);
+}
+
+/** Everything execution needs besides the plan. */
+function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: QueryOptions, deadline: number): ExecEnv {
+  return {
+    catalog,
+    ctx: { nowMs },
+    stats: { ...emptyStatistics(), files_listed: 0 },
+    compressors: lakeCompressors,
+    footerCache: options.footerCache,
+    maxRows: options.maxResultRows ?? 100_000,
+    maxGroups: options.maxGroups ?? 500_000,
+    checkpoint: () => {
+      if (Date.now() > deadline) throw timeoutError(options.timeoutMs);
+    },
+    sql,
+    deadline,
+    fanOut: options.fanOut,
+  };
+}
+
+/** Run `work`, rejecting with QUERY_TIMEOUT once the deadline passes even if it is stuck on I/O. */
+async function withDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number | undefined): Promise<T> {
+  if (!Number.isFinite(deadline)) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timeoutError(timeoutMs)), Math.max(0, deadline - Date.now()));
+  });
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Run one SELECT over the catalog's files: prune by manifest and statistics, read only the needed
+ * columns, stream row groups, and answer with DuckDB's types.
+ * @example const { meta, rows } = await runQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1", catalog)
+ */
 export async function runQuery(sql: string, catalog: QueryCatalog, options: QueryOptions = {}): Promise<QueryResult> {
   const started = Date.now();
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeoutMs;
-  const maxRows = options.maxResultRows ?? 100_000;
-  const timeout = () => new QueryError("QUERY_TIMEOUT", `The query ran past its time limit of ${options.timeoutMs} ms`);
   let parsed: Parsed | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     parsed = parseQuery(sql);
-    const ctx = { nowMs: (options.now ?? new Date()).getTime() };
-    const plan = bindSelect(parsed.select, { ctx });
-    const stats = { ...emptyStatistics(), files_listed: 0 };
-    const env = {
-      catalog,
-      ctx,
-      stats,
-      compressors: lakeCompressors,
-      footerCache: options.footerCache,
-      maxRows,
-      maxGroups: options.maxGroups ?? 500_000,
-      checkpoint: () => {
-        if (Date.now() > deadline) throw timeout();
-      },
-    };
+    const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
+    const plan = bindSelect(parsed.select, { ctx: env.ctx });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
         appendRows(rows, batch, plan.columns);
-        if (rows.length > maxRows) {
+        if (rows.length > env.maxRows) {
           throw new QueryError(
             "QUERY_TOO_LARGE",
-            `The result has more than ${maxRows} rows; add a LIMIT or aggregate further`,
+            `The result has more than ${env.maxRows} rows; add a LIMIT or aggregate further`,
           );
         }
       }
     })();
-    if (Number.isFinite(deadline)) {
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timeout()), Math.max(0, deadline - Date.now()));
-      });
-      run.catch(() => {});
-      await Promise.race([run, expired]);
-    } else {
-      await run;
-    }
-    const { files_listed, ...statistics } = stats;
+    await withDeadline(run, deadline, options.timeoutMs);
+    const { files_listed, ...statistics } = env.stats;
     statistics.files_pruned = Math.max(0, files_listed - statistics.files_read);
     return { meta: plan.columns.map((c) => ({ name: c.name, type: c.type })), rows, statistics };
   } catch (error) {
     throw locate(error, parsed, sql);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/**
+ * One split of a query another invocation coordinates (QueryOptions.fanOut): the SELECT at
+ * `request.depth` over `request.files` only, up to its partial answer. The catalog needs only
+ * `openFile` for those files. Errors are the same QueryErrors runQuery throws.
+ */
+export async function runSplit(
+  request: SplitRequest,
+  catalog: QueryCatalog,
+  options: Pick<QueryOptions, "footerCache"> = {},
+): Promise<SplitResult> {
+  const deadline = request.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + request.timeoutMs;
+  const env = execEnv(
+    request.sql,
+    catalog,
+    request.nowMs,
+    { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
+    deadline,
+  );
+  let plan = bindSelect(parseQuery(request.sql).select, { ctx: env.ctx });
+  for (let d = 0; d < request.depth; d++) {
+    if (plan.source.kind !== "subquery") throw new Error(`split depth ${request.depth} is past the query's FROM chain`);
+    plan = plan.source.plan;
+  }
+  if (plan.source.kind !== "table") throw new Error(`split depth ${request.depth} does not read a table`);
+  const partial = await withDeadline(executePartial(plan, env, request.files), deadline, request.timeoutMs);
+  const { files_listed: _, ...statistics } = env.stats;
+  return { partial, statistics };
 }

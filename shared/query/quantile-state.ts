@@ -1,5 +1,6 @@
 // quantile_cont and median: every value of a group kept, sorted at the end, interpolated like DuckDB.
 import type { AggState } from "./aggregates";
+import { target } from "./grow";
 import { asNum, type Vec } from "./vector";
 
 /** quantile_cont and median: exact, from every value of the group, interpolated like DuckDB. */
@@ -41,5 +42,22 @@ export class QuantileState implements AggState {
 
   held(): number {
     return this.total;
+  }
+
+  exportPartial(groups: number): Float64Array[] {
+    return Array.from({ length: groups }, (_, g) => Float64Array.from(this.lists[g] ?? []));
+  }
+
+  mergePartial(part: unknown, gids: Int32Array | null): void {
+    const lists = part as Float64Array[];
+    for (let i = 0; i < lists.length; i++) {
+      const values = lists[i] as Float64Array;
+      if (values.length === 0) continue;
+      const g = target(gids, i);
+      let list = this.lists[g];
+      if (!list) this.lists[g] = list = [];
+      for (const x of values) list.push(x);
+      this.total += values.length;
+    }
   }
 }

@@ -137,7 +137,6 @@ export class Sink {
       }
       return { n: count, cols: this.project(b, this.plan.outputs) };
     }
-    const m = this.plan.outputs.length;
     const keep = this.plan.limit === null ? null : this.plan.limit + this.plan.offset;
     let input = batch;
     if (keep !== null && keep <= TOP_K_MAX && this.plan.orderBy.length > 0 && !this.plan.distinct) {
@@ -147,8 +146,36 @@ export class Sink {
       input = gatherBatch(batch, Int32Array.from(sel), sel.length);
     }
     const vecs = this.project(input, [...this.plan.outputs, ...this.plan.orderBy.map((o) => o.expr)]);
-    for (let i = 0; i < input.n; i++) {
-      const row = vecs.map((v) => valueAt(v, i));
+    const rows: unknown[][] = new Array(input.n);
+    for (let i = 0; i < input.n; i++) rows[i] = vecs.map((v) => valueAt(v, i));
+    this.hold(rows);
+    return null;
+  }
+
+  /**
+   * Take rows another invocation already projected (see `partialRows`): outputs, then ORDER BY keys
+   * when buffering. May return output to yield, like `push`.
+   */
+  pushRows(rows: unknown[][]): Batch | null {
+    if (this.done || rows.length === 0) return null;
+    if (this.buffered) {
+      this.hold(rows);
+      return null;
+    }
+    const start = Math.min(this.skip, rows.length);
+    this.skip -= start;
+    const count = Math.min(rows.length - start, this.left);
+    this.left -= count;
+    if (this.left === 0) this.done = true;
+    if (count === 0) return null;
+    return this.batchOf(rows.slice(start, start + count));
+  }
+
+  /** Buffer projected rows (outputs, then ORDER BY keys), deduplicated and truncated as the plan allows. */
+  private hold(rows: unknown[][]): void {
+    const m = this.plan.outputs.length;
+    const keep = this.plan.limit === null ? null : this.plan.limit + this.plan.offset;
+    for (const row of rows) {
       if (this.plan.distinct) {
         const key = rowKey(row, m);
         if (this.seen.has(key)) continue;
@@ -163,7 +190,7 @@ export class Sink {
       this.rows.length > (topK ? keep - 1 : Math.max(2 * keep, 1024))
     ) {
       this.rows.sort(this.compare);
-      this.rows.length = keep;
+      this.rows.length = Math.min(this.rows.length, keep);
       this.worst = keep > 0 ? (this.rows[keep - 1] as unknown[]) : null;
     } else if (keep !== null && this.plan.orderBy.length === 0 && this.rows.length >= keep) {
       this.done = true;
@@ -174,7 +201,33 @@ export class Sink {
         `The query produces more than ${this.maxRows} rows; add a LIMIT or aggregate further`,
       );
     }
-    return null;
+  }
+
+  /** Rows in the plan's output columns as a batch. */
+  private batchOf(rows: unknown[][]): Batch {
+    const cols = this.plan.outputs.map((o, j) => {
+      const phys = physicalOf(o.type);
+      return fromValues(
+        phys === "null" ? "num" : phys,
+        rows.map((r) => r[j]),
+      );
+    });
+    return { n: rows.length, cols };
+  }
+
+  /**
+   * What a split hands back for merging: the buffered rows (outputs, then ORDER BY keys) sorted and
+   * cut to LIMIT + OFFSET, with no OFFSET applied. Only for buffered plans.
+   */
+  partialRows(): unknown[][] {
+    const rows = this.plan.orderBy.length > 0 ? this.rows.sort(this.compare) : this.rows;
+    const keep = this.plan.limit === null ? rows.length : this.plan.limit + this.plan.offset;
+    return rows.slice(0, keep);
+  }
+
+  /** Whether output rows wait for the end (ORDER BY, DISTINCT) rather than stream. */
+  get buffering(): boolean {
+    return this.buffered;
   }
 
   /** The buffered result, sorted and limited. */
@@ -183,14 +236,6 @@ export class Sink {
     const rows = this.plan.orderBy.length > 0 ? this.rows.sort(this.compare) : this.rows;
     const from = this.plan.offset;
     const to = this.plan.limit === null ? rows.length : from + this.plan.limit;
-    const out = rows.slice(from, to);
-    const cols = this.plan.outputs.map((o, j) => {
-      const phys = physicalOf(o.type);
-      return fromValues(
-        phys === "null" ? "num" : phys,
-        out.map((r) => r[j]),
-      );
-    });
-    return { n: out.length, cols };
+    return this.batchOf(rows.slice(from, to));
   }
 }

@@ -316,10 +316,10 @@ export async function expectSameAsDuckDB(
   fixture: LakeFixture,
   connection: DuckDBConnection,
   sql: string,
-  options: { checkNames?: boolean } = {},
-): Promise<Answer> {
+  options: { checkNames?: boolean; tarn?: QueryOptions } = {},
+): Promise<Answer & { result: QueryResult }> {
   const duck = await duckdbAnswer(connection, sql);
-  const tarn = await tarnAnswer(fixture.catalog, sql);
+  const tarn = await tarnAnswer(fixture.catalog, sql, options.tarn);
   const context = `query: ${sql}`;
   if (options.checkNames !== false) expect(tarn.names, context).toEqual(duck.names);
   expect(tarn.types.length, context).toBe(duck.types.length);

@@ -1,0 +1,160 @@
+// A scan split over sub-invocations: every split runs in its own engine call, its answer crosses a
+// structured-clone boundary (as over Workers RPC), and the merged answer must still be DuckDB's.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FanOut, type QueryCatalog, QueryError, runSplit, type SplitRequest } from "../../shared/query/index";
+import { CORPUS, groupedArb, plainArb } from "./query-corpus";
+import { duckdbOver, expectSameAsDuckDB, type LakeFixture, tarnAnswer, writeLakeFixture } from "./query-fixtures";
+
+let fixture: LakeFixture;
+let duck: { connection: DuckDBConnection; close(): void };
+
+beforeAll(async () => {
+  fixture = await writeLakeFixture();
+  duck = await duckdbOver(fixture);
+});
+
+afterAll(async () => {
+  duck?.close();
+  await fixture?.close();
+});
+
+/** Splits that run the engine in-process over a catalog that can only open the split's files. */
+function fanOut(options: { filesPerSplit?: number; concurrency?: number; log?: SplitRequest[] } = {}): FanOut {
+  return {
+    filesPerSplit: options.filesPerSplit ?? 1,
+    concurrency: options.concurrency ?? 3,
+    async run(request) {
+      const sent = structuredClone(request);
+      options.log?.push(sent);
+      const allowed = new Set(sent.files.map((f) => f.key));
+      const catalog: QueryCatalog = {
+        listFiles: () => Promise.reject(new Error("a split must not list files")),
+        openFile: (key) => {
+          if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
+          return fixture.catalog.openFile(key);
+        },
+      };
+      return structuredClone(await runSplit(sent, catalog));
+    },
+  };
+}
+
+describe("a scan split over sub-invocations", () => {
+  it("answers the whole corpus like DuckDB, with one split per file", async () => {
+    let split = 0;
+    for (const sql of CORPUS) {
+      const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut() } });
+      if (tarn.result.statistics.splits > 0) split++;
+    }
+    // Every query over `events` or page.view that reads more than one file is split.
+    expect(split).toBeGreaterThan(CORPUS.length / 2);
+  }, 120_000);
+
+  it("answers random grouped queries like DuckDB", async () => {
+    await fc.assert(
+      fc.asyncProperty(groupedArb, fc.integer({ min: 1, max: 3 }), async (sql, size) => {
+        await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ filesPerSplit: size }) } });
+      }),
+      { numRuns: Number(process.env.QUERY_FC_RUNS ?? 50), seed: Number(process.env.QUERY_FC_SEED ?? 11) },
+    );
+  }, 600_000);
+
+  it("answers random filtered projections like DuckDB", async () => {
+    await fc.assert(
+      fc.asyncProperty(plainArb, async (sql) => {
+        await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut() } });
+      }),
+      { numRuns: Number(process.env.QUERY_FC_RUNS ?? 30), seed: Number(process.env.QUERY_FC_SEED ?? 5) },
+    );
+  }, 600_000);
+
+  it("reads each listed file in exactly one split and reports the splits", async () => {
+    const log: SplitRequest[] = [];
+    const sql = "SELECT event_type, count(*) AS n, count(DISTINCT user_id) AS u FROM events GROUP BY 1";
+    const single = await tarnAnswer(fixture.catalog, sql);
+    const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut({ filesPerSplit: 2, log }) });
+    const keys = log.flatMap((r) => r.files.map((f) => f.key));
+    expect(keys.sort()).toEqual(fixture.files.map((f) => f.key).sort());
+    expect(log.every((r) => r.files.length <= 2 && r.depth === 0)).toBe(true);
+    expect(split.result.statistics.splits).toBe(log.length);
+    expect(split.result.statistics.files_read).toBe(single.result.statistics.files_read);
+    expect(split.result.statistics.rows_read).toBe(single.result.statistics.rows_read);
+    const sorted = (rows: unknown[][]) => [...rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(sorted(split.rows)).toEqual(sorted(single.rows));
+  });
+
+  it("merges approx_count_distinct sketches into exactly the single-invocation estimate", async () => {
+    const grouped =
+      "SELECT source, approx_count_distinct(event_id) AS e, approx_count_distinct(user_id) AS u FROM events GROUP BY 1 ORDER BY 1";
+    const overall = "SELECT approx_count_distinct(event_id) AS e, count(DISTINCT event_id) AS exact FROM events";
+    for (const sql of [grouped, overall]) {
+      const single = await tarnAnswer(fixture.catalog, sql);
+      const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut() });
+      expect(split.result.statistics.splits).toBeGreaterThan(1);
+      expect(split.rows).toEqual(single.rows);
+    }
+    // Past 1,024 distinct hashes a sketch is dense, so dense sketches were merged too.
+    const [row] = (await tarnAnswer(fixture.catalog, overall)).rows;
+    expect(row?.[1]).toBeGreaterThan(1024);
+  });
+
+  it("splits the subquery that reads the table, and finishes the outer query itself", async () => {
+    const log: SplitRequest[] = [];
+    const sql =
+      "SELECT avg(n) AS per_user, max(n) AS top FROM (SELECT user_id, count(*) AS n FROM events WHERE user_id IS NOT NULL GROUP BY 1) t";
+    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ log }) } });
+    expect(tarn.result.statistics.splits).toBe(fixture.files.length);
+    expect(log.every((r) => r.depth === 1)).toBe(true);
+  });
+
+  it("stops starting splits once a LIMIT without ORDER BY is met", async () => {
+    const log: SplitRequest[] = [];
+    const tarn = await tarnAnswer(fixture.catalog, "SELECT event_id FROM events LIMIT 5", {
+      fanOut: fanOut({ concurrency: 1, log }),
+    });
+    expect(tarn.rows).toHaveLength(5);
+    expect(log).toHaveLength(1);
+  });
+
+  it("leaves small scans in one invocation", async () => {
+    const log: SplitRequest[] = [];
+    const tarn = await tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", {
+      fanOut: fanOut({ filesPerSplit: fixture.files.length, log }),
+    });
+    expect(tarn.rows).toEqual([[fixture.rows.length]]);
+    expect(log).toHaveLength(0);
+    expect(tarn.result.statistics.splits).toBe(0);
+  });
+
+  it("keeps the memory guard across merged splits", async () => {
+    // Each split holds fewer groups than the limit, the merged answer more.
+    const sql = "SELECT event_id, count(*) AS n FROM events GROUP BY 1";
+    const perFile = Math.max(...fixture.files.map((f) => f.rows));
+    const error = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut(), maxGroups: perFile + 1 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).code).toBe("QUERY_TOO_LARGE");
+  });
+
+  it("fails the query with a split's error", async () => {
+    const failing: FanOut = { ...fanOut(), run: () => Promise.reject(new Error("split lost")) };
+    await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: failing })).rejects.toThrow(
+      "split lost",
+    );
+  });
+
+  it("gives every split the coordinator's clock and what is left of its time limit", async () => {
+    const log: SplitRequest[] = [];
+    const now = new Date(Date.UTC(2025, 2, 4));
+    const sql = "SELECT count(*) AS n FROM events WHERE ts > now() - INTERVAL 1 DAY";
+    const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut({ log }), now, timeoutMs: 20_000 });
+    const literal = await tarnAnswer(fixture.catalog, sql.replace("now()", "TIMESTAMP '2025-03-04'"));
+    expect(split.rows).toEqual(literal.rows);
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.every((r) => r.nowMs === now.getTime())).toBe(true);
+    expect(log.every((r) => r.timeoutMs !== undefined && r.timeoutMs > 0 && r.timeoutMs <= 20_000)).toBe(true);
+  });
+});
