@@ -9,7 +9,7 @@ import type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics } f
 import { NameError, QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import { GroupTable } from "./group-by";
-import { addStatistics, cutSplits, type FanOut, type PartialAnswer, runSplits } from "./partial";
+import { addStatistics, cutSplits, type FanOut, type PartialAnswer, runSplits, shouldSplit } from "./partial";
 import { type ColumnRange, extractRanges, mayMatch } from "./prune";
 import { type ScanOptions, scanFiles } from "./scan";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
@@ -212,7 +212,7 @@ export async function* execute(plan: QueryPlan, env: ExecEnv, depth = 0): AsyncG
   if (sink.done) return;
   const table = tableName(plan);
   const scan = table === null ? null : await listTable(plan, table, env);
-  if (scan && env.fanOut && scan.files.length > env.fanOut.filesPerSplit) {
+  if (scan && env.fanOut && shouldSplit(scan.files, env.fanOut)) {
     yield* fanOut(plan, env, depth, scan.files, sink);
     return;
   }
@@ -250,7 +250,7 @@ async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: File
       maxGroups: env.maxGroups,
       maxRows: env.maxRows,
     });
-  const answers = runSplits(cutSplits(files, fan.filesPerSplit), fan.concurrency, run);
+  const answers = runSplits(cutSplits(files, fan), fan.concurrency, run);
   const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
   for await (const answer of answers) {
     env.checkpoint();

@@ -17,8 +17,8 @@
 //   adapter's own clock.
 // - Validation: `validateQuery(sql, datasets)` checks names without touching R2; runQuery reports an
 //   unknown table only once listFiles returns null.
-// - Scale-out: with `options.fanOut`, a scan of more than `filesPerSplit` files (after manifest
-//   pruning) is cut into splits; `fanOut.run` must hand each SplitRequest to `runSplit` in another
+// - Scale-out: with `options.fanOut`, a scan of more than `filesPerSplit` files or `rowsPerSplit`
+//   rows (after manifest pruning) is cut into splits of whole files; `fanOut.run` must hand each SplitRequest to `runSplit` in another
 //   invocation (with a catalog whose openFile serves the request's files) and return its SplitResult.
 //   The coordinator merges the partial answers (groups with their aggregate states, or rows) and
 //   finishes the SELECT, so the answer is the one a single invocation gives.

@@ -33,23 +33,48 @@ export interface SplitResult {
 
 /** How the host runs splits: normally a call to another invocation of the same Worker. */
 export interface FanOut {
-  /** A scan of more files than this is split, with at most this many files per split. */
+  /** A split reads at most this many files; a scan of more is split. */
   filesPerSplit: number;
+  /** A split reads about this many rows at most (whole files, at least one); a scan of more is split. */
+  rowsPerSplit: number;
   /** Splits in flight at once. */
   concurrency: number;
   run(request: SplitRequest): Promise<SplitResult>;
 }
 
+/** Whether a scan of these files is worth splitting under the fan-out's limits. */
+export function shouldSplit(files: FileRef[], fan: FanOut): boolean {
+  if (files.length < 2) return false;
+  return files.length > fan.filesPerSplit || files.reduce((n, f) => n + f.rows, 0) > fan.rowsPerSplit;
+}
+
 /**
- * Cut files into splits of at most `size`, as even as possible, keeping their order (a LIMIT
- * without ORDER BY can then stop after the first splits).
+ * Cut files into splits within both limits, about even in rows and files, keeping the files' order
+ * (a LIMIT without ORDER BY can then stop after the first splits).
  */
-export function cutSplits(files: FileRef[], size: number): FileRef[][] {
-  const count = Math.ceil(files.length / Math.max(1, size));
+export function cutSplits(files: FileRef[], fan: Pick<FanOut, "filesPerSplit" | "rowsPerSplit">): FileRef[][] {
+  const total = files.reduce((n, f) => n + f.rows, 0);
+  const count = Math.max(
+    1,
+    Math.ceil(files.length / Math.max(1, fan.filesPerSplit)),
+    Math.ceil(total / Math.max(1, fan.rowsPerSplit)),
+  );
+  const maxFiles = Math.ceil(files.length / Math.ceil(files.length / Math.max(1, fan.filesPerSplit)));
+  const targetRows = total / count;
   const out: FileRef[][] = [];
-  for (let i = 0; i < count; i++) {
-    out.push(files.slice(Math.floor((i * files.length) / count), Math.floor(((i + 1) * files.length) / count)));
+  let current: FileRef[] = [];
+  let cumulative = 0;
+  for (const f of files) {
+    current.push(f);
+    cumulative += f.rows;
+    // Cut where the running total passes the next multiple of the target (by at least half a file).
+    const byRows = out.length < count - 1 && cumulative >= (out.length + 1) * targetRows - f.rows / 2;
+    if (current.length >= maxFiles || byRows) {
+      out.push(current);
+      current = [];
+    }
   }
+  if (current.length > 0) out.push(current);
   return out;
 }
 

@@ -4,6 +4,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FanOut, type QueryCatalog, QueryError, runSplit, type SplitRequest } from "../../shared/query/index";
+import { cutSplits } from "../../shared/query/partial";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
 import { duckdbOver, expectSameAsDuckDB, type LakeFixture, tarnAnswer, writeLakeFixture } from "./query-fixtures";
 
@@ -21,9 +22,12 @@ afterAll(async () => {
 });
 
 /** Splits that run the engine in-process over a catalog that can only open the split's files. */
-function fanOut(options: { filesPerSplit?: number; concurrency?: number; log?: SplitRequest[] } = {}): FanOut {
+function fanOut(
+  options: { filesPerSplit?: number; rowsPerSplit?: number; concurrency?: number; log?: SplitRequest[] } = {},
+): FanOut {
   return {
     filesPerSplit: options.filesPerSplit ?? 1,
+    rowsPerSplit: options.rowsPerSplit ?? Number.POSITIVE_INFINITY,
     concurrency: options.concurrency ?? 3,
     async run(request) {
       const sent = structuredClone(request);
@@ -40,6 +44,30 @@ function fanOut(options: { filesPerSplit?: number; concurrency?: number; log?: S
     },
   };
 }
+
+describe("cutting a scan into splits", () => {
+  const files = (rows: number[]): FileRef[] =>
+    rows.map((n, i) => ({ key: `f${i}`, dataset: "d", rows: n, minTs: 0, maxTs: 0 }));
+  const sizes = (splits: FileRef[][]) => splits.map((s) => s.map((f) => f.rows));
+
+  it("keeps within the file limit, evenly, in order", () => {
+    const splits = cutSplits(files(Array(10).fill(100)), { filesPerSplit: 4, rowsPerSplit: 1e9 });
+    expect(sizes(splits).map((s) => s.length)).toEqual([3, 4, 3]);
+    expect(splits.flat().map((f) => f.key)).toEqual(files(Array(10).fill(100)).map((f) => f.key));
+  });
+
+  it("balances rows when files differ in size", () => {
+    const splits = cutSplits(files([900, 100, 100, 100, 100, 100, 100, 100, 100, 100]), {
+      filesPerSplit: 100,
+      rowsPerSplit: 1000,
+    });
+    expect(sizes(splits)).toEqual([[900], [100, 100, 100, 100, 100, 100, 100, 100, 100]]);
+  });
+
+  it("never splits a single file", () => {
+    expect(cutSplits(files([5000]), { filesPerSplit: 1, rowsPerSplit: 10 })).toHaveLength(1);
+  });
+});
 
 describe("a scan split over sub-invocations", () => {
   it("answers the whole corpus like DuckDB, with one split per file", async () => {
@@ -83,6 +111,17 @@ describe("a scan split over sub-invocations", () => {
     expect(split.result.statistics.rows_read).toBe(single.result.statistics.rows_read);
     const sorted = (rows: unknown[][]) => [...rows].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(sorted(split.rows)).toEqual(sorted(single.rows));
+  });
+
+  it("splits by rows as well as files", async () => {
+    const log: SplitRequest[] = [];
+    const total = fixture.rows.length;
+    const sql = "SELECT country, count(*) AS n, sum(length(user_id)) AS s FROM events GROUP BY 1";
+    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, {
+      tarn: { fanOut: fanOut({ filesPerSplit: 100, rowsPerSplit: Math.ceil(total / 3), log }) },
+    });
+    expect(tarn.result.statistics.splits).toBeGreaterThanOrEqual(3);
+    expect(log.flatMap((r) => r.files.map((f) => f.key)).sort()).toEqual(fixture.files.map((f) => f.key).sort());
   });
 
   it("merges approx_count_distinct sketches into exactly the single-invocation estimate", async () => {
