@@ -14,7 +14,12 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, ADMIN_API_KEY: "tk_test_super_admin_key_0123456789abcdef" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_API_KEY: "tk_test_super_admin_key_0123456789abcdef",
+                  // Small splits, so queries over a test's few files take the scale-out path too.
+                  QUERY_SPLIT_FILES: "2",
+                },
               },
             }),
           ],

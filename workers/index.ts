@@ -6,6 +6,7 @@ import { handleScheduled } from "./scheduled";
 export { DedupeShard } from "../durable-objects/dedupe-shard";
 export { LiveHub } from "../durable-objects/live-hub";
 export { WindowShard } from "../durable-objects/window-shard";
+export { QuerySplit } from "./query/split";
 
 const app = createApp();
 

@@ -29,6 +29,8 @@ export const QueryAnswer = z
       files_pruned: z.number().int(),
       row_groups_read: z.number().int(),
       row_groups_pruned: z.number().int(),
+      /** Sub-invocations the scan was split over (0: read in the invocation that answered). */
+      splits: z.number().int(),
       snapshot: z.number().int(),
       /** Served from gold rollups (hourly aggregates) instead of the raw files: the same answer, exactly. */
       rollup: z.boolean(),

@@ -9,9 +9,10 @@ import type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics } f
 import { NameError, QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import { GroupTable } from "./group-by";
+import { compareValues } from "./ops-logic";
 import { addStatistics, cutSplits, type FanOut, type PartialAnswer, runSplits, shouldSplit } from "./partial";
 import { type ColumnRange, extractRanges, mayMatch } from "./prune";
-import { type ScanOptions, scanFiles } from "./scan";
+import { type ScanOptions, scanFiles, topKOrder } from "./scan";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { Sink } from "./sink";
 import { physicalOf } from "./types";
@@ -34,8 +35,19 @@ export interface ExecEnv {
   fanOut?: FanOut;
 }
 
-/** What the scan may use from the end of the plan: a top-k bound, or how few rows a LIMIT needs. */
-function scanHints(plan: QueryPlan, sink: Sink): Pick<ScanOptions, "topK" | "firstBatchRows"> {
+/** Of two bounds on the k-th row's first ORDER BY key, the one that prunes more (both are safe). */
+function tighter(a: unknown, b: unknown, desc: boolean): unknown {
+  if (a === undefined || a === null) return b;
+  if (b === undefined || b === null) return a;
+  const c = compareValues(a, b);
+  return desc ? (c >= 0 ? a : b) : c <= 0 ? a : b;
+}
+
+/**
+ * What the scan may use from the end of the plan: a top-k bound, or how few rows a LIMIT needs.
+ * `bound` is a k-th key already known elsewhere (a split's coordinator).
+ */
+function scanHints(plan: QueryPlan, sink: Sink, bound?: unknown): Pick<ScanOptions, "topK" | "firstBatchRows"> {
   if (plan.aggregate || plan.distinct || plan.limit === null) return {};
   const first = plan.orderBy[0];
   if (!first) return { firstBatchRows: Math.max(1024, plan.limit + plan.offset) };
@@ -45,7 +57,7 @@ function scanHints(plan: QueryPlan, sink: Sink): Pick<ScanOptions, "topK" | "fir
       column: TABLE_COLUMNS[first.expr.slot]?.name as string,
       desc: first.desc,
       nullsFirst: first.nullsFirst,
-      worst: () => sink.worstKey(),
+      worst: () => tighter(sink.worstKey(), bound, first.desc),
     },
   };
 }
@@ -84,7 +96,7 @@ async function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<
   return { files: keptFiles(files, ranges), ranges };
 }
 
-function scanTable(plan: QueryPlan, scan: TableScan, env: ExecEnv, sink: Sink): AsyncGenerator<Batch> {
+function scanTable(plan: QueryPlan, scan: TableScan, env: ExecEnv, sink: Sink, bound?: unknown): AsyncGenerator<Batch> {
   return scanFiles({
     catalog: env.catalog,
     files: scan.files,
@@ -99,7 +111,7 @@ function scanTable(plan: QueryPlan, scan: TableScan, env: ExecEnv, sink: Sink): 
     footerCache: env.footerCache,
     stats: env.stats,
     checkpoint: env.checkpoint,
-    ...scanHints(plan, sink),
+    ...scanHints(plan, sink, bound),
   });
 }
 
@@ -240,6 +252,7 @@ export async function* execute(plan: QueryPlan, env: ExecEnv, depth = 0): AsyncG
 /** Coordinate a split scan: run the splits, merge their partial answers, finish the SELECT here. */
 async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: FileRef[], sink: Sink) {
   const fan = env.fanOut as FanOut;
+  const topK = scanHints(plan, sink).topK;
   const run = (part: FileRef[]) =>
     fan.run({
       sql: env.sql,
@@ -249,8 +262,12 @@ async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: File
       timeoutMs: Number.isFinite(env.deadline) ? Math.max(0, env.deadline - Date.now()) : undefined,
       maxGroups: env.maxGroups,
       maxRows: env.maxRows,
+      // The k-th row so far lets later splits skip files and row groups that cannot beat it.
+      bound: topK ? sink.worstKey() : undefined,
     });
-  const answers = runSplits(cutSplits(files, fan), fan.concurrency, run);
+  // ORDER BY … LIMIT: likely winners first, and the first split alone so the others start with a bound.
+  const splits = cutSplits(topKOrder(files, topK), fan);
+  const answers = runSplits(splits, fan.concurrency, run, { firstAlone: topK !== undefined });
   const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
   for await (const answer of answers) {
     env.checkpoint();
@@ -272,7 +289,12 @@ async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: File
 }
 
 /** A split's work: the plan over the given files, up to its partial answer (see PartialAnswer). */
-export async function executePartial(plan: QueryPlan, env: ExecEnv, files: FileRef[]): Promise<PartialAnswer> {
+export async function executePartial(
+  plan: QueryPlan,
+  env: ExecEnv,
+  files: FileRef[],
+  bound?: unknown,
+): Promise<PartialAnswer> {
   const steps = filterSteps(plan.where);
   const ranges = rangesOf(plan);
   const scan = { files: keptFiles(files, ranges), ranges };
@@ -290,7 +312,7 @@ export async function executePartial(plan: QueryPlan, env: ExecEnv, files: FileR
   }
   const rows: unknown[][] = [];
   if (sink.done) return { kind: "rows", rows };
-  for await (const batch of scanTable(own, scan, env, sink)) {
+  for await (const batch of scanTable(own, scan, env, sink, bound)) {
     env.checkpoint();
     const out = sink.push(applyFilter(steps, batch, env.ctx));
     if (out) {

@@ -199,7 +199,11 @@ export async function runSplit(
     plan = plan.source.plan;
   }
   if (plan.source.kind !== "table") throw new Error(`split depth ${request.depth} does not read a table`);
-  const partial = await withDeadline(executePartial(plan, env, request.files), deadline, request.timeoutMs);
+  const partial = await withDeadline(
+    executePartial(plan, env, request.files, request.bound),
+    deadline,
+    request.timeoutMs,
+  );
   const { files_listed: _, ...statistics } = env.stats;
   return { partial, statistics };
 }

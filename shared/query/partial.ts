@@ -14,6 +14,11 @@ export interface SplitRequest {
   timeoutMs?: number;
   maxGroups: number;
   maxRows: number;
+  /**
+   * ORDER BY <column> … LIMIT k: the first key of the coordinator's k-th row so far, when known.
+   * Files and row groups whose values all sort after it cannot enter the answer and are skipped.
+   */
+  bound?: unknown;
 }
 
 /**
@@ -88,18 +93,22 @@ export function addStatistics(into: ScanStatistics, from: ScanStatistics): void 
 }
 
 /**
- * Run splits with at most `concurrency` in flight, yielding answers in split order. Stopping early
- * (the consumer breaks) leaves the rest unstarted; answers already in flight are dropped.
+ * Run splits with at most `concurrency` in flight, yielding answers in split order; with
+ * `firstAlone`, the others start only once the first has answered (and been consumed). Stopping
+ * early (the consumer breaks) leaves the rest unstarted; answers already in flight are dropped.
  */
 export async function* runSplits(
   splits: FileRef[][],
   concurrency: number,
   run: (files: FileRef[]) => Promise<SplitResult>,
+  options: { firstAlone?: boolean } = {},
 ): AsyncGenerator<SplitResult> {
   const pending: Promise<SplitResult>[] = [];
   let next = 0;
+  let received = 0;
   const launch = () => {
-    while (pending.length < Math.max(1, concurrency) && next < splits.length) {
+    const limit = options.firstAlone && received === 0 ? 1 : Math.max(1, concurrency);
+    while (pending.length < limit && next < splits.length) {
       const p = run(splits[next++] as FileRef[]);
       p.catch(() => {});
       pending.push(p);
@@ -108,6 +117,7 @@ export async function* runSplits(
   launch();
   while (pending.length > 0) {
     const result = await (pending.shift() as Promise<SplitResult>);
+    received++;
     yield result;
     launch();
   }

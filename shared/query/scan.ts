@@ -193,11 +193,17 @@ interface Job {
   first: boolean;
 }
 
+/** Files in the order a top-k scan visits them: likely winners first when the key is ts. */
+export function topKOrder(files: FileRef[], hint: TopKHint | undefined): FileRef[] {
+  const out = [...files];
+  if (hint?.column === "ts") out.sort((a, b) => (hint.desc ? b.maxTs - a.maxTs : a.minTs - b.minTs));
+  return out;
+}
+
 /** Batches of the needed columns from every matching row group of every file. */
 export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
   const hint = o.topK;
-  const files = [...o.files];
-  if (hint?.column === "ts") files.sort((a, b) => (hint.desc ? b.maxTs - a.maxTs : a.minTs - b.minTs));
+  const files = topKOrder(o.files, hint);
   const opening = new Map<number, Promise<OpenFile>>();
   const open = (i: number) => {
     const ref = files[i];

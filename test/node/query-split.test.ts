@@ -148,6 +148,19 @@ describe("a scan split over sub-invocations", () => {
     expect(log.every((r) => r.depth === 1)).toBe(true);
   });
 
+  it("passes the k-th row to later splits of ORDER BY … LIMIT, so they skip what cannot win", async () => {
+    const log: SplitRequest[] = [];
+    const sql = "SELECT event_id, ts FROM events ORDER BY ts DESC, event_id LIMIT 5";
+    const single = await tarnAnswer(fixture.catalog, sql);
+    const split = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ log }) } });
+    expect(log[0]?.bound).toBeUndefined();
+    expect(log.slice(1).every((r) => typeof r.bound === "number")).toBe(true);
+    // Splits started together share one bound, so they may read a little more than one invocation
+    // tightening its bound file by file; without any bound every file would be read.
+    expect(split.result.statistics.files_read).toBeLessThan(fixture.files.length);
+    expect(split.result.statistics.files_read).toBeLessThanOrEqual(single.result.statistics.files_read + 2);
+  });
+
   it("stops starting splits once a LIMIT without ORDER BY is met", async () => {
     const log: SplitRequest[] = [];
     const tarn = await tarnAnswer(fixture.catalog, "SELECT event_id FROM events LIMIT 5", {

@@ -4,15 +4,13 @@ import { drizzle } from "drizzle-orm/d1";
 import { lakeFiles } from "../../shared/db/lake";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import { listFiles, liveAt } from "../manifest/files";
-import { type CountingBuffer, r2AsyncBuffer } from "./r2-buffer";
+import { r2AsyncBuffer } from "./r2-buffer";
 
 export interface ProjectCatalog extends QueryCatalog {
   /** Files of the tables the query named, before the manifest's time pruning. */
   readonly filesInTables: number;
   /** Files the manifest query returned. */
   readonly filesListed: number;
-  /** Bytes fetched from R2 through the catalog's buffers. */
-  bytesRead(): number;
 }
 
 /** Dataset names the project has (at the snapshot): the per-event-type tables. */
@@ -27,7 +25,6 @@ export async function datasetsOf(db: D1Database, projectId: string, snapshot?: n
 
 export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string, snapshot?: number): ProjectCatalog {
   const sizes = new Map<string, number>();
-  const buffers: CountingBuffer[] = [];
   let filesInTables = 0;
   let filesListed = 0;
   return {
@@ -37,7 +34,6 @@ export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string,
     get filesListed() {
       return filesListed;
     },
-    bytesRead: () => buffers.reduce((n, b) => n + b.bytesRead, 0),
     async listFiles(table: string, filter: FileFilter): Promise<FileRef[] | null> {
       const dataset = table === "events" ? undefined : table;
       const [all] = await drizzle(env.DB)
@@ -55,14 +51,19 @@ export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string,
       const refs = files.filter((f) => !wanted || wanted.has(f.dataset));
       filesListed += refs.length;
       for (const f of refs) sizes.set(f.key, f.bytes);
-      return refs.map((f) => ({ key: f.key, dataset: f.dataset, rows: f.rows, minTs: f.minTs, maxTs: f.maxTs }));
+      return refs.map((f) => ({
+        key: f.key,
+        dataset: f.dataset,
+        rows: f.rows,
+        minTs: f.minTs,
+        maxTs: f.maxTs,
+        bytes: f.bytes,
+      }));
     },
     async openFile(key: string) {
       const size = sizes.get(key);
       if (size === undefined) throw new Error(`file ${key} was not listed for this query`);
-      const buffer = r2AsyncBuffer(env.LAKE, key, size);
-      buffers.push(buffer);
-      return buffer;
+      return r2AsyncBuffer(env.LAKE, key, size);
     },
   };
 }

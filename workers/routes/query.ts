@@ -2,19 +2,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { TarnError } from "../../shared/errors";
-import { createFooterCache, QueryError, runQuery, validateQuery } from "../../shared/query";
+import { QueryError, runQuery, validateQuery } from "../../shared/query";
 import { latestSnapshot, snapshotAsOf, snapshotExists } from "../manifest/files";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 import { datasetsOf, projectCatalog } from "../query/catalog";
+import { footers } from "../query/footers";
 import { encodeAnswer } from "../query/format";
 import { cachedAnswer, storeAnswer } from "../query/result-cache";
 import { answerFromGold } from "../query/rollup-answer";
+import { projectFanOut } from "../query/split";
 
 const tags = ["Query"];
-/** Parsed footers of immutable lake files, kept across requests in this isolate. */
-const footers = createFooterCache(2000);
 const QUERY_TIMEOUT_MS = 25_000;
 const MAX_RESULT_ROWS = 100_000;
 
@@ -102,6 +102,7 @@ export const queryRoutes = router()
         files_pruned: 0,
         row_groups_read: 0,
         row_groups_pruned: 0,
+        splits: 0,
         snapshot: version,
         rollup: true,
         // Last: the result cache marks hits by rewriting this field at the end of the JSON.
@@ -120,6 +121,7 @@ export const queryRoutes = router()
         footerCache: footers,
         timeoutMs: QUERY_TIMEOUT_MS,
         maxResultRows: MAX_RESULT_ROWS,
+        fanOut: projectFanOut(c.env, (c.executionCtx as ExecutionContext).exports, projectId),
       });
     } catch (err) {
       throw toTarnError(err);
@@ -127,11 +129,13 @@ export const queryRoutes = router()
     const statistics = {
       elapsed: (Date.now() - started) / 1000,
       rows_read: result.statistics.rows_read,
-      bytes_read: catalog.bytesRead(),
+      // The engine counts bytes in this invocation and in its splits alike.
+      bytes_read: result.statistics.bytes_read,
       files_read: result.statistics.files_read,
       files_pruned: catalog.filesInTables - catalog.filesListed + result.statistics.files_pruned,
       row_groups_read: result.statistics.row_groups_read,
       row_groups_pruned: result.statistics.row_groups_pruned,
+      splits: result.statistics.splits,
       snapshot: version,
       rollup: false,
       cached: false,
