@@ -3,7 +3,14 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FanOut, type QueryCatalog, QueryError, runSplit, type SplitRequest } from "../../shared/query/index";
+import {
+  type FanOut,
+  type FileRef,
+  type QueryCatalog,
+  QueryError,
+  runSplit,
+  type SplitRequest,
+} from "../../shared/query/index";
 import { cutSplits } from "../../shared/query/partial";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
 import { duckdbOver, expectSameAsDuckDB, type LakeFixture, tarnAnswer, writeLakeFixture } from "./query-fixtures";
