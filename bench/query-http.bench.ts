@@ -2,11 +2,13 @@
 // Parquet files, downloaded from the lake. Every Tarn query text is made unique with a comment so
 // the 5-minute answer cache never serves it.
 //
-//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5]
+//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5] [split_files=64] [compact=yes]
 //
 // Events come from bench/data.ts (seeded), are sent through POST /v1/events, land, and are compacted
-// (POST /v1/jobs compact), as a dashboard would find them. Prints each query's medians and ratio,
-// then the geometric mean.
+// (POST /v1/jobs compact; `no` queries the hourly bronze files instead), as a dashboard would find
+// them. `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
+// QuerySplit sub-invocations (a large number keeps every query in one invocation). Prints each
+// query's medians, ratio and splits, then the geometric mean.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,6 +18,8 @@ import { generateRows } from "./data";
 
 const total = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 5);
+const splitFiles = Number(process.argv[4] ?? 64);
+const compact = (process.argv[5] ?? "yes") !== "no";
 
 const QUERIES: Record<string, string> = {
   group_by_type: "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type",
@@ -32,7 +36,7 @@ async function json(res: Response) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main() {
-  const server = await startDevServer();
+  const server = await startDevServer(["--var", `QUERY_SPLIT_FILES:${splitFiles}`]);
   const dir = mkdtempSync(path.join(tmpdir(), "tarn-qhttp-"));
   try {
     const auth = (k: string) => ({ Authorization: `Bearer ${k}`, "Content-Type": "application/json" });
@@ -80,16 +84,18 @@ async function main() {
       const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
       landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
     }
-    const job = await json(
-      await fetch(`${server.url}/v1/jobs`, {
-        method: "POST",
-        headers: auth(admin),
-        body: JSON.stringify({ type: "compact" }),
-      }),
-    );
-    for (let status = ""; status !== "succeeded"; ) {
+    const job = !compact
+      ? null
+      : await json(
+          await fetch(`${server.url}/v1/jobs`, {
+            method: "POST",
+            headers: auth(admin),
+            body: JSON.stringify({ type: "compact" }),
+          }),
+        );
+    for (let status = job ? "" : "succeeded"; status !== "succeeded"; ) {
       await new Promise((r) => setTimeout(r, 500));
-      const state = await json(await fetch(`${server.url}/v1/jobs/${job.id}`, { headers: auth(admin) }));
+      const state = await json(await fetch(`${server.url}/v1/jobs/${job?.id}`, { headers: auth(admin) }));
       status = state.status as string;
       if (status === "failed" || (state.attempts as number) > 1) {
         throw new Error(
@@ -106,7 +112,9 @@ async function main() {
       );
       writeFileSync(path.join(dir, `f${i}.parquet`), bytes);
     }
-    console.log(`# ${total} events in ${files.length} files after compaction`);
+    console.log(
+      `# ${total} events in ${files.length} files ${compact ? "after compaction" : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
+    );
 
     const duck = await (await DuckDBInstance.create(":memory:")).connect();
     await duck.run("SET threads = 1");
@@ -117,6 +125,7 @@ async function main() {
     for (const [name, sql] of Object.entries(QUERIES)) {
       const tarn: number[] = [];
       const ddb: number[] = [];
+      let splits = 0;
       for (let r = 0; r < runs; r++) {
         const t0 = performance.now();
         const res = await fetch(`${server.url}/v1/query`, {
@@ -124,8 +133,9 @@ async function main() {
           headers: auth(admin),
           body: JSON.stringify({ sql: `${sql} -- run ${salt++}` }),
         });
-        await json(res);
+        const answer = await json(res);
         tarn.push(performance.now() - t0);
+        splits = (answer.statistics as { splits: number }).splits;
         const t1 = performance.now();
         await duck.runAndReadAll(sql);
         ddb.push(performance.now() - t1);
@@ -133,7 +143,7 @@ async function main() {
       const ratio = median(tarn) / median(ddb);
       ratios.push(ratio);
       console.log(
-        `${name}: tarn ${median(tarn).toFixed(1)} ms, duckdb ${median(ddb).toFixed(1)} ms, ratio ${ratio.toFixed(2)}`,
+        `${name}: tarn ${median(tarn).toFixed(1)} ms, duckdb ${median(ddb).toFixed(1)} ms, ratio ${ratio.toFixed(2)}, splits ${splits}`,
       );
     }
     const geo = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);

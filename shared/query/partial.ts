@@ -42,6 +42,11 @@ export interface FanOut {
   filesPerSplit: number;
   /** A split reads about this many rows at most (whole files, at least one); a scan of more is split. */
   rowsPerSplit: number;
+  /**
+   * Most splits of one scan (Cloudflare allows a request 32 Worker invocations); past it, splits
+   * grow beyond filesPerSplit and rowsPerSplit.
+   */
+  maxSplits: number;
   /** Splits in flight at once. */
   concurrency: number;
   run(request: SplitRequest): Promise<SplitResult>;
@@ -57,14 +62,20 @@ export function shouldSplit(files: FileRef[], fan: FanOut): boolean {
  * Cut files into splits within both limits, about even in rows and files, keeping the files' order
  * (a LIMIT without ORDER BY can then stop after the first splits).
  */
-export function cutSplits(files: FileRef[], fan: Pick<FanOut, "filesPerSplit" | "rowsPerSplit">): FileRef[][] {
-  const total = files.reduce((n, f) => n + f.rows, 0);
-  const count = Math.max(
+export function cutSplits(
+  files: FileRef[],
+  fan: Pick<FanOut, "filesPerSplit" | "rowsPerSplit" | "maxSplits">,
+): FileRef[][] {
+  const n = files.length;
+  const total = files.reduce((sum, f) => sum + f.rows, 0);
+  const wanted = Math.max(
     1,
-    Math.ceil(files.length / Math.max(1, fan.filesPerSplit)),
+    Math.ceil(n / Math.max(1, fan.filesPerSplit)),
     Math.ceil(total / Math.max(1, fan.rowsPerSplit)),
   );
-  const maxFiles = Math.ceil(files.length / Math.ceil(files.length / Math.max(1, fan.filesPerSplit)));
+  const count = Math.min(wanted, Math.max(1, fan.maxSplits));
+  // Past maxSplits, splits grow beyond the limits rather than multiply.
+  const maxFiles = Math.max(Math.ceil(n / Math.ceil(n / Math.max(1, fan.filesPerSplit))), Math.ceil(n / count));
   const targetRows = total / count;
   const out: FileRef[][] = [];
   let current: FileRef[] = [];
@@ -80,7 +91,10 @@ export function cutSplits(files: FileRef[], fan: Pick<FanOut, "filesPerSplit" | 
     }
   }
   if (current.length > 0) out.push(current);
-  return out;
+  if (out.length <= fan.maxSplits) return out;
+  // Uneven files pushed past the cap: fall back to even runs of files.
+  const size = Math.ceil(n / count);
+  return Array.from({ length: Math.ceil(n / size) }, (_, i) => files.slice(i * size, (i + 1) * size));
 }
 
 export function addStatistics(into: ScanStatistics, from: ScanStatistics): void {

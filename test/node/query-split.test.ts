@@ -30,11 +30,18 @@ afterAll(async () => {
 
 /** Splits that run the engine in-process over a catalog that can only open the split's files. */
 function fanOut(
-  options: { filesPerSplit?: number; rowsPerSplit?: number; concurrency?: number; log?: SplitRequest[] } = {},
+  options: {
+    filesPerSplit?: number;
+    rowsPerSplit?: number;
+    maxSplits?: number;
+    concurrency?: number;
+    log?: SplitRequest[];
+  } = {},
 ): FanOut {
   return {
     filesPerSplit: options.filesPerSplit ?? 1,
     rowsPerSplit: options.rowsPerSplit ?? Number.POSITIVE_INFINITY,
+    maxSplits: options.maxSplits ?? 32,
     concurrency: options.concurrency ?? 3,
     async run(request) {
       const sent = structuredClone(request);
@@ -58,7 +65,7 @@ describe("cutting a scan into splits", () => {
   const sizes = (splits: FileRef[][]) => splits.map((s) => s.map((f) => f.rows));
 
   it("keeps within the file limit, evenly, in order", () => {
-    const splits = cutSplits(files(Array(10).fill(100)), { filesPerSplit: 4, rowsPerSplit: 1e9 });
+    const splits = cutSplits(files(Array(10).fill(100)), { filesPerSplit: 4, rowsPerSplit: 1e9, maxSplits: 32 });
     expect(sizes(splits).map((s) => s.length)).toEqual([3, 4, 3]);
     expect(splits.flat().map((f) => f.key)).toEqual(files(Array(10).fill(100)).map((f) => f.key));
   });
@@ -67,12 +74,21 @@ describe("cutting a scan into splits", () => {
     const splits = cutSplits(files([900, 100, 100, 100, 100, 100, 100, 100, 100, 100]), {
       filesPerSplit: 100,
       rowsPerSplit: 1000,
+      maxSplits: 32,
     });
     expect(sizes(splits)).toEqual([[900], [100, 100, 100, 100, 100, 100, 100, 100, 100]]);
   });
 
+  it("grows splits rather than pass the most a request may make", () => {
+    const many = files(Array.from({ length: 100 }, (_, i) => 50 + (i % 7) * 300));
+    const splits = cutSplits(many, { filesPerSplit: 2, rowsPerSplit: 1e9, maxSplits: 24 });
+    expect(splits.length).toBeLessThanOrEqual(24);
+    expect(splits.length).toBeGreaterThanOrEqual(20);
+    expect(splits.flat()).toEqual(many);
+  });
+
   it("never splits a single file", () => {
-    expect(cutSplits(files([5000]), { filesPerSplit: 1, rowsPerSplit: 10 })).toHaveLength(1);
+    expect(cutSplits(files([5000]), { filesPerSplit: 1, rowsPerSplit: 10, maxSplits: 32 })).toHaveLength(1);
   });
 });
 

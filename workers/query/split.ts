@@ -75,6 +75,7 @@ export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: 
   return {
     filesPerSplit: positive(env.QUERY_SPLIT_FILES, 64),
     rowsPerSplit: positive(env.QUERY_SPLIT_ROWS, 4_000_000),
+    maxSplits: positive(env.QUERY_MAX_SPLITS, 24),
     concurrency: positive(env.QUERY_SPLIT_CONCURRENCY, 6),
     async run(request) {
       const answer = (await exports.QuerySplit.scan({ ...request, projectId })) as SplitAnswer;
