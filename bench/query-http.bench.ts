@@ -84,23 +84,31 @@ async function main() {
       const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
       landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
     }
-    const job = !compact
+    // A compaction run reads at most COMPACT_MAX_FILES_PER_RUN files and hands the rest to a
+    // follow-up job (`result.continued_by`): wait for the whole chain.
+    let jobId = !compact
       ? null
-      : await json(
-          await fetch(`${server.url}/v1/jobs`, {
-            method: "POST",
-            headers: auth(admin),
-            body: JSON.stringify({ type: "compact" }),
-          }),
-        );
-    for (let status = job ? "" : "succeeded"; status !== "succeeded"; ) {
+      : ((
+          await json(
+            await fetch(`${server.url}/v1/jobs`, {
+              method: "POST",
+              headers: auth(admin),
+              body: JSON.stringify({ type: "compact" }),
+            }),
+          )
+        ).id as string);
+    let runsOfCompaction = 0;
+    while (jobId) {
       await new Promise((r) => setTimeout(r, 500));
-      const state = await json(await fetch(`${server.url}/v1/jobs/${job?.id}`, { headers: auth(admin) }));
-      status = state.status as string;
-      if (status === "failed" || (state.attempts as number) > 1) {
+      const state = await json(await fetch(`${server.url}/v1/jobs/${jobId}`, { headers: auth(admin) }));
+      if (state.status === "failed" || (state.attempts as number) > 1) {
         throw new Error(
-          `compaction ${status} after ${state.attempts} attempts: ${state.error}\n${server.logs().slice(-3000)}`,
+          `compaction ${state.status} after ${state.attempts} attempts: ${state.error}\n${server.logs().slice(-3000)}`,
         );
+      }
+      if (state.status === "succeeded") {
+        runsOfCompaction++;
+        jobId = ((state.result as { continued_by?: string } | null)?.continued_by ?? null) as string | null;
       }
     }
     const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
@@ -113,7 +121,7 @@ async function main() {
       writeFileSync(path.join(dir, `f${i}.parquet`), bytes);
     }
     console.log(
-      `# ${total} events in ${files.length} files ${compact ? "after compaction" : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
+      `# ${total} events in ${files.length} files ${compact ? `after compaction (${runsOfCompaction} runs)` : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
     );
 
     const duck = await (await DuckDBInstance.create(":memory:")).connect();

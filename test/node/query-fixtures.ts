@@ -326,15 +326,21 @@ export async function expectSameAsDuckDB(
   for (const [i, t] of tarn.types.entries()) {
     expect(sameType(t, duck.types[i] as string), `${context} — column ${i}: ${t} vs ${duck.types[i]}`).toBe(true);
   }
-  expect(tarn.rows.length, context).toBe(duck.rows.length);
+  expectSameRows(tarn.rows, duck.rows, sql);
+  return tarn;
+}
+
+/** The same rows (numbers within 1e-9 relative), in order when the SQL has ORDER BY. */
+export function expectSameRows(tarnRows: unknown[][], duckRows: unknown[][], sql: string): void {
+  const context = `query: ${sql}`;
+  expect(tarnRows.length, context).toBe(duckRows.length);
   const ordered = parseQuery(sql).select.orderBy.length > 0;
-  const a = ordered ? tarn.rows : [...tarn.rows].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
-  const b = ordered ? duck.rows : [...duck.rows].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
+  const a = ordered ? tarnRows : [...tarnRows].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
+  const b = ordered ? duckRows : [...duckRows].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
   for (let i = 0; i < a.length; i++) {
     const x = a[i] as unknown[];
     const y = b[i] as unknown[];
     const same = x.length === y.length && x.every((v, j) => close(v, y[j]));
     if (!same) expect(x, `${context} — row ${i}`).toEqual(y);
   }
-  return tarn;
 }

@@ -1,5 +1,15 @@
 // Query answers in the formats clients ask for: ClickHouse-style JSON, CSV, NDJSON and Arrow IPC.
-import { Bool, Float64, Int64, Table, TimestampMillisecond, tableToIPC, Utf8, vectorFromArray } from "apache-arrow";
+import {
+  Bool,
+  DateMillisecond,
+  Float64,
+  Int64,
+  Table,
+  TimestampMillisecond,
+  tableToIPC,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
 
 export const FORMATS = ["json", "csv", "ndjson", "arrow"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -54,7 +64,7 @@ function arrowColumn(values: unknown[], type: string) {
       new Int64(),
     );
   }
-  if (FLOAT_TYPES.has(type))
+  if (FLOAT_TYPES.has(type) || type.startsWith("DECIMAL"))
     return vectorFromArray(
       values.map((v) => (v == null ? null : Number(v))),
       new Float64(),
@@ -64,10 +74,10 @@ function arrowColumn(values: unknown[], type: string) {
       values.map((v) => (v == null ? null : Boolean(v))),
       new Bool(),
     );
-  if (type === "TIMESTAMP") {
+  if (type.startsWith("TIMESTAMP") || type === "DATE") {
     return vectorFromArray(
       values.map((v) => (v == null ? null : v instanceof Date ? v.getTime() : Number(v))),
-      new TimestampMillisecond(),
+      type === "DATE" ? new DateMillisecond() : new TimestampMillisecond(),
     );
   }
   return vectorFromArray(
