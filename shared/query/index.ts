@@ -40,6 +40,7 @@ import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
+export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
 export { createFooterCache } from "./footer-cache";
 export { HyperLogLog } from "./hll";

@@ -124,11 +124,7 @@ export class Sink {
   push(batch: Batch): Batch | null {
     if (this.done || batch.n === 0) return null;
     if (!this.buffered) {
-      const start = Math.min(this.skip, batch.n);
-      this.skip -= start;
-      const count = Math.min(batch.n - start, this.left);
-      this.left -= count;
-      if (this.left === 0) this.done = true;
+      const { start, count } = this.take(batch.n);
       if (count === 0) return null;
       let b = batch;
       if (start > 0 || count < batch.n) {
@@ -162,13 +158,19 @@ export class Sink {
       this.hold(rows);
       return null;
     }
-    const start = Math.min(this.skip, rows.length);
-    this.skip -= start;
-    const count = Math.min(rows.length - start, this.left);
-    this.left -= count;
-    if (this.left === 0) this.done = true;
+    const { start, count } = this.take(rows.length);
     if (count === 0) return null;
     return this.batchOf(rows.slice(start, start + count));
+  }
+
+  /** Streaming OFFSET/LIMIT: which of the next `n` rows to emit. */
+  private take(n: number): { start: number; count: number } {
+    const start = Math.min(this.skip, n);
+    this.skip -= start;
+    const count = Math.min(n - start, this.left);
+    this.left -= count;
+    if (this.left === 0) this.done = true;
+    return { start, count };
   }
 
   /** Buffer projected rows (outputs, then ORDER BY keys), deduplicated and truncated as the plan allows. */

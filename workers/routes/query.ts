@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { TarnError } from "../../shared/errors";
-import { QueryError, runQuery, validateQuery } from "../../shared/query";
+import { emptyStatistics, QueryError, runQuery, validateQuery } from "../../shared/query";
 import { latestSnapshot, snapshotAsOf, snapshotExists } from "../manifest/files";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
@@ -96,13 +96,7 @@ export const queryRoutes = router()
     if (gold && gold.rows.length <= MAX_RESULT_ROWS) {
       const statistics = {
         elapsed: (Date.now() - started) / 1000,
-        rows_read: 0,
-        bytes_read: 0,
-        files_read: 0,
-        files_pruned: 0,
-        row_groups_read: 0,
-        row_groups_pruned: 0,
-        splits: 0,
+        ...emptyStatistics(),
         snapshot: version,
         rollup: true,
         // Last: the result cache marks hits by rewriting this field at the end of the JSON.
