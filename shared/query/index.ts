@@ -35,7 +35,7 @@ import { NameError, QueryError, type SqlPosition } from "./errors";
 import { type ExecEnv, execute, executePartial } from "./execute";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
-import type { FanOut, SplitRequest, SplitResult } from "./partial";
+import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 
@@ -184,7 +184,10 @@ export async function runQuery(sql: string, catalog: QueryCatalog, options: Quer
 export async function runSplit(
   request: SplitRequest,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "footerCache"> = {},
+  options: Pick<QueryOptions, "footerCache"> & {
+    /** A partial answer bigger than this (serialized, about) is QUERY_TOO_LARGE: an RPC message is limited. */
+    maxPartialBytes?: number;
+  } = {},
 ): Promise<SplitResult> {
   const deadline = request.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + request.timeoutMs;
   const env = execEnv(
@@ -205,6 +208,13 @@ export async function runSplit(
     deadline,
     request.timeoutMs,
   );
+  const limit = options.maxPartialBytes ?? Number.POSITIVE_INFINITY;
+  if (Number.isFinite(limit) && partialBytes(partial) > limit) {
+    throw new QueryError(
+      "QUERY_TOO_LARGE",
+      `Part of this query holds more than ${Math.round(limit / 1048576)} MiB of groups, distinct values or rows to merge; group coarser, filter more or use approx_count_distinct`,
+    );
+  }
   const { files_listed: _, ...statistics } = env.stats;
   return { partial, statistics };
 }

@@ -97,6 +97,28 @@ export function cutSplits(
   return Array.from({ length: Math.ceil(n / size) }, (_, i) => files.slice(i * size, (i + 1) * size));
 }
 
+/**
+ * About how many bytes a partial answer takes serialized (structured clone), to keep it under the
+ * host's message limit: typed arrays by their length, strings at 2 bytes a character.
+ */
+export function partialBytes(value: unknown): number {
+  if (value === null || value === undefined || typeof value === "boolean") return 1;
+  if (typeof value === "number") return 9;
+  if (typeof value === "string") return 5 + 2 * value.length;
+  if (ArrayBuffer.isView(value)) return 16 + value.byteLength;
+  if (Array.isArray(value)) {
+    let n = 8;
+    for (const v of value) n += partialBytes(v);
+    return n;
+  }
+  if (typeof value === "object") {
+    let n = 8;
+    for (const [k, v] of Object.entries(value)) n += 5 + 2 * k.length + partialBytes(v);
+    return n;
+  }
+  return 9;
+}
+
 export function addStatistics(into: ScanStatistics, from: ScanStatistics): void {
   into.rows_read += from.rows_read;
   into.bytes_read += from.bytes_read;

@@ -11,7 +11,7 @@ import {
   runSplit,
   type SplitRequest,
 } from "../../shared/query/index";
-import { cutSplits } from "../../shared/query/partial";
+import { cutSplits, partialBytes } from "../../shared/query/partial";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
 import { duckdbOver, expectSameAsDuckDB, type LakeFixture, tarnAnswer, writeLakeFixture } from "./query-fixtures";
 
@@ -208,6 +208,31 @@ describe("a scan split over sub-invocations", () => {
     const sql = "SELECT event_id, count(*) AS n FROM events GROUP BY 1";
     const perFile = Math.max(...fixture.files.map((f) => f.rows));
     const error = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut(), maxGroups: perFile + 1 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(QueryError);
+    expect((error as QueryError).code).toBe("QUERY_TOO_LARGE");
+  });
+
+  it("refuses a partial answer too big to send back, with QUERY_TOO_LARGE", async () => {
+    const sql = "SELECT user_id, count(*) AS n, count(DISTINCT event_id) AS e FROM events GROUP BY 1";
+    const request: SplitRequest = {
+      sql,
+      nowMs: Date.now(),
+      depth: 0,
+      files: fixture.files,
+      maxGroups: 500_000,
+      maxRows: 100_000,
+    };
+    const fits = await runSplit(request, fixture.catalog, { maxPartialBytes: 10 * 1024 * 1024 });
+    expect(fits.partial.kind).toBe("groups");
+    const bytes = partialBytes(fits.partial);
+    // The estimate is in the range of what structured clone really sends (v8 serializer).
+    const { serialize } = await import("node:v8");
+    const real = serialize(fits.partial).byteLength;
+    expect(bytes).toBeGreaterThan(real * 0.5);
+    expect(bytes).toBeLessThan(real * 3);
+    const error = await runSplit(request, fixture.catalog, { maxPartialBytes: Math.floor(bytes / 2) }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(QueryError);

@@ -27,6 +27,9 @@ export type SplitAnswer =
 
 class InvalidSplit extends Error {}
 
+/** A split's answer crosses one RPC call, whose serialized message Cloudflare caps at 32 MiB. */
+const MAX_PARTIAL_BYTES = 24 * 1024 * 1024;
+
 /** A catalog that opens only the split's files, and only inside the project's part of the lake. */
 function splitCatalog(lake: R2Bucket, request: ProjectSplit): QueryCatalog {
   const prefix = `lake/${request.projectId}/`;
@@ -51,7 +54,10 @@ export class QuerySplit extends WorkerEntrypoint<Env> {
   /** Run one split of a query and answer with its partial result. */
   async scan(request: ProjectSplit): Promise<SplitAnswer> {
     try {
-      const result = await runSplit(request, splitCatalog(this.env.LAKE, request), { footerCache: footers });
+      const result = await runSplit(request, splitCatalog(this.env.LAKE, request), {
+        footerCache: footers,
+        maxPartialBytes: MAX_PARTIAL_BYTES,
+      });
       return { ok: true, result };
     } catch (err) {
       if (err instanceof QueryError) return { ok: false, code: err.code, message: err.message };
