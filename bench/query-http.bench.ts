@@ -20,6 +20,8 @@ const total = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 5);
 const splitFiles = Number(process.argv[4] ?? 64);
 const compact = (process.argv[5] ?? "yes") !== "no";
+const CHUNK = 1_000_000;
+const DAY = 86_400_000;
 
 const QUERIES: Record<string, string> = {
   group_by_type: "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type",
@@ -49,36 +51,42 @@ async function main() {
     );
     const admin = project.admin_key as string;
 
-    const rows = generateRows(total, 11);
-    const batches: string[] = [];
-    for (let i = 0; i < rows.length; i += 500) {
-      batches.push(
-        JSON.stringify(
-          rows.slice(i, i + 500).map((r) => ({
-            eventType: r.event_type,
-            eventId: r.event_id,
-            timestamp: new Date(r.ts).toISOString(),
-            userId: r.user_id ?? undefined,
-            sessionId: r.session_id ?? undefined,
-            eventSource: r.source ?? undefined,
-            environment: r.environment ?? undefined,
-            region: r.region ?? undefined,
-            data: r.payload ? { payload: JSON.parse(r.payload) } : undefined,
-          })),
-        ),
+    // Rows in chunks of a million (seed 11 + chunk, each chunk shifted by three days) so 10M fits
+    // in memory; up to 1M this is exactly generateRows(total, 11).
+    for (let chunk = 0; chunk * CHUNK < total; chunk++) {
+      const rows = generateRows(Math.min(CHUNK, total - chunk * CHUNK), 11 + chunk);
+      const shift = chunk * 3 * DAY;
+      const batches: string[] = [];
+      for (let i = 0; i < rows.length; i += 500) {
+        batches.push(
+          JSON.stringify(
+            rows.slice(i, i + 500).map((r) => ({
+              eventType: r.event_type,
+              eventId: chunk === 0 ? r.event_id : `${r.event_id}-${chunk}`,
+              timestamp: new Date(r.ts + shift).toISOString(),
+              userId: r.user_id ?? undefined,
+              sessionId: r.session_id ?? undefined,
+              eventSource: r.source ?? undefined,
+              environment: r.environment ?? undefined,
+              region: r.region ?? undefined,
+              data: r.payload ? { payload: JSON.parse(r.payload) } : undefined,
+            })),
+          ),
+        );
+      }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          while (next < batches.length) {
+            const body = batches[next++] as string;
+            const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
+            if (res.status !== 202) throw new Error(`ingest ${res.status}`);
+            await res.arrayBuffer();
+          }
+        }),
       );
+      if (total > CHUNK) process.stderr.write(`sent ${Math.min(total, (chunk + 1) * CHUNK)} events\n`);
     }
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        while (next < batches.length) {
-          const body = batches[next++] as string;
-          const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
-          if (res.status !== 202) throw new Error(`ingest ${res.status}`);
-          await res.arrayBuffer();
-        }
-      }),
-    );
     for (let landed = 0; landed < total; ) {
       await new Promise((r) => setTimeout(r, 500));
       const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
