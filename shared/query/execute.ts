@@ -253,7 +253,7 @@ export async function* execute(plan: QueryPlan, env: ExecEnv, depth = 0): AsyncG
 async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: FileRef[], sink: Sink) {
   const fan = env.fanOut as FanOut;
   const topK = scanHints(plan, sink).topK;
-  const run = (part: FileRef[]) =>
+  const request = (part: FileRef[]) =>
     fan.run({
       sql: env.sql,
       nowMs: env.ctx.nowMs,
@@ -264,6 +264,12 @@ async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: File
       maxRows: env.maxRows,
       // The k-th row so far lets later splits skip files and row groups that cannot beat it.
       bound: topK ? sink.worstKey() : undefined,
+    });
+  // A split that fails for any reason but the query's own (a lost invocation) is run once more.
+  const run = (part: FileRef[]) =>
+    request(part).catch((error: unknown) => {
+      if (error instanceof QueryError) throw error;
+      return request(part);
     });
   // ORDER BY … LIMIT: likely winners first, and the first split alone so the others start with a bound.
   const splits = cutSplits(topKOrder(files, topK), fan);

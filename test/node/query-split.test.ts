@@ -239,7 +239,34 @@ describe("a scan split over sub-invocations", () => {
     expect((error as QueryError).code).toBe("QUERY_TOO_LARGE");
   });
 
-  it("fails the query with a split's error", async () => {
+  it("runs a split again when its invocation is lost once", async () => {
+    const inner = fanOut();
+    let failures = 0;
+    const flaky: FanOut = {
+      ...inner,
+      run: (request) => (failures++ < 2 ? Promise.reject(new Error("invocation lost")) : inner.run(request)),
+    };
+    const tarn = await tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: flaky });
+    expect(tarn.rows).toEqual([[fixture.rows.length]]);
+    expect(failures).toBeGreaterThanOrEqual(2);
+  });
+
+  it("does not run a split again for the query's own error", async () => {
+    let calls = 0;
+    const tooLarge: FanOut = {
+      ...fanOut(),
+      run: () => {
+        calls++;
+        return Promise.reject(new QueryError("QUERY_TOO_LARGE", "too many groups"));
+      },
+    };
+    await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: tooLarge })).rejects.toThrow(
+      "too many groups",
+    );
+    expect(calls).toBeLessThanOrEqual(3);
+  });
+
+  it("fails the query when a split fails twice", async () => {
     const failing: FanOut = { ...fanOut(), run: () => Promise.reject(new Error("split lost")) };
     await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: failing })).rejects.toThrow(
       "split lost",
