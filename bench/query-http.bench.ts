@@ -50,6 +50,13 @@ async function main() {
       }),
     );
     const admin = project.admin_key as string;
+    const landedAtLeast = async (count: number) => {
+      for (let landed = 0; landed < count; ) {
+        await new Promise((r) => setTimeout(r, 500));
+        const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
+        landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
+      }
+    };
 
     // Rows in chunks of a million (seed 11 + chunk, each chunk shifted by three days) so 10M fits
     // in memory; up to 1M this is exactly generateRows(total, 11).
@@ -85,13 +92,13 @@ async function main() {
           }
         }),
       );
-      if (total > CHUNK) process.stderr.write(`sent ${Math.min(total, (chunk + 1) * CHUNK)} events\n`);
+      if (total > CHUNK) {
+        // Let the lake catch up before the next million: local queues hold their backlog in memory.
+        await landedAtLeast(Math.min(total, (chunk + 1) * CHUNK));
+        process.stderr.write(`sent and landed ${Math.min(total, (chunk + 1) * CHUNK)} events\n`);
+      }
     }
-    for (let landed = 0; landed < total; ) {
-      await new Promise((r) => setTimeout(r, 500));
-      const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
-      landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
-    }
+    await landedAtLeast(total);
     // A compaction run reads at most COMPACT_MAX_FILES_PER_RUN files and hands the rest to a
     // follow-up job (`result.continued_by`): wait for the whole chain.
     let jobId = !compact
@@ -164,6 +171,9 @@ async function main() {
     }
     const geo = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
     console.log(`geometric mean ratio (tarn round trip / duckdb): ${geo.toFixed(2)}`);
+  } catch (error) {
+    console.error(`${error}\n--- server log tail ---\n${server.logs().slice(-4000)}`);
+    throw error;
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

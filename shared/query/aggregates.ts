@@ -3,7 +3,7 @@ import type { Bound } from "./bound";
 import { ApproxDistinctState, DistinctState } from "./distinct-states";
 import { flatten } from "./group-by";
 import { bump, grow, growBytes, target } from "./grow";
-import { compareValues } from "./ops-logic";
+import { compareIntervals, compareValues } from "./ops-logic";
 import { QuantileState } from "./quantile-state";
 import { isInteger, physicalOf, type SqlType } from "./types";
 import { asNum, fromValues, nonNullEntries, usedCodes, type Vec, valueAt } from "./vector";
@@ -193,10 +193,15 @@ class ExtremeState implements AggState {
   private has: Uint8Array = new Uint8Array(16);
   private others: unknown[] = [];
 
+  /** Intervals (objects) compare by their length, everything else by value. */
+  private readonly compare: (a: unknown, b: unknown) => number;
+
   constructor(
     private readonly max: boolean,
     private readonly physical: "num" | "str" | "obj",
-  ) {}
+  ) {
+    this.compare = physical === "obj" ? compareIntervals : compareValues;
+  }
 
   update(gids: Int32Array | null, arg: Vec | null, n: number, groups: number): void {
     const a = arg as Vec;
@@ -224,7 +229,7 @@ class ExtremeState implements AggState {
       for (let c = 0; c < seen.length; c++) {
         if (seen[c] === 0) continue;
         const v = valueAt(a.dict, c);
-        if (v !== null && (has[0] === 0 || sign * compareValues(v, others[0]) > 0)) {
+        if (v !== null && (has[0] === 0 || sign * this.compare(v, others[0]) > 0)) {
           others[0] = typeof v === "string" ? flatten(v) : v;
           has[0] = 1;
         }
@@ -235,7 +240,7 @@ class ExtremeState implements AggState {
       const v = valueAt(a, i);
       if (v === null) continue;
       const g = gids ? (gids[i] as number) : 0;
-      if (has[g] === 0 || sign * compareValues(v, others[g]) > 0) {
+      if (has[g] === 0 || sign * this.compare(v, others[g]) > 0) {
         others[g] = typeof v === "string" ? flatten(v) : v;
         has[g] = 1;
       }
@@ -273,7 +278,7 @@ class ExtremeState implements AggState {
       if (p.has[i] === 0) continue;
       const g = target(gids, i);
       const v = p.values[i];
-      if (has[g] === 0 || sign * compareValues(v, best[g]) > 0) {
+      if (has[g] === 0 || sign * this.compare(v, best[g]) > 0) {
         best[g] = v as number;
         has[g] = 1;
       }

@@ -10,7 +10,15 @@ import { NameError, QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import { GroupTable } from "./group-by";
 import { compareValues } from "./ops-logic";
-import { addStatistics, cutSplits, type FanOut, type PartialAnswer, runSplits, shouldSplit } from "./partial";
+import {
+  addStatistics,
+  cutSplits,
+  type FanOut,
+  FinalSplitError,
+  type PartialAnswer,
+  runSplits,
+  shouldSplit,
+} from "./partial";
 import { type ColumnRange, extractRanges, mayMatch } from "./prune";
 import { type ScanOptions, scanFiles, topKOrder } from "./scan";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
@@ -224,7 +232,8 @@ export async function* execute(plan: QueryPlan, env: ExecEnv, depth = 0): AsyncG
   if (sink.done) return;
   const table = tableName(plan);
   const scan = table === null ? null : await listTable(plan, table, env);
-  if (scan && env.fanOut && shouldSplit(scan.files, env.fanOut)) {
+  const shape = { grouped: plan.aggregate !== null, rows: plan.limit === null ? null : plan.limit + plan.offset };
+  if (scan && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
     yield* fanOut(plan, env, depth, scan.files, sink);
     return;
   }
@@ -265,27 +274,36 @@ async function* fanOut(plan: QueryPlan, env: ExecEnv, depth: number, files: File
       // The k-th row so far lets later splits skip files and row groups that cannot beat it.
       bound: topK ? sink.worstKey() : undefined,
     });
-  // A split that fails for any reason but the query's own (a lost invocation) is run once more.
-  const run = (part: FileRef[]) =>
-    request(part).catch((error: unknown) => {
-      if (error instanceof QueryError) throw error;
-      return request(part);
-    });
   // ORDER BY … LIMIT: likely winners first, and the first split alone so the others start with a bound.
   const splits = cutSplits(topKOrder(files, topK), fan);
+  // A split that fails for any reason but the query's own (a lost invocation) is run once more,
+  // while the request stays under its 32 Worker invocations.
+  let retries = Math.min(4, Math.max(0, 31 - splits.length));
+  const run = (part: FileRef[]) =>
+    request(part).catch((error: unknown) => {
+      if (error instanceof QueryError && error.code === "QUERY_TIMEOUT") env.checkpoint();
+      if (error instanceof QueryError || error instanceof FinalSplitError || retries <= 0) throw error;
+      retries--;
+      return request(part);
+    });
   const answers = runSplits(splits, fan.concurrency, run, { firstAlone: topK !== undefined });
   const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
-  for await (const answer of answers) {
+  for await (const { files: part, result } of answers) {
     env.checkpoint();
-    addStatistics(env.stats, answer.statistics);
-    env.stats.splits++;
-    const part = answer.partial;
+    let partial = result.partial;
+    if (partial.kind === "too_large") {
+      // Too big to send back: read those files here, as a single invocation would.
+      partial = await executePartial(plan, env, part, topK ? sink.worstKey() : undefined);
+    } else {
+      addStatistics(env.stats, result.statistics);
+      env.stats.splits++;
+    }
     if (agg) {
-      agg.merge(part);
+      agg.merge(partial);
       continue;
     }
-    if (part.kind !== "rows") throw new Error("a split of an ungrouped query answered with groups");
-    const out = sink.pushRows(part.rows);
+    if (partial.kind !== "rows") throw new Error("a split of an ungrouped query answered with groups");
+    const out = sink.pushRows(partial.rows);
     if (out) yield out;
     if (sink.done) break;
   }

@@ -44,7 +44,7 @@ export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
 export { createFooterCache } from "./footer-cache";
 export { HyperLogLog } from "./hll";
-export type { FanOut, PartialAnswer, SplitRequest, SplitResult } from "./partial";
+export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
 
 export interface QueryOptions {
   /** now() for the query (default: the current time). */
@@ -185,7 +185,10 @@ export async function runSplit(
   request: SplitRequest,
   catalog: QueryCatalog,
   options: Pick<QueryOptions, "footerCache"> & {
-    /** A partial answer bigger than this (serialized, about) is QUERY_TOO_LARGE: an RPC message is limited. */
+    /**
+     * A partial answer bigger than this (serialized, about) is not sent: the split answers
+     * `too_large` and the coordinator reads its files itself (an RPC message is limited).
+     */
     maxPartialBytes?: number;
   } = {},
 ): Promise<SplitResult> {
@@ -208,13 +211,11 @@ export async function runSplit(
     deadline,
     request.timeoutMs,
   );
-  const limit = options.maxPartialBytes ?? Number.POSITIVE_INFINITY;
-  if (Number.isFinite(limit) && partialBytes(partial) > limit) {
-    throw new QueryError(
-      "QUERY_TOO_LARGE",
-      `Part of this query holds more than ${Math.round(limit / 1048576)} MiB of groups, distinct values or rows to merge; group coarser, filter more or use approx_count_distinct`,
-    );
-  }
   const { files_listed: _, ...statistics } = env.stats;
+  const limit = options.maxPartialBytes ?? Number.POSITIVE_INFINITY;
+  if (Number.isFinite(limit)) {
+    const bytes = partialBytes(partial);
+    if (bytes > limit) return { partial: { kind: "too_large", bytes }, statistics };
+  }
   return { partial, statistics };
 }

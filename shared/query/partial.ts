@@ -29,7 +29,15 @@ export interface SplitRequest {
  */
 export type PartialAnswer =
   | { kind: "groups"; count: number; keys: unknown[][]; states: unknown[] }
-  | { kind: "rows"; rows: unknown[][] };
+  | { kind: "rows"; rows: unknown[][] }
+  /** Too big to send back (see runSplit's maxPartialBytes): the coordinator reads these files itself. */
+  | { kind: "too_large"; bytes: number };
+
+/** A split failure that running the split again cannot fix (a malformed request): not retried. */
+export class FinalSplitError extends Error {}
+
+/** Rows an ungrouped SELECT may ask of each split (LIMIT + OFFSET); larger ones are not split. */
+export const SPLIT_ROWS_MAX = 10_000;
 
 export interface SplitResult {
   partial: PartialAnswer;
@@ -52,9 +60,14 @@ export interface FanOut {
   run(request: SplitRequest): Promise<SplitResult>;
 }
 
-/** Whether a scan of these files is worth splitting under the fan-out's limits. */
-export function shouldSplit(files: FileRef[], fan: FanOut): boolean {
+/**
+ * Whether a scan of these files is worth splitting under the fan-out's limits. Only a grouped
+ * SELECT, or one whose LIMIT + OFFSET is at most SPLIT_ROWS_MAX, is split: any other would make
+ * every split send back every row it reads (a FROM subquery that feeds an outer query, say).
+ */
+export function shouldSplit(files: FileRef[], fan: FanOut, plan: { grouped: boolean; rows: number | null }): boolean {
   if (files.length < 2) return false;
+  if (!plan.grouped && (plan.rows === null || plan.rows > SPLIT_ROWS_MAX)) return false;
   return files.length > fan.filesPerSplit || files.reduce((n, f) => n + f.rows, 0) > fan.rowsPerSplit;
 }
 
@@ -104,7 +117,8 @@ export function cutSplits(
 export function partialBytes(value: unknown): number {
   if (value === null || value === undefined || typeof value === "boolean") return 1;
   if (typeof value === "number") return 9;
-  if (typeof value === "string") return 5 + 2 * value.length;
+  // V8 writes a string as one byte a character when every character fits in Latin-1.
+  if (typeof value === "string") return 5 + (/[^\u0000-\u00ff]/.test(value) ? 2 : 1) * value.length;
   if (ArrayBuffer.isView(value)) return 16 + value.byteLength;
   if (Array.isArray(value)) {
     let n = 8;
@@ -138,23 +152,25 @@ export async function* runSplits(
   concurrency: number,
   run: (files: FileRef[]) => Promise<SplitResult>,
   options: { firstAlone?: boolean } = {},
-): AsyncGenerator<SplitResult> {
-  const pending: Promise<SplitResult>[] = [];
+): AsyncGenerator<{ files: FileRef[]; result: SplitResult }> {
+  const pending: { files: FileRef[]; result: Promise<SplitResult> }[] = [];
   let next = 0;
   let received = 0;
   const launch = () => {
     const limit = options.firstAlone && received === 0 ? 1 : Math.max(1, concurrency);
     while (pending.length < limit && next < splits.length) {
-      const p = run(splits[next++] as FileRef[]);
-      p.catch(() => {});
-      pending.push(p);
+      const files = splits[next++] as FileRef[];
+      const result = run(files);
+      result.catch(() => {});
+      pending.push({ files, result });
     }
   };
   launch();
   while (pending.length > 0) {
-    const result = await (pending.shift() as Promise<SplitResult>);
+    const { files, result } = pending.shift() as { files: FileRef[]; result: Promise<SplitResult> };
+    const answer = await result;
     received++;
-    yield result;
+    yield { files, result: answer };
     launch();
   }
 }

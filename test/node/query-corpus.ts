@@ -136,6 +136,8 @@ export const CORPUS: string[] = [
   "SELECT payload->'tags'->>0 AS first_tag, payload->'nested'->'depth'->>'x' AS x, count(*) AS n FROM \"page.view\" GROUP BY 1, 2 ORDER BY 1, 2",
   "WITH a AS (SELECT user_id, count(*) AS n FROM events GROUP BY 1), b AS (SELECT n FROM a WHERE user_id IS NOT NULL) SELECT max(n) AS top, count(*) AS users FROM b",
   "SELECT s.c, s.n FROM (SELECT c, count(*) AS n FROM (SELECT coalesce(country, '?') AS c FROM events) t GROUP BY c) s ORDER BY s.n DESC, s.c LIMIT 3",
+  "SELECT event_type, min(received_at - ts) AS fastest, max(received_at - ts) AS slowest FROM events GROUP BY 1 ORDER BY 1",
+  "SELECT min(received_at - ts) AS fastest, max(ts - received_at) AS most_negative FROM events",
   "SELECT source, sum(CASE WHEN event_type = 'click' THEN 1 ELSE 0 END) AS clicks, avg(CASE WHEN colo IS NULL THEN NULL ELSE length(colo) END) AS a FROM events GROUP BY 1 ORDER BY 1",
 ];
 

@@ -4,7 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runQuery } from "../../shared/query";
 import { projectCatalog } from "../../workers/query/catalog";
-import type { ProjectSplit, SplitAnswer } from "../../workers/query/split";
+import type { ProjectSplit, SplitAnswer } from "../../workers/query/fan-out";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
 

@@ -1,33 +1,17 @@
 // QuerySplit: the entrypoint a coordinating /v1/query calls (through ctx.exports, a loopback
 // service binding) to read part of a large scan in another invocation, with its own limits.
 import { WorkerEntrypoint } from "cloudflare:workers";
-import {
-  type FanOut,
-  type QueryCatalog,
-  QueryError,
-  type QueryErrorCode,
-  runSplit,
-  type SplitRequest,
-  type SplitResult,
-} from "../../shared/query";
+import { type QueryCatalog, QueryError, runSplit } from "../../shared/query";
+import type { ProjectSplit, SplitAnswer } from "./fan-out";
 import { footers } from "./footers";
 import { r2AsyncBuffer } from "./r2-buffer";
 
-export interface ProjectSplit extends SplitRequest {
-  projectId: string;
-}
-
-/**
- * Errors travel as data (an Error subclass loses its code crossing RPC): a QueryError's code, or
- * INVALID_SPLIT for a request the coordinator should never send.
- */
-export type SplitAnswer =
-  | { ok: true; result: SplitResult }
-  | { ok: false; code: QueryErrorCode | "INVALID_SPLIT"; message: string };
-
 class InvalidSplit extends Error {}
 
-/** A split's answer crosses one RPC call, whose serialized message Cloudflare caps at 32 MiB. */
+/**
+ * A split's answer crosses one RPC call, whose serialized message Cloudflare caps at 32 MiB; a
+ * bigger one is read by the coordinator instead.
+ */
 const MAX_PARTIAL_BYTES = 24 * 1024 * 1024;
 
 /** A catalog that opens only the split's files, and only inside the project's part of the lake. */
@@ -65,29 +49,4 @@ export class QuerySplit extends WorkerEntrypoint<Env> {
       throw err;
     }
   }
-}
-
-/** The split limits from configuration; a value that is not a positive number keeps the default. */
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/**
- * Fan-out for one project's query: splits run as QuerySplit invocations of this same Worker.
- * `exports` is the invocation's ctx.exports.
- */
-export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: string): FanOut {
-  return {
-    filesPerSplit: positive(env.QUERY_SPLIT_FILES, 64),
-    rowsPerSplit: positive(env.QUERY_SPLIT_ROWS, 4_000_000),
-    maxSplits: positive(env.QUERY_MAX_SPLITS, 24),
-    concurrency: positive(env.QUERY_SPLIT_CONCURRENCY, 6),
-    async run(request) {
-      const answer = (await exports.QuerySplit.scan({ ...request, projectId })) as SplitAnswer;
-      if (answer.ok) return answer.result;
-      if (answer.code === "INVALID_SPLIT") throw new Error(answer.message);
-      throw new QueryError(answer.code, answer.message);
-    },
-  };
 }

@@ -8,11 +8,11 @@ import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 import { datasetsOf, projectCatalog } from "../query/catalog";
+import { projectFanOut } from "../query/fan-out";
 import { footers } from "../query/footers";
 import { encodeAnswer } from "../query/format";
 import { cachedAnswer, storeAnswer } from "../query/result-cache";
 import { answerFromGold } from "../query/rollup-answer";
-import { projectFanOut } from "../query/split";
 
 const tags = ["Query"];
 const QUERY_TIMEOUT_MS = 25_000;
