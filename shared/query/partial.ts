@@ -118,7 +118,7 @@ export function partialBytes(value: unknown): number {
   if (value === null || value === undefined || typeof value === "boolean") return 1;
   if (typeof value === "number") return 9;
   // V8 writes a string as one byte a character when every character fits in Latin-1.
-  if (typeof value === "string") return 5 + (/[^\u0000-\u00ff]/.test(value) ? 2 : 1) * value.length;
+  if (typeof value === "string") return 5 + (/[\u0100-\uffff]/.test(value) ? 2 : 1) * value.length;
   if (ArrayBuffer.isView(value)) return 16 + value.byteLength;
   if (Array.isArray(value)) {
     let n = 8;
