@@ -1,5 +1,6 @@
 // Deterministic synthetic LakeRows for benchmarks: same seed, same rows, on every machine.
 import type { LakeRow } from "../shared/lake/lake-row";
+import { mulberry32 } from "../test/seeded-random";
 
 const EVENT_TYPES = [
   "page_view",
@@ -106,17 +107,6 @@ const USERS = 50_000;
 /** 2025-03-01T00:00:00Z; rows spread over three days after it. */
 const START_MS = Date.UTC(2025, 2, 1);
 const SPAN_MS = 3 * 24 * 3600 * 1000;
-
-/** mulberry32: small, fast, good enough for synthetic data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 const codes: number[] = [];

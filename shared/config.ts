@@ -23,6 +23,12 @@ export interface TarnConfig {
   quarantineRetentionDays: number;
   /** Hours a replaced object stays readable (time travel) before garbage collection. */
   gcGraceHours: number;
+  /** A query scan of more files or rows than these is split over sub-invocations, each reading at most this much. */
+  querySplitFiles: number;
+  querySplitRows: number;
+  /** Splits of one query in flight at once, and at most (a request may make 32 Worker invocations). */
+  querySplitConcurrency: number;
+  queryMaxSplits: number;
 }
 
 export type TarnVars = Partial<
@@ -38,7 +44,11 @@ export type TarnVars = Partial<
     | "COMPACT_TARGET_ROWS"
     | "COMPACT_MAX_FILES_PER_RUN"
     | "QUARANTINE_RETENTION_DAYS"
-    | "GC_GRACE_HOURS",
+    | "GC_GRACE_HOURS"
+    | "QUERY_SPLIT_FILES"
+    | "QUERY_SPLIT_ROWS"
+    | "QUERY_SPLIT_CONCURRENCY"
+    | "QUERY_MAX_SPLITS",
     string
   >
 >;
@@ -68,6 +78,10 @@ export function readConfig(vars: TarnVars): TarnConfig {
     compactMaxFilesPerRun: Math.max(1, positiveInt(vars.COMPACT_MAX_FILES_PER_RUN, 200)),
     quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),
     gcGraceHours: positiveInt(vars.GC_GRACE_HOURS, 24),
+    querySplitFiles: Math.max(1, positiveInt(vars.QUERY_SPLIT_FILES, 64)),
+    querySplitRows: Math.max(1, positiveInt(vars.QUERY_SPLIT_ROWS, 4_000_000)),
+    querySplitConcurrency: Math.max(1, positiveInt(vars.QUERY_SPLIT_CONCURRENCY, 6)),
+    queryMaxSplits: Math.max(1, positiveInt(vars.QUERY_MAX_SPLITS, 24)),
   };
 }
 

@@ -5,7 +5,7 @@ import { flatten } from "./group-by";
 import { bump, grow, growBytes, target } from "./grow";
 import { compareIntervals, compareValues } from "./ops-logic";
 import { QuantileState } from "./quantile-state";
-import { isInteger, physicalOf, type SqlType } from "./types";
+import { isInteger, type SqlType, storageOf } from "./types";
 import { asNum, fromValues, nonNullEntries, usedCodes, type Vec, valueAt } from "./vector";
 
 export type AggKind = "count_star" | "count" | "sum" | "avg" | "min" | "max" | "approx_count_distinct" | "quantile";
@@ -299,8 +299,7 @@ export function createState(spec: AggSpec): AggState {
       return new SumState(argType !== undefined && isInteger(argType), true);
     case "min":
     case "max": {
-      const phys = physicalOf(argType ?? "INTEGER");
-      return new ExtremeState(spec.kind === "max", phys === "null" ? "num" : phys);
+      return new ExtremeState(spec.kind === "max", storageOf(argType ?? "INTEGER"));
     }
     case "approx_count_distinct":
       return new ApproxDistinctState();

@@ -32,12 +32,14 @@ import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
-import { type ExecEnv, execute, executePartial } from "./execute";
+import type { ExecEnv } from "./exec-env";
+import { execute } from "./execute";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
+import { executePartial } from "./split-run";
 
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";

@@ -17,18 +17,12 @@ import {
   isString,
   isTemporal,
   NULL_TYPE,
-  physicalOf,
+  storageOf,
 } from "./types";
 
 export function compare(op: CompareOp, left: Bound, right: Bound, ctx: EvalContext): Bound {
   const t = comparisonType(left.type, right.type);
-  const phys = physicalOf(t);
-  return apply(
-    compareFn(op, phys === "null" ? "num" : phys),
-    [coerce(left, t, ctx), coerce(right, t, ctx)],
-    "BOOLEAN",
-    ctx,
-  );
+  return apply(compareFn(op, storageOf(t)), [coerce(left, t, ctx), coerce(right, t, ctx)], "BOOLEAN", ctx);
 }
 
 function requireBoolean(b: Bound, what: string, ctx: EvalContext): Bound {
@@ -60,17 +54,15 @@ export function isNull(arg: Bound, negated: boolean, ctx: EvalContext): Bound {
 export function inList(arg: Bound, list: Bound[], negated: boolean, ctx: EvalContext): Bound {
   let t = arg.type;
   for (const item of list) t = comparisonType(t, item.type);
-  const phys = physicalOf(t);
   const args = [arg, ...list].map((b) => coerce(b, t, ctx));
-  return apply(inFn(negated, phys === "null" ? "num" : phys), args, "BOOLEAN", ctx);
+  return apply(inFn(negated, storageOf(t)), args, "BOOLEAN", ctx);
 }
 
 export function coalesce(args: Bound[], ctx: EvalContext): Bound {
   if (args.length === 0) throw invalidSql("COALESCE needs at least one argument");
   const t = unionType(args, "COALESCE");
-  const phys = physicalOf(t);
   return apply(
-    coalesceFn(phys === "null" ? "num" : phys),
+    coalesceFn(storageOf(t)),
     args.map((a) => coerce(a, t, ctx)),
     t,
     ctx,

@@ -5,7 +5,7 @@ import type { Bound, EvalContext } from "./bound";
 import { QueryError } from "./errors";
 import { evaluate } from "./evaluate";
 import { compareIntervals, compareValues } from "./ops-logic";
-import { physicalOf } from "./types";
+import { physicalOf, storageOf } from "./types";
 import { type Batch, fromValues, gather, gatherBatch, type Vec, valueAt } from "./vector";
 
 function rowKey(values: unknown[], count: number): string {
@@ -207,13 +207,12 @@ export class Sink {
 
   /** Rows in the plan's output columns as a batch. */
   private batchOf(rows: unknown[][]): Batch {
-    const cols = this.plan.outputs.map((o, j) => {
-      const phys = physicalOf(o.type);
-      return fromValues(
-        phys === "null" ? "num" : phys,
+    const cols = this.plan.outputs.map((o, j) =>
+      fromValues(
+        storageOf(o.type),
         rows.map((r) => r[j]),
-      );
-    });
+      ),
+    );
     return { n: rows.length, cols };
   }
 

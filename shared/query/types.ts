@@ -64,6 +64,12 @@ export function physicalOf(t: SqlType): Physical {
   return "num";
 }
 
+/** How values of the type are held in a vector: a NULL-typed column is held as numbers (all NULL). */
+export function storageOf(t: SqlType): "num" | "str" | "obj" {
+  const phys = physicalOf(t);
+  return phys === "null" ? "num" : phys;
+}
+
 const INTEGER_RANK: Record<string, number> = { INTEGER: 1, BIGINT: 2, HUGEINT: 3 };
 const INTEGER_WIDTH: Record<string, number> = { INTEGER: 10, BIGINT: 19, HUGEINT: 38 };
 

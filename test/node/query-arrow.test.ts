@@ -7,28 +7,17 @@ import {
   VoidLogger,
   type DuckDBConnection as WasmConnection,
 } from "@duckdb/duckdb-wasm/blocking";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeAnswer } from "../../workers/query/format";
 import { CORPUS } from "./query-corpus";
-import {
-  duckdbAnswer,
-  duckdbOver,
-  expectSameRows,
-  type LakeFixture,
-  tarnAnswer,
-  writeLakeFixture,
-} from "./query-fixtures";
+import { duckdbAnswer, expectSameRows, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 
 const require = createRequire(import.meta.url);
 
-let fixture: LakeFixture;
-let duck: { connection: DuckDBConnection; close(): void };
+const lake = lakeWithDuckDB();
 let wasm: WasmConnection;
 
 beforeAll(async () => {
-  fixture = await writeLakeFixture();
-  duck = await duckdbOver(fixture);
   const db = await createDuckDB(
     {
       mvp: { mainModule: require.resolve("@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm"), mainWorker: "" },
@@ -43,8 +32,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   wasm?.close();
-  duck?.close();
-  await fixture?.close();
 });
 
 /** A value DuckDB-Wasm returns, as the fixtures compare them (times as epoch ms). */
@@ -59,7 +46,7 @@ let table = 0;
 
 /** Tarn's answer as an Arrow IPC stream, loaded into DuckDB-Wasm and selected back. */
 async function throughArrow(sql: string): Promise<{ names: string[]; types: string[]; rows: unknown[][] }> {
-  const { result } = await tarnAnswer(fixture.catalog, sql);
+  const { result } = await tarnAnswer(lake.fixture.catalog, sql);
   const { body, contentType } = encodeAnswer({ meta: result.meta, rows: result.rows, statistics: {} }, "arrow");
   expect(contentType).toBe("application/vnd.apache.arrow.stream");
   const name = `answer_${table++}`;
@@ -91,7 +78,7 @@ describe("Arrow answers read by DuckDB", () => {
   it("hold DuckDB's own answer for every corpus query", async () => {
     let checked = 0;
     for (const sql of CORPUS) {
-      const reference = await duckdbAnswer(duck.connection, sql);
+      const reference = await duckdbAnswer(lake.duck, sql);
       // Intervals travel as DuckDB's text; their JS forms differ between the two DuckDB APIs.
       if (reference.types.includes("INTERVAL")) continue;
       const arrow = await throughArrow(sql);

@@ -1,29 +1,9 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
-import {
-  duckdbAnswer,
-  duckdbOver,
-  duckdbWrittenLake,
-  expectSameAsDuckDB,
-  type LakeFixture,
-  tarnAnswer,
-  writeLakeFixture,
-} from "./query-fixtures";
+import { duckdbAnswer, duckdbWrittenLake, expectSameAsDuckDB, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 
-let fixture: LakeFixture;
-let duck: { connection: DuckDBConnection; close(): void };
-
-beforeAll(async () => {
-  fixture = await writeLakeFixture();
-  duck = await duckdbOver(fixture);
-});
-
-afterAll(async () => {
-  duck?.close();
-  await fixture?.close();
-});
+const lake = lakeWithDuckDB();
 
 describe("the query engine against DuckDB", () => {
   it("has a corpus of at least 60 queries", () => {
@@ -32,14 +12,14 @@ describe("the query engine against DuckDB", () => {
 
   for (const sql of CORPUS) {
     it(`answers like DuckDB: ${sql}`, async () => {
-      await expectSameAsDuckDB(fixture, duck.connection, sql);
+      await expectSameAsDuckDB(lake.fixture, lake.duck, sql);
     });
   }
 
   it("answers random grouped queries like DuckDB", async () => {
     await fc.assert(
       fc.asyncProperty(groupedArb, async (sql) => {
-        await expectSameAsDuckDB(fixture, duck.connection, sql);
+        await expectSameAsDuckDB(lake.fixture, lake.duck, sql);
       }),
       { numRuns: Number(process.env.QUERY_FC_RUNS ?? 60), seed: Number(process.env.QUERY_FC_SEED ?? 42) },
     );
@@ -48,7 +28,7 @@ describe("the query engine against DuckDB", () => {
   it("answers random filtered projections like DuckDB", async () => {
     await fc.assert(
       fc.asyncProperty(plainArb, async (sql) => {
-        await expectSameAsDuckDB(fixture, duck.connection, sql);
+        await expectSameAsDuckDB(lake.fixture, lake.duck, sql);
       }),
       { numRuns: Number(process.env.QUERY_FC_RUNS ?? 40), seed: Number(process.env.QUERY_FC_SEED ?? 7) },
     );
@@ -58,9 +38,9 @@ describe("the query engine against DuckDB", () => {
 describe("files written by DuckDB", () => {
   for (const codec of ["zstd", "snappy"] as const) {
     it(`answers the corpus over DuckDB's own ${codec} Parquet like DuckDB`, async () => {
-      const other = await duckdbWrittenLake(fixture, duck.connection, codec);
+      const other = await duckdbWrittenLake(lake.fixture, lake.duck, codec);
       try {
-        for (const sql of CORPUS) await expectSameAsDuckDB(other, duck.connection, sql);
+        for (const sql of CORPUS) await expectSameAsDuckDB(other, lake.duck, sql);
       } finally {
         await other.close();
       }
@@ -76,7 +56,7 @@ describe("approx_count_distinct", () => {
       sql.replace(" GROUP BY ROLLUP_KEY", "").replace("event_type, ", ""),
       sql.replace("ROLLUP_KEY", "1"),
     ]) {
-      const { rows } = await tarnAnswer(fixture.catalog, q);
+      const { rows } = await tarnAnswer(lake.fixture.catalog, q);
       for (const row of rows) {
         const [approx, exact, sApprox, sExact] = row.slice(-4) as number[];
         expect(Math.abs((approx as number) - (exact as number))).toBeLessThanOrEqual(0.02 * (exact as number));
@@ -90,8 +70,8 @@ describe("pruning", () => {
   it("asks the manifest for the time range and event types, and skips row groups by statistics", async () => {
     const sql =
       "SELECT count(*) AS n, min(ts) AS lo FROM events WHERE event_type IN ('click', 'signup') AND ts >= TIMESTAMP '2025-03-02 12:00' AND ts < TIMESTAMP '2025-03-02 18:00'";
-    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql);
-    const asked = fixture.listed.at(-1);
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql);
+    const asked = lake.fixture.listed.at(-1);
     expect(asked?.table).toBe("events");
     expect(asked?.filter).toEqual({
       minTs: Date.UTC(2025, 2, 2, 12),
@@ -105,35 +85,35 @@ describe("pruning", () => {
   });
 
   it("reads no row group when statistics rule every one out", async () => {
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM click WHERE country = 'AA'");
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT count(*) AS n FROM click WHERE country = 'AA'");
     expect(tarn.rows).toEqual([[0]]);
     expect(tarn.result.statistics.row_groups_read).toBe(0);
     expect(tarn.result.statistics.files_pruned).toBe(1);
   });
 
   it("stops reading once a LIMIT without ORDER BY is met", async () => {
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT event_id FROM events LIMIT 5");
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT event_id FROM events LIMIT 5");
     expect(tarn.rows).toHaveLength(5);
     expect(tarn.result.statistics.row_groups_read).toBeLessThanOrEqual(2);
   });
 
   it("reads only the newest files for ORDER BY ts DESC LIMIT k", async () => {
     const sql = "SELECT event_id, ts FROM events ORDER BY ts DESC, event_id LIMIT 5";
-    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql);
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql);
     expect(tarn.result.statistics.row_groups_read).toBeLessThan(8);
     expect(tarn.result.statistics.files_pruned).toBeGreaterThan(0);
   });
 
   it("decodes only the first pages for a small LIMIT without ORDER BY", async () => {
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT * FROM events WHERE country = 'NL' LIMIT 3");
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT * FROM events WHERE country = 'NL' LIMIT 3");
     expect(tarn.rows).toHaveLength(3);
     expect(tarn.result.statistics.row_groups_read).toBe(1);
   });
 
   it("matches DuckDB's ordering of NULLs and duplicates under ORDER BY … LIMIT", async () => {
     const sql = "SELECT colo, count(*) AS n FROM events GROUP BY colo ORDER BY colo DESC LIMIT 3";
-    const duckRows = (await duckdbAnswer(duck.connection, sql)).rows;
-    const tarnRows = (await tarnAnswer(fixture.catalog, sql)).rows;
+    const duckRows = (await duckdbAnswer(lake.duck, sql)).rows;
+    const tarnRows = (await tarnAnswer(lake.fixture.catalog, sql)).rows;
     expect(tarnRows).toEqual(duckRows);
   });
 });

@@ -12,7 +12,7 @@ import {
   DuckDBTimestampValue,
 } from "@duckdb/node-api";
 import { asyncBufferFromFile } from "hyparquet";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
 import {
@@ -23,20 +23,11 @@ import {
   runQuery,
 } from "../../shared/query/index";
 import { parseQuery } from "../../shared/query/parse";
+import { mulberry32 } from "../seeded-random";
 
 /** 2025-03-01T00:00:00Z: fixture rows span the three days after it. */
 export const START = Date.UTC(2025, 2, 1);
 const DAY = 86_400_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Random = () => number;
 const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
@@ -228,6 +219,31 @@ export async function duckdbWrittenLake(
     });
   }
   return catalogFixture(dir, files, fixture.rows);
+}
+
+/**
+ * A test file's lake fixture and DuckDB over it, written before its tests and removed after them.
+ * Read the properties inside tests (they are set in beforeAll).
+ */
+export function lakeWithDuckDB(): { readonly fixture: LakeFixture; readonly duck: DuckDBConnection } {
+  let fixture: LakeFixture | undefined;
+  let duck: { connection: DuckDBConnection; close(): void } | undefined;
+  beforeAll(async () => {
+    fixture = await writeLakeFixture();
+    duck = await duckdbOver(fixture);
+  });
+  afterAll(async () => {
+    duck?.close();
+    await fixture?.close();
+  });
+  return {
+    get fixture() {
+      return fixture as LakeFixture;
+    },
+    get duck() {
+      return (duck as { connection: DuckDBConnection }).connection;
+    },
+  };
 }
 
 /** DuckDB over the fixture's files: `events` and one view per event type (quoted names). */

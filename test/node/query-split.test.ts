@@ -1,8 +1,5 @@
-// A scan split over sub-invocations: every split runs in its own engine call, its answer crosses a
-// structured-clone boundary (as over Workers RPC), and the merged answer must still be DuckDB's.
-import type { DuckDBConnection } from "@duckdb/node-api";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type FanOut,
   type FileRef,
@@ -14,20 +11,9 @@ import {
 } from "../../shared/query/index";
 import { cutSplits, partialBytes } from "../../shared/query/partial";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
-import { duckdbOver, expectSameAsDuckDB, type LakeFixture, tarnAnswer, writeLakeFixture } from "./query-fixtures";
+import { expectSameAsDuckDB, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 
-let fixture: LakeFixture;
-let duck: { connection: DuckDBConnection; close(): void };
-
-beforeAll(async () => {
-  fixture = await writeLakeFixture();
-  duck = await duckdbOver(fixture);
-});
-
-afterAll(async () => {
-  duck?.close();
-  await fixture?.close();
-});
+const lake = lakeWithDuckDB();
 
 /** Splits that run the engine in-process over a catalog that can only open the split's files. */
 function fanOut(
@@ -52,7 +38,7 @@ function fanOut(
         listFiles: () => Promise.reject(new Error("a split must not list files")),
         openFile: (key) => {
           if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
-          return fixture.catalog.openFile(key);
+          return lake.fixture.catalog.openFile(key);
         },
       };
       return structuredClone(await runSplit(sent, catalog));
@@ -97,7 +83,7 @@ describe("a scan split over sub-invocations", () => {
   it("answers the whole corpus like DuckDB, with one split per file", async () => {
     let split = 0;
     for (const sql of CORPUS) {
-      const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut() } });
+      const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut() } });
       if (tarn.result.statistics.splits > 0) split++;
     }
     // Every query over `events` or page.view that reads more than one file is split.
@@ -107,7 +93,7 @@ describe("a scan split over sub-invocations", () => {
   it("answers random grouped queries like DuckDB", async () => {
     await fc.assert(
       fc.asyncProperty(groupedArb, fc.integer({ min: 1, max: 3 }), async (sql, size) => {
-        await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ filesPerSplit: size }) } });
+        await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut({ filesPerSplit: size }) } });
       }),
       { numRuns: Number(process.env.QUERY_FC_RUNS ?? 50), seed: Number(process.env.QUERY_FC_SEED ?? 11) },
     );
@@ -116,7 +102,7 @@ describe("a scan split over sub-invocations", () => {
   it("answers random filtered projections like DuckDB", async () => {
     await fc.assert(
       fc.asyncProperty(plainArb, async (sql) => {
-        await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut() } });
+        await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut() } });
       }),
       { numRuns: Number(process.env.QUERY_FC_RUNS ?? 30), seed: Number(process.env.QUERY_FC_SEED ?? 5) },
     );
@@ -125,10 +111,10 @@ describe("a scan split over sub-invocations", () => {
   it("reads each listed file in exactly one split and reports the splits", async () => {
     const log: SplitRequest[] = [];
     const sql = "SELECT event_type, count(*) AS n, count(DISTINCT user_id) AS u FROM events GROUP BY 1";
-    const single = await tarnAnswer(fixture.catalog, sql);
-    const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut({ filesPerSplit: 2, log }) });
+    const single = await tarnAnswer(lake.fixture.catalog, sql);
+    const split = await tarnAnswer(lake.fixture.catalog, sql, { fanOut: fanOut({ filesPerSplit: 2, log }) });
     const keys = log.flatMap((r) => r.files.map((f) => f.key));
-    expect(keys.sort()).toEqual(fixture.files.map((f) => f.key).sort());
+    expect(keys.sort()).toEqual(lake.fixture.files.map((f) => f.key).sort());
     expect(log.every((r) => r.files.length <= 2 && r.depth === 0)).toBe(true);
     expect(split.result.statistics.splits).toBe(log.length);
     expect(split.result.statistics.files_read).toBe(single.result.statistics.files_read);
@@ -139,13 +125,13 @@ describe("a scan split over sub-invocations", () => {
 
   it("splits by rows as well as files", async () => {
     const log: SplitRequest[] = [];
-    const total = fixture.rows.length;
+    const total = lake.fixture.rows.length;
     const sql = "SELECT country, count(*) AS n, sum(length(user_id)) AS s FROM events GROUP BY 1";
-    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, {
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, {
       tarn: { fanOut: fanOut({ filesPerSplit: 100, rowsPerSplit: Math.ceil(total / 3), log }) },
     });
     expect(tarn.result.statistics.splits).toBeGreaterThanOrEqual(3);
-    expect(log.flatMap((r) => r.files.map((f) => f.key)).sort()).toEqual(fixture.files.map((f) => f.key).sort());
+    expect(log.flatMap((r) => r.files.map((f) => f.key)).sort()).toEqual(lake.fixture.files.map((f) => f.key).sort());
   });
 
   it("merges approx_count_distinct sketches into exactly the single-invocation estimate", async () => {
@@ -153,13 +139,13 @@ describe("a scan split over sub-invocations", () => {
       "SELECT source, approx_count_distinct(event_id) AS e, approx_count_distinct(user_id) AS u FROM events GROUP BY 1 ORDER BY 1";
     const overall = "SELECT approx_count_distinct(event_id) AS e, count(DISTINCT event_id) AS exact FROM events";
     for (const sql of [grouped, overall]) {
-      const single = await tarnAnswer(fixture.catalog, sql);
-      const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut() });
+      const single = await tarnAnswer(lake.fixture.catalog, sql);
+      const split = await tarnAnswer(lake.fixture.catalog, sql, { fanOut: fanOut() });
       expect(split.result.statistics.splits).toBeGreaterThan(1);
       expect(split.rows).toEqual(single.rows);
     }
     // Past 1,024 distinct hashes a sketch is dense, so dense sketches were merged too.
-    const [row] = (await tarnAnswer(fixture.catalog, overall)).rows;
+    const [row] = (await tarnAnswer(lake.fixture.catalog, overall)).rows;
     expect(row?.[1]).toBeGreaterThan(1024);
   });
 
@@ -167,27 +153,27 @@ describe("a scan split over sub-invocations", () => {
     const log: SplitRequest[] = [];
     const sql =
       "SELECT avg(n) AS per_user, max(n) AS top FROM (SELECT user_id, count(*) AS n FROM events WHERE user_id IS NOT NULL GROUP BY 1) t";
-    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ log }) } });
-    expect(tarn.result.statistics.splits).toBe(fixture.files.length);
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut({ log }) } });
+    expect(tarn.result.statistics.splits).toBe(lake.fixture.files.length);
     expect(log.every((r) => r.depth === 1)).toBe(true);
   });
 
   it("passes the k-th row to later splits of ORDER BY … LIMIT, so they skip what cannot win", async () => {
     const log: SplitRequest[] = [];
     const sql = "SELECT event_id, ts FROM events ORDER BY ts DESC, event_id LIMIT 5";
-    const single = await tarnAnswer(fixture.catalog, sql);
-    const split = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ log }) } });
+    const single = await tarnAnswer(lake.fixture.catalog, sql);
+    const split = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut({ log }) } });
     expect(log[0]?.bound).toBeUndefined();
     expect(log.slice(1).every((r) => typeof r.bound === "number")).toBe(true);
     // Splits started together share one bound, so they may read a little more than one invocation
     // tightening its bound file by file; without any bound every file would be read.
-    expect(split.result.statistics.files_read).toBeLessThan(fixture.files.length);
+    expect(split.result.statistics.files_read).toBeLessThan(lake.fixture.files.length);
     expect(split.result.statistics.files_read).toBeLessThanOrEqual(single.result.statistics.files_read + 2);
   });
 
   it("stops starting splits once a LIMIT without ORDER BY is met", async () => {
     const log: SplitRequest[] = [];
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT event_id FROM events LIMIT 5", {
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT event_id FROM events LIMIT 5", {
       fanOut: fanOut({ concurrency: 1, log }),
     });
     expect(tarn.rows).toHaveLength(5);
@@ -196,10 +182,10 @@ describe("a scan split over sub-invocations", () => {
 
   it("leaves small scans in one invocation", async () => {
     const log: SplitRequest[] = [];
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", {
-      fanOut: fanOut({ filesPerSplit: fixture.files.length, log }),
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT count(*) AS n FROM events", {
+      fanOut: fanOut({ filesPerSplit: lake.fixture.files.length, log }),
     });
-    expect(tarn.rows).toEqual([[fixture.rows.length]]);
+    expect(tarn.rows).toEqual([[lake.fixture.rows.length]]);
     expect(log).toHaveLength(0);
     expect(tarn.result.statistics.splits).toBe(0);
   });
@@ -207,8 +193,8 @@ describe("a scan split over sub-invocations", () => {
   it("keeps the memory guard across merged splits", async () => {
     // Each split holds fewer groups than the limit, the merged answer more.
     const sql = "SELECT event_id, count(*) AS n FROM events GROUP BY 1";
-    const perFile = Math.max(...fixture.files.map((f) => f.rows));
-    const error = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut(), maxGroups: perFile + 1 }).catch(
+    const perFile = Math.max(...lake.fixture.files.map((f) => f.rows));
+    const error = await tarnAnswer(lake.fixture.catalog, sql, { fanOut: fanOut(), maxGroups: perFile + 1 }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(QueryError);
@@ -221,11 +207,11 @@ describe("a scan split over sub-invocations", () => {
       sql,
       nowMs: Date.now(),
       depth: 0,
-      files: fixture.files,
+      files: lake.fixture.files,
       maxGroups: 500_000,
       maxRows: 100_000,
     };
-    const fits = await runSplit(request, fixture.catalog, { maxPartialBytes: 10 * 1024 * 1024 });
+    const fits = await runSplit(request, lake.fixture.catalog, { maxPartialBytes: 10 * 1024 * 1024 });
     expect(fits.partial.kind).toBe("groups");
     const bytes = partialBytes(fits.partial);
     // The estimate is close to what structured clone really writes (V8's serializer).
@@ -233,17 +219,18 @@ describe("a scan split over sub-invocations", () => {
     const real = serialize(fits.partial).byteLength;
     expect(bytes).toBeGreaterThan(real * 0.7);
     expect(bytes).toBeLessThan(real * 1.5);
-    const tooBig = await runSplit(request, fixture.catalog, { maxPartialBytes: Math.floor(bytes / 2) });
+    const tooBig = await runSplit(request, lake.fixture.catalog, { maxPartialBytes: Math.floor(bytes / 2) });
     expect(tooBig.partial).toEqual({ kind: "too_large", bytes });
 
     // Every split too big: the answer is still DuckDB's, read by the coordinator.
     const small: FanOut = {
       ...fanOut(),
-      run: async (r) => structuredClone(await runSplit(structuredClone(r), fixture.catalog, { maxPartialBytes: 64 })),
+      run: async (r) =>
+        structuredClone(await runSplit(structuredClone(r), lake.fixture.catalog, { maxPartialBytes: 64 })),
     };
-    const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: small } });
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: small } });
     expect(tarn.result.statistics.splits).toBe(0);
-    expect(tarn.result.statistics.files_read).toBe(fixture.files.length);
+    expect(tarn.result.statistics.files_read).toBe(lake.fixture.files.length);
   });
 
   it("does not split a FROM subquery that would send back every row it reads", async () => {
@@ -252,15 +239,15 @@ describe("a scan split over sub-invocations", () => {
       "SELECT count(*) AS n, count(DISTINCT u) AS users FROM (SELECT user_id AS u FROM events) t",
       "SELECT * FROM (SELECT event_id, ts FROM events) t ORDER BY ts, event_id LIMIT 3",
     ]) {
-      const tarn = await expectSameAsDuckDB(fixture, duck.connection, sql, { tarn: { fanOut: fanOut({ log }) } });
+      const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut({ log }) } });
       expect(tarn.result.statistics.splits, sql).toBe(0);
     }
     expect(log).toHaveLength(0);
     // A LIMIT beyond what splits may send back stays in one invocation too.
-    const big = await tarnAnswer(fixture.catalog, "SELECT event_id FROM events LIMIT 20000", {
+    const big = await tarnAnswer(lake.fixture.catalog, "SELECT event_id FROM events LIMIT 20000", {
       fanOut: fanOut({ log }),
     });
-    expect(big.rows).toHaveLength(fixture.rows.length);
+    expect(big.rows).toHaveLength(lake.fixture.rows.length);
     expect(log).toHaveLength(0);
   });
 
@@ -271,54 +258,44 @@ describe("a scan split over sub-invocations", () => {
       ...inner,
       run: (request) => (failures++ < 2 ? Promise.reject(new Error("invocation lost")) : inner.run(request)),
     };
-    const tarn = await tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: flaky });
-    expect(tarn.rows).toEqual([[fixture.rows.length]]);
+    const tarn = await tarnAnswer(lake.fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: flaky });
+    expect(tarn.rows).toEqual([[lake.fixture.rows.length]]);
     expect(failures).toBeGreaterThanOrEqual(2);
   });
 
-  it("does not run a split again when it refuses the request", async () => {
-    let calls = 0;
-    const refusing: FanOut = {
-      ...fanOut(),
-      run: () => {
-        calls++;
-        return Promise.reject(new FinalSplitError("not this project's file"));
-      },
-    };
-    await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: refusing })).rejects.toThrow(
-      "not this project's file",
-    );
-    expect(calls).toBeLessThanOrEqual(3);
-  });
-
-  it("does not run a split again for the query's own error", async () => {
-    let calls = 0;
-    const tooLarge: FanOut = {
-      ...fanOut(),
-      run: () => {
-        calls++;
-        return Promise.reject(new QueryError("QUERY_TOO_LARGE", "too many groups"));
-      },
-    };
-    await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: tooLarge })).rejects.toThrow(
-      "too many groups",
-    );
-    expect(calls).toBeLessThanOrEqual(3);
-  });
+  for (const [why, error] of [
+    ["it refuses the request", new FinalSplitError("not this project's file")],
+    ["the query's own error", new QueryError("QUERY_TOO_LARGE", "too many groups")],
+  ] as const) {
+    it(`does not run a split again for ${why}`, async () => {
+      let calls = 0;
+      const failing: FanOut = {
+        ...fanOut(),
+        run: () => {
+          calls++;
+          return Promise.reject(error);
+        },
+      };
+      await expect(
+        tarnAnswer(lake.fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: failing }),
+      ).rejects.toThrow(error.message);
+      expect(calls).toBeLessThanOrEqual(3);
+    });
+  }
 
   it("fails the query when a split fails twice", async () => {
     const failing: FanOut = { ...fanOut(), run: () => Promise.reject(new Error("split lost")) };
-    await expect(tarnAnswer(fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: failing })).rejects.toThrow(
-      "split lost",
-    );
+    await expect(
+      tarnAnswer(lake.fixture.catalog, "SELECT count(*) AS n FROM events", { fanOut: failing }),
+    ).rejects.toThrow("split lost");
   });
 
   it("gives every split the coordinator's clock and what is left of its time limit", async () => {
     const log: SplitRequest[] = [];
     const now = new Date(Date.UTC(2025, 2, 4));
     const sql = "SELECT count(*) AS n FROM events WHERE ts > now() - INTERVAL 1 DAY";
-    const split = await tarnAnswer(fixture.catalog, sql, { fanOut: fanOut({ log }), now, timeoutMs: 20_000 });
-    const literal = await tarnAnswer(fixture.catalog, sql.replace("now()", "TIMESTAMP '2025-03-04'"));
+    const split = await tarnAnswer(lake.fixture.catalog, sql, { fanOut: fanOut({ log }), now, timeoutMs: 20_000 });
+    const literal = await tarnAnswer(lake.fixture.catalog, sql.replace("now()", "TIMESTAMP '2025-03-04'"));
     expect(split.rows).toEqual(literal.rows);
     expect(log.length).toBeGreaterThan(0);
     expect(log.every((r) => r.nowMs === now.getTime())).toBe(true);

@@ -1,5 +1,6 @@
 // How /v1/query runs splits: as QuerySplit invocations of this same Worker (split.ts), through the
 // invocation's ctx.exports. Kept apart from split.ts, which needs the runtime's cloudflare:workers.
+import { readConfig } from "../../shared/config";
 import {
   type FanOut,
   FinalSplitError,
@@ -21,22 +22,17 @@ export type SplitAnswer =
   | { ok: true; result: SplitResult }
   | { ok: false; code: QueryErrorCode | "INVALID_SPLIT"; message: string };
 
-/** The split limits from configuration; a value that is not a positive number keeps the default. */
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 /**
  * Fan-out for one project's query: splits run as QuerySplit invocations of this same Worker.
  * `exports` is the invocation's ctx.exports.
  */
 export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: string): FanOut {
+  const config = readConfig(env);
   return {
-    filesPerSplit: positive(env.QUERY_SPLIT_FILES, 64),
-    rowsPerSplit: positive(env.QUERY_SPLIT_ROWS, 4_000_000),
-    maxSplits: positive(env.QUERY_MAX_SPLITS, 24),
-    concurrency: positive(env.QUERY_SPLIT_CONCURRENCY, 6),
+    filesPerSplit: config.querySplitFiles,
+    rowsPerSplit: config.querySplitRows,
+    maxSplits: config.queryMaxSplits,
+    concurrency: config.querySplitConcurrency,
     async run(request) {
       const answer = (await exports.QuerySplit.scan({ ...request, projectId })) as SplitAnswer;
       if (answer.ok) return answer.result;

@@ -1,0 +1,22 @@
+// What running a plan needs besides the plan: the catalog, clock, counters, limits and fan-out.
+import type { Compressors } from "hyparquet";
+import type { EvalContext } from "./bound";
+import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { FanOut } from "./partial";
+
+export interface ExecEnv {
+  catalog: QueryCatalog;
+  ctx: EvalContext;
+  stats: ScanStatistics & { files_listed: number };
+  compressors: Compressors;
+  footerCache?: FooterCache;
+  maxRows: number;
+  maxGroups: number;
+  /** Throws when the query ran out of time. */
+  checkpoint: () => void;
+  /** The query's text and time limit (epoch ms), which splits are given. */
+  sql: string;
+  deadline: number;
+  /** When set, scans of many files are split over sub-invocations. */
+  fanOut?: FanOut;
+}

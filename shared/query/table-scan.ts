@@ -1,0 +1,102 @@
+// Reading a plan's table: files pruned by the manifest, WHERE's column ranges, and top-k hints.
+import type { QueryPlan } from "./bind";
+import type { FileFilter, FileRef } from "./catalog";
+import { NameError } from "./errors";
+import type { ExecEnv } from "./exec-env";
+import { compareValues } from "./ops-logic";
+import { type ColumnRange, extractRanges, mayMatch } from "./prune";
+import { type ScanOptions, scanFiles } from "./scan";
+import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
+import type { Sink } from "./sink";
+import type { Batch } from "./vector";
+
+/** Of two bounds on the k-th row's first ORDER BY key, the one that prunes more (both are safe). */
+function tighter(a: unknown, b: unknown, desc: boolean): unknown {
+  if (a === undefined || a === null) return b;
+  if (b === undefined || b === null) return a;
+  const c = compareValues(a, b);
+  return desc ? (c >= 0 ? a : b) : c <= 0 ? a : b;
+}
+
+/**
+ * What the scan may use from the end of the plan: a top-k bound, or how few rows a LIMIT needs.
+ * `bound` is a k-th key already known elsewhere (a split's coordinator).
+ */
+export function scanHints(plan: QueryPlan, sink: Sink, bound?: unknown): Pick<ScanOptions, "topK" | "firstBatchRows"> {
+  if (plan.aggregate || plan.distinct || plan.limit === null) return {};
+  const first = plan.orderBy[0];
+  if (!first) return { firstBatchRows: Math.max(1024, plan.limit + plan.offset) };
+  if (first.expr.kind !== "col") return {};
+  return {
+    topK: {
+      column: TABLE_COLUMNS[first.expr.slot]?.name as string,
+      desc: first.desc,
+      nullsFirst: first.nullsFirst,
+      worst: () => tighter(sink.worstKey(), bound, first.desc),
+    },
+  };
+}
+
+/** A table's files after manifest pruning, and WHERE's requirements on its columns. */
+export interface TableScan {
+  files: FileRef[];
+  ranges: Map<string, ColumnRange>;
+}
+
+export function rangesOf(plan: QueryPlan): Map<string, ColumnRange> {
+  const bySlot = extractRanges(plan.where);
+  return new Map([...bySlot].map(([slot, r]) => [TABLE_COLUMNS[slot]?.name as string, r]));
+}
+
+/** Files of the table that may hold matching rows (by the manifest's ts range and dataset). */
+export function keptFiles(files: FileRef[], ranges: Map<string, ColumnRange>): FileRef[] {
+  const ts = ranges.get("ts");
+  const types = ranges.get("event_type");
+  return files.filter(
+    (f) => f.rows > 0 && (!ts || mayMatch(ts, f.minTs, f.maxTs)) && (!types || mayMatch(types, f.dataset, f.dataset)),
+  );
+}
+
+export async function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+  const ranges = rangesOf(plan);
+  const ts = ranges.get("ts");
+  const types = ranges.get("event_type");
+  const filter: FileFilter = {};
+  if (typeof ts?.lo === "number") filter.minTs = ts.lo;
+  if (typeof ts?.hi === "number") filter.maxTs = ts.hi;
+  if (types?.values) filter.eventTypes = [...types.values].filter((v): v is string => typeof v === "string");
+  const files = await env.catalog.listFiles(table, filter);
+  if (files === null) throw new NameError(`Table "${table}" does not exist`, table);
+  env.stats.files_listed += files.length;
+  return { files: keptFiles(files, ranges), ranges };
+}
+
+export function scanTable(
+  plan: QueryPlan,
+  scan: TableScan,
+  env: ExecEnv,
+  sink: Sink,
+  bound?: unknown,
+): AsyncGenerator<Batch> {
+  return scanFiles({
+    catalog: env.catalog,
+    files: scan.files,
+    columns: plan.needed.map((slot) => ({
+      slot,
+      name: TABLE_COLUMNS[slot]?.name as string,
+      type: TABLE_COLUMNS[slot]?.type ?? "VARCHAR",
+    })),
+    width: TABLE_COLUMNS.length,
+    ranges: scan.ranges,
+    compressors: env.compressors,
+    footerCache: env.footerCache,
+    stats: env.stats,
+    checkpoint: env.checkpoint,
+    ...scanHints(plan, sink, bound),
+  });
+}
+
+export function tableName(plan: QueryPlan): string | null {
+  if (plan.source.kind !== "table") return null;
+  return plan.source.table.toLowerCase() === EVENTS_TABLE ? EVENTS_TABLE : plan.source.table;
+}
