@@ -1,6 +1,7 @@
 // Exactly-once, step one: claim every event id in the dedupe shards, once per shard per batch.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
 import { ingestCommits } from "../shared/db/lake";
 import { type ClaimEntry, type ClaimVerdict, shardOf } from "../shared/dedupe";
@@ -17,12 +18,6 @@ export interface ClaimOutcome {
   blocked: Set<string>;
   /** Shard indices touched, for commit and release. */
   shards: Set<number>;
-}
-
-type Shard = DurableObjectStub<import("../durable-objects/dedupe-shard").DedupeShard>;
-
-export function shardStub(env: Env, index: number): Shard {
-  return env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${index}`)) as Shard;
 }
 
 /**

@@ -1,15 +1,15 @@
 // The lake writer: claim ids, write Parquet to R2, commit the manifest, then ack. Exactly once.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { CLAIM_LEASE_MS } from "../durable-objects/dedupe-shard";
+import { publishPartials } from "../services/live/publish-partials";
+import { commitManifest } from "../services/manifest/commit-append";
+import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
 import { readConfig } from "../shared/config";
 import { projects } from "../shared/db/schema";
-import { dedupeKey } from "../shared/dedupe";
+import { CLAIM_LEASE_MS, dedupeKey } from "../shared/dedupe";
 import type { QueuedEvent } from "../shared/events/queue-message";
-import { publishPartials } from "../workers/live/publish-partials";
-import { claimEvents, shardStub } from "./claim-events";
-import { commitManifest } from "./commit-manifest";
+import { claimEvents } from "./claim-events";
 import { type DecodedMessage, decodeMessage } from "./decode-messages";
 import { writeFiles } from "./write-files";
 

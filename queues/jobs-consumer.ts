@@ -2,10 +2,10 @@
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
+import { createJob, type JobRow } from "../services/jobs/create-job";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
-import { createJob, type JobRow } from "../workers/jobs/create-job";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactionCandidates, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";

@@ -4,9 +4,9 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { liveAlertEvents, liveAlerts } from "../shared/db/live";
 import { readLiveConfig } from "../shared/live/config";
+import { WebhookMessage } from "../shared/live/live-rpc";
 import { SIGNATURE_HEADER, signWebhook } from "../shared/live/webhook-signature";
 import { WINDOW_MS, WindowSizeSchema } from "../shared/live/window-size";
-import { WebhookMessage } from "../workers/live/shard-alerts";
 import { backoffSeconds } from "./events-consumer";
 
 /** Deliveries per event: the first try and `max_retries` (5) more, as wrangler.toml configures. */

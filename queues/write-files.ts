@@ -1,20 +1,9 @@
 // Exactly-once, step two: one bronze Parquet file per project, dataset and hour of the batch.
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
-import { LAKE_COLUMNS } from "../shared/lake/lake-row";
 import { encodeLakeFile } from "../shared/lake/parquet-encode";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
-
-export interface WrittenFile {
-  key: string;
-  partition: Partition;
-  rows: number;
-  bytes: number;
-  minTs: number;
-  maxTs: number;
-}
-
-export const FILE_COLUMNS = LAKE_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
+import type { WrittenFile } from "../shared/lake/written-file";
 
 /** Groups events by partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(

@@ -1,5 +1,8 @@
 // Dedupe keys and their shards: event ids are spread over shards by a hash of project and id.
 
+/** How long a claim by a batch that has not committed blocks others before it may be taken over. */
+export const CLAIM_LEASE_MS = 120_000;
+
 /** The dedupe key of an event: project and event id, unambiguous. */
 export function dedupeKey(project: string, eventId: string): string {
   return `${project}\u0000${eventId}`;

@@ -1,9 +1,7 @@
 // The Hono environment shared by every route: bindings, request id and the caller.
-import type { Scope } from "../shared/scopes";
+import type { Principal } from "../shared/principal";
 
-export type Principal = { kind: "super-admin" } | { kind: "key"; projectId: string; keyId: string; scopes: Scope[] };
-
-export type ProjectPrincipal = Extract<Principal, { kind: "key" }>;
+export type { Principal, ProjectPrincipal } from "../shared/principal";
 
 export interface AppEnv {
   Bindings: Env;

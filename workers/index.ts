@@ -3,10 +3,10 @@ import { handleQueue } from "../queues/dispatch";
 import { createApp } from "./app";
 import { handleScheduled } from "./scheduled";
 
-export { DedupeShard } from "../durable-objects/dedupe-shard";
-export { LiveHub } from "../durable-objects/live-hub";
-export { WindowShard } from "../durable-objects/window-shard";
-export { QuerySplit } from "./query/split";
+export { DedupeShard } from "../durable-objects/dedupe-shard/index";
+export { LiveHub } from "../durable-objects/live-hub/index";
+export { WindowShard } from "../durable-objects/window-shard/index";
+export { QuerySplit } from "./query-split";
 
 const app = createApp();
 

@@ -1,9 +1,9 @@
 // Cron entry: plans the periodic jobs and puts them on the jobs queue, where each gets its own
 // CPU budget and retries. Hourly: compaction and rollups of every project; daily: retention and GC.
 import { drizzle } from "drizzle-orm/d1";
+import { createJob } from "../services/jobs/create-job";
 import type { JobType } from "../shared/db/jobs";
 import { projects } from "../shared/db/schema";
-import { createJob } from "./jobs/create-job";
 
 /** Which jobs a cron expression of wrangler.toml stands for. */
 export function jobsForCron(cron: string): JobType[] {

@@ -2,15 +2,15 @@
 // time-sorted files, published atomically as one snapshot; the old objects stay for time travel.
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
+import { type NewFile, publishChange } from "../../services/manifest/publish";
+import { listFiles, type ManifestFile } from "../../services/manifest/read";
 import { lakeFiles } from "../../shared/db/lake";
 import type { LakeRow } from "../../shared/lake/lake-row";
+import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
 import { readLakeRowGroups } from "../../shared/lake/parquet-read";
 import { lakeKey } from "../../shared/lake/partition";
-import { listFiles, type ManifestFile } from "../../workers/manifest/files";
-import { type NewFile, publishChange } from "../../workers/manifest/publish";
-import { r2AsyncBuffer } from "../../workers/query/r2-buffer";
-import { FILE_COLUMNS } from "../write-files";
 
 /** Test seams for crash injection; production passes none. */
 export interface CompactHooks {

@@ -2,10 +2,10 @@
 // its own window, and objects removed longer ago than the grace period are garbage-collected.
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { publishChange } from "../../services/manifest/publish";
+import { listFiles } from "../../services/manifest/read";
 import { datasetSettings } from "../../shared/db/jobs";
 import { lakeFiles, snapshots } from "../../shared/db/lake";
-import { listFiles } from "../../workers/manifest/files";
-import { publishChange } from "../../workers/manifest/publish";
 
 const DAY_MS = 86_400_000;
 

@@ -3,6 +3,8 @@
 // published atomically in one D1 batch.
 import { and, eq, gt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
+import { latestSnapshot, listFiles } from "../../services/manifest/read";
 import { lakeFiles } from "../../shared/db/lake";
 import { rollupHours, rollups } from "../../shared/db/rollups";
 import { readLakeRowGroups } from "../../shared/lake/parquet-read";
@@ -10,8 +12,6 @@ import { createRollupBuilder } from "../../shared/rollup/build";
 import { toBase64 } from "../../shared/rollup/codec";
 import { DAY_MS, LEVEL_NAMES, type RollupGroup } from "../../shared/rollup/dims";
 import { hoursOf, validHours } from "../../shared/rollup/validity";
-import { latestSnapshot, listFiles } from "../../workers/manifest/files";
-import { r2AsyncBuffer } from "../../workers/query/r2-buffer";
 
 /** Hours rebuilt by one job at most; the next run carries on with the rest. */
 export const MAX_HOURS_PER_JOB = 24 * 31;

@@ -45,3 +45,6 @@ export const LAKE_COLUMNS = [
 ] as const satisfies readonly { name: keyof LakeRow; type: string }[];
 
 export type LakeColumnName = (typeof LAKE_COLUMNS)[number]["name"];
+
+/** The lake columns as the manifest records them per file. */
+export const FILE_COLUMNS = LAKE_COLUMNS.map((c) => ({ name: c.name, type: c.type }));

@@ -8,7 +8,7 @@ import {
   type DuckDBConnection as WasmConnection,
 } from "@duckdb/duckdb-wasm/blocking";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeAnswer } from "../../workers/query/format";
+import { encodeAnswer } from "../../shared/query/answer-format";
 import { CORPUS } from "./query-corpus";
 import { duckdbAnswer, expectSameRows, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 

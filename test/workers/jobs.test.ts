@@ -1,9 +1,9 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
-import { FILE_COLUMNS } from "../../queues/write-files";
+import { publishChange } from "../../services/manifest/publish";
+import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
-import { publishChange } from "../../workers/manifest/publish";
 import { handleScheduled } from "../../workers/scheduled";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, landedRows, message, queued } from "./lake-helpers";

@@ -97,7 +97,7 @@ describe("the lake writer", () => {
     const p = project("repair");
     const key = dedupeKey(p, "ghost");
     const stub = env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${shardOf(key, 16)}`));
-    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard").DedupeShard) => {
+    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard/index").DedupeShard) => {
       shard.claim("dead-batch", [{ key, expiresAt: Date.now() + 3600_000 }]);
     });
     await env.DB.prepare("INSERT INTO ingest_commits (commit_id, events) VALUES ('dead-batch', 1)").run();
@@ -110,7 +110,7 @@ describe("the lake writer", () => {
     const p = project("blocked");
     const key = dedupeKey(p, "held");
     const stub = env.DEDUPE.get(env.DEDUPE.idFromName(`dedupe-${shardOf(key, 16)}`));
-    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard").DedupeShard) => {
+    await runInDurableObject(stub, async (shard: import("../../durable-objects/dedupe-shard/index").DedupeShard) => {
       shard.claim("live-batch", [{ key, expiresAt: Date.now() + 3600_000 }]);
     });
     const msg = message(p, [queued(p, "held")]);

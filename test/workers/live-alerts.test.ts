@@ -2,11 +2,11 @@
 // history in D1, alert frames over WebSocket, and the webhook queue's failure path.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WindowShard } from "../../durable-objects/window-shard";
+import type { WindowShard } from "../../durable-objects/window-shard/index";
 import { consumeWebhooks } from "../../queues/webhooks";
+import { windowStub } from "../../services/stubs/window-shard";
 import { EVENTS_METRIC } from "../../shared/live/metric-def";
 import { computePartials } from "../../shared/live/partials";
-import { windowStub } from "../../workers/live/stubs";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 import { eventsAt, openSocket } from "./live-helpers";
 

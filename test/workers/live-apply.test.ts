@@ -2,10 +2,10 @@
 // merging (groups, `__other__` overflow, rev, corrections), and a timing of a consumer-sized batch.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WindowShard } from "../../durable-objects/window-shard";
+import type { WindowShard } from "../../durable-objects/window-shard/index";
+import { windowStub } from "../../services/stubs/window-shard";
 import { MetricDefinitionSchema } from "../../shared/live/metric-def";
 import { computePartials } from "../../shared/live/partials";
-import { windowStub } from "../../workers/live/stubs";
 import { eventsAt } from "./live-helpers";
 
 const def = {

@@ -2,8 +2,9 @@
 // and frees seats when sockets close.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { hubStub } from "../../services/stubs/live-hub";
 import type { UpdateFrame } from "../../shared/live/frames";
-import { CONNECT_HEADERS, hubStub } from "../../workers/live/stubs";
+import { CONNECT_HEADERS } from "../../shared/live/live-rpc";
 import { eventually } from "./live-helpers";
 
 async function connect(project: string, capacity: number) {

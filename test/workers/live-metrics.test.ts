@@ -1,8 +1,8 @@
 // /v1/metrics: define, list, read and delete user metrics; they count through the consumer and stream.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { WindowShard } from "../../durable-objects/window-shard";
-import { windowStub } from "../../workers/live/stubs";
+import type { WindowShard } from "../../durable-objects/window-shard/index";
+import { windowStub } from "../../services/stubs/window-shard";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 import { deliver, message } from "./lake-helpers";
 import { eventsAt, openSocket } from "./live-helpers";

@@ -2,10 +2,10 @@
 // a watermark, late events corrected, shards that forget deleted metrics; all against real bindings.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ApplyBatch } from "../../durable-objects/window-shard";
+import { windowStub } from "../../services/stubs/window-shard";
+import type { ApplyBatch } from "../../shared/live/live-rpc";
 import { EVENTS_METRIC, MetricDefinitionSchema } from "../../shared/live/metric-def";
 import { computePartials } from "../../shared/live/partials";
-import { windowStub } from "../../workers/live/stubs";
 import { createKey, createProject } from "./helpers";
 import { deliver, message } from "./lake-helpers";
 import { closedMinute, eventsAt, openSocket } from "./live-helpers";

@@ -3,7 +3,7 @@
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { hubStub } from "../../workers/live/stubs";
+import { hubStub } from "../../services/stubs/live-hub";
 import { BASE, call, createKey, createProject, expectEnvelope } from "./helpers";
 import { deliver, message } from "./lake-helpers";
 import { eventsAt, openSocket } from "./live-helpers";

@@ -2,9 +2,9 @@
 // invocations of the same Worker, and the merged answer is the one a single invocation gives.
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { projectCatalog } from "../../services/query/catalog";
+import type { ProjectSplit, SplitAnswer } from "../../services/query/fan-out";
 import { runQuery } from "../../shared/query";
-import { projectCatalog } from "../../workers/query/catalog";
-import type { ProjectSplit, SplitAnswer } from "../../workers/query/fan-out";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
 

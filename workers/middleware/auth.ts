@@ -1,11 +1,11 @@
 // Authentication and authorization middleware: bearer credentials to principals, scopes to 403s.
 import type { MiddlewareHandler } from "hono";
+import { resolveApiKey } from "../../services/keys/key-store";
 import { constantTimeEqual, looksLikeApiKey } from "../../shared/api-keys";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { grants, type Scope } from "../../shared/scopes";
 import type { AppEnv, Principal, ProjectPrincipal } from "../context";
-import { resolveApiKey } from "../key-store";
 
 /** The bearer token of a request: `Authorization: Bearer …`, or `?token=` where allowed (WebSockets). */
 export function bearerToken(authorization: string | undefined, queryToken?: string): string | null {

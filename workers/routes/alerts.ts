@@ -2,6 +2,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { findMetric } from "../../services/live/metric-store";
+import { windowStub } from "../../services/stubs/window-shard";
 import { AlertCreated, AlertHistory, AlertIdParam, AlertList, HistoryQuery } from "../../shared/api/live";
 import { liveAlertEvents, liveAlerts } from "../../shared/db/live";
 import { TarnError } from "../../shared/errors";
@@ -14,8 +16,6 @@ import {
 } from "../../shared/live/alert-rule";
 import { newWebhookSecret } from "../../shared/live/webhook-signature";
 import { WINDOW_MS, WindowSizeSchema } from "../../shared/live/window-size";
-import { findMetric } from "../live/metric-store";
-import { windowStub } from "../live/stubs";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";

@@ -1,14 +1,14 @@
 // POST /v1/events: a verdict for every event; accepted ones are queued durably before the 202.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { enqueueEvents } from "../../services/ingest/enqueue";
+import { quarantine } from "../../services/ingest/quarantine";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { acceptEvent } from "../../shared/events/accept-event";
 import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/events/envelope";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { type RawItem, rawText, readEvents } from "../../shared/events/read-events";
-import { enqueueEvents } from "../ingest/enqueue";
-import { quarantine } from "../ingest/quarantine";
 import { readBodyText } from "../ingest/read-body";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";

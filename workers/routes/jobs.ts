@@ -2,6 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { createJob, jobView } from "../../services/jobs/create-job";
+import { rollbackDataset } from "../../services/manifest/rollback";
 import {
   CreateJobBody,
   DatasetSettingsBody,
@@ -14,8 +16,6 @@ import { datasetSettings, jobs } from "../../shared/db/jobs";
 import { snapshots } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { EventTypeSchema } from "../../shared/events/envelope";
-import { createJob, jobView } from "../jobs/create-job";
-import { rollbackDataset } from "../manifest/rollback";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";

@@ -2,13 +2,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { forgetKey } from "../../services/keys/key-store";
 import { CreateKeyBody, KeyCreated, KeyIdParam, KeyList } from "../../shared/api/projects";
 import { generateApiKey, hashApiKey } from "../../shared/api-keys";
 import { apiKeys } from "../../shared/db/schema";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { SCOPES, type Scope } from "../../shared/scopes";
-import { forgetKey } from "../key-store";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";

@@ -2,12 +2,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
+import { listFiles, liveAt } from "../../services/manifest/read";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
 import { deadLetters, lakeFiles } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
-import { listQuarantine, QuarantineRecord } from "../ingest/quarantine";
-import { listFiles, liveAt } from "../manifest/files";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 

@@ -1,11 +1,12 @@
 // GET /v1/live: authenticates a dashboard WebSocket and hands it to a hub of its project's fan-out tree.
 import { createRoute } from "@hono/zod-openapi";
+import { hubStub } from "../../services/stubs/live-hub";
 import { LiveQuery } from "../../shared/api/live";
 import { TarnError } from "../../shared/errors";
 import { readLiveConfig } from "../../shared/live/config";
 import { StreamSchema } from "../../shared/live/frames";
+import { CONNECT_HEADERS, MAX_TAGGED_SUBSCRIPTIONS } from "../../shared/live/live-rpc";
 import { WindowSizeSchema } from "../../shared/live/window-size";
-import { CONNECT_HEADERS, hubStub, MAX_TAGGED_SUBSCRIPTIONS } from "../live/stubs";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 

@@ -2,13 +2,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { findMetric, metricOut } from "../../services/live/metric-store";
+import { windowStub } from "../../services/stubs/window-shard";
 import { MetricList, MetricNameParam, MetricSchema, WindowList, WindowsQuery } from "../../shared/api/live";
 import { liveAlerts, liveMetrics } from "../../shared/db/live";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { EVENTS_METRIC, MetricDefinitionSchema, type StoredMetric } from "../../shared/live/metric-def";
-import { findMetric, metricOut } from "../live/metric-store";
-import { windowStub } from "../live/stubs";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";

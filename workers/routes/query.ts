@@ -1,18 +1,18 @@
 // POST /v1/query and /v1/query/validate: SQL over the project's lake, at a snapshot or now, cached.
 import { createRoute } from "@hono/zod-openapi";
+import { latestSnapshot, snapshotAsOf, snapshotExists } from "../../services/manifest/read";
+import { datasetsOf, projectCatalog } from "../../services/query/catalog";
+import { projectFanOut } from "../../services/query/fan-out";
+import { footers } from "../../services/query/footers";
+import { cachedAnswer, storeAnswer } from "../../services/query/result-cache";
+import { answerFromGold } from "../../services/query/rollup-port";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { TarnError } from "../../shared/errors";
 import { emptyStatistics, QueryError, runQuery, validateQuery } from "../../shared/query";
-import { latestSnapshot, snapshotAsOf, snapshotExists } from "../manifest/files";
+import { encodeAnswer } from "../../shared/query/answer-format";
 import { projectOf, requireScope } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
-import { datasetsOf, projectCatalog } from "../query/catalog";
-import { projectFanOut } from "../query/fan-out";
-import { footers } from "../query/footers";
-import { encodeAnswer } from "../query/format";
-import { cachedAnswer, storeAnswer } from "../query/result-cache";
-import { answerFromGold } from "../query/rollup-answer";
 
 const tags = ["Query"];
 const QUERY_TIMEOUT_MS = 25_000;

@@ -1,9 +1,7 @@
 // DedupeShard: one shard of the event-id memory that makes ingest exactly-once. SQLite is the truth.
 import { DurableObject } from "cloudflare:workers";
-import type { ClaimEntry, ClaimVerdict } from "../shared/dedupe";
+import { CLAIM_LEASE_MS, type ClaimEntry, type ClaimVerdict } from "../../shared/dedupe";
 
-/** How long a claim by a batch that has not committed blocks others before it may be taken over. */
-export const CLAIM_LEASE_MS = 120_000;
 const SWEEP_EVERY_MS = 15 * 60_000;
 const SWEEP_ROWS = 50_000;
 

@@ -2,22 +2,12 @@
 // subscription key → filter → sockets (a cache, rebuilt from the rows and the sockets' attachments).
 import { z } from "zod";
 import { getOrInsert } from "../../shared/collections";
-import {
-  filterFrame,
-  type ServerFrame,
-  type SubscriptionFilter,
-  SubscriptionFilterSchema,
-} from "../../shared/live/frames";
+import { filterFrame, type SubscriptionFilter, SubscriptionFilterSchema } from "../../shared/live/frames";
+import type { Published } from "../../shared/live/live-rpc";
 
 /** What a socket carries through hibernation: who it is. */
 export const Attachment = z.object({ sid: z.string(), project: z.string(), keyId: z.string(), requestId: z.string() });
 export type Attachment = z.infer<typeof Attachment>;
-
-/** A frame and the subscription keys whose sockets get it. */
-export interface Published {
-  keys: string[];
-  frame: ServerFrame;
-}
 
 interface SubGroup {
   filter: SubscriptionFilter | undefined;

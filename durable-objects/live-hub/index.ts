@@ -2,9 +2,11 @@
 // is the root of the project's fan-out tree and assigns sockets to hubs, so viewers scale past one object.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { type ErrorCode, errorEnvelope } from "../shared/errors";
-import { readLiveConfig } from "../shared/live/config";
-import { assignHub, childrenOf } from "../shared/live/fanout";
+import { hubStub } from "../../services/stubs/live-hub";
+import { windowStub } from "../../services/stubs/window-shard";
+import { type ErrorCode, errorEnvelope } from "../../shared/errors";
+import { readLiveConfig } from "../../shared/live/config";
+import { assignHub, childrenOf } from "../../shared/live/fanout";
 import {
   filterFrame,
   PING_FRAME,
@@ -13,14 +15,16 @@ import {
   type ServerFrame,
   SubscriptionFilterSchema,
   subscriptionKey,
-} from "../shared/live/frames";
-import { EVENTS_METRIC } from "../shared/live/metric-def";
-import type { WindowSize } from "../shared/live/window-size";
-import { Attachment, type Published, SocketSubscriptions } from "../workers/live/socket-subscriptions";
-import { CONNECT_HEADERS, hubStub, MAX_TAGGED_SUBSCRIPTIONS, windowStub } from "../workers/live/stubs";
-import type { ShardWindow } from "./window-shard";
-
-export type { Published };
+} from "../../shared/live/frames";
+import {
+  CONNECT_HEADERS,
+  MAX_TAGGED_SUBSCRIPTIONS,
+  type Published,
+  type ShardWindow,
+} from "../../shared/live/live-rpc";
+import { EVENTS_METRIC } from "../../shared/live/metric-def";
+import type { WindowSize } from "../../shared/live/window-size";
+import { Attachment, SocketSubscriptions } from "./socket-subscriptions";
 
 export class LiveHub extends DurableObject<Env> {
   private readonly sql: SqlStorage;

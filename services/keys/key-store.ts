@@ -1,10 +1,10 @@
 // Resolves API keys to principals: D1 is the truth, with a short per-isolate cache for the hot path.
 import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { hashApiKey } from "../shared/api-keys";
-import { apiKeys } from "../shared/db/schema";
-import { SCOPES, type Scope } from "../shared/scopes";
-import type { ProjectPrincipal } from "./context";
+import { hashApiKey } from "../../shared/api-keys";
+import { apiKeys } from "../../shared/db/schema";
+import type { ProjectPrincipal } from "../../shared/principal";
+import { SCOPES, type Scope } from "../../shared/scopes";
 
 interface CacheEntry {
   principal: ProjectPrincipal;

@@ -1,7 +1,7 @@
 // Rolling a dataset back: the files it had at a snapshot become its files again, as a new snapshot.
 import { TarnError } from "../../shared/errors";
-import { listFiles, snapshotExists } from "./files";
 import { publishChange } from "./publish";
+import { listFiles, snapshotExists } from "./read";
 
 export async function rollbackDataset(
   db: D1Database,

@@ -3,8 +3,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { lakeFiles } from "../../shared/db/lake";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
-import { listFiles, liveAt } from "../manifest/files";
-import { r2AsyncBuffer } from "./r2-buffer";
+import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
+import { listFiles, liveAt } from "../manifest/read";
 
 export interface ProjectCatalog extends QueryCatalog {
   /** Files of the tables the query named, before the manifest's time pruning. */

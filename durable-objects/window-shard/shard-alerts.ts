@@ -8,6 +8,7 @@ import { newId } from "../../shared/ids";
 import { AlertCreateSchema, type AlertRule, judge, type RuleState, readValue } from "../../shared/live/alert-rule";
 import { EWMA_START } from "../../shared/live/anomaly";
 import { type AlertFrame, subscriptionKey } from "../../shared/live/frames";
+import type { WebhookMessage } from "../../shared/live/live-rpc";
 import type { StoredMetric } from "../../shared/live/metric-def";
 import type { WindowData } from "../../shared/live/render";
 import { WINDOW_MS, type WindowSize, windowBounds, windowStart } from "../../shared/live/window-size";
@@ -35,10 +36,6 @@ type Outbox = z.infer<typeof OutboxSchema>;
 
 /** A window not judged after this many windows is skipped: no one wants a thousand stale alerts. */
 const MAX_CATCH_UP = 100;
-
-/** Webhook queue message: names the alert event; the consumer reads the rest from D1. */
-export const WebhookMessage = z.object({ v: z.literal(1), event_id: z.string(), project: z.string() });
-export type WebhookMessage = z.infer<typeof WebhookMessage>;
 
 const finite = (n: number | null) => (n === null || Number.isFinite(n) ? n : null);
 

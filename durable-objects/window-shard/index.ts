@@ -1,43 +1,23 @@
 // WindowShard: one project's windows of one live metric. SQLite is the truth; the alarm closes windows
 // at the watermark, judges alert rules, and prunes; updates go to the project's root hub.
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
-import type { AlertRule } from "../shared/live/alert-rule";
-import { readLiveConfig } from "../shared/live/config";
-import { subscriptionKey, type UpdateFrame } from "../shared/live/frames";
-import { type StoredMetric, StoredMetricSchema } from "../shared/live/metric-def";
-import { WindowPartial } from "../shared/live/partials";
-import { renderStates, renderWindow } from "../shared/live/render";
-import { isBeyondRetention, type WindowSize, windowBounds } from "../shared/live/window-size";
-import { HubPublisher } from "../workers/live/hub-publisher";
-import { ShardAlerts } from "../workers/live/shard-alerts";
-import { type MergedWindow, type WindowRow, WindowStore } from "../workers/live/window-store";
-import type { Published } from "./live-hub";
-
-/** One consumer batch's partials for this shard; `commitId` makes a repeated call harmless. */
-export const ApplyBatchSchema = z.object({
-  commitId: z.string().min(1).max(128),
-  project: z.string().min(1).max(64),
-  metric: StoredMetricSchema,
-  windows: z.array(WindowPartial),
-});
-export type ApplyBatch = z.input<typeof ApplyBatchSchema>;
-
-export interface ApplyResult {
-  /** False when the commit was applied before, or the metric was deleted. */
-  applied: boolean;
-  windows: number;
-  corrections: number;
-  /** Events older than the shard keeps windows for (they are in the lake, not in live windows). */
-  tooLate: number;
-}
-
-export interface ShardWindow {
-  window: { start: string; end: string; size: WindowSize };
-  data: ReturnType<typeof renderWindow>;
-  final: boolean;
-  rev: number;
-}
+import type { AlertRule } from "../../shared/live/alert-rule";
+import { readLiveConfig } from "../../shared/live/config";
+import { subscriptionKey, type UpdateFrame } from "../../shared/live/frames";
+import {
+  type ApplyBatch,
+  ApplyBatchSchema,
+  type ApplyResult,
+  type Published,
+  type ShardWindow,
+} from "../../shared/live/live-rpc";
+import { type StoredMetric, StoredMetricSchema } from "../../shared/live/metric-def";
+import type { WindowPartial } from "../../shared/live/partials";
+import { renderStates, renderWindow } from "../../shared/live/render";
+import { isBeyondRetention, type WindowSize, windowBounds } from "../../shared/live/window-size";
+import { HubPublisher } from "./hub-publisher";
+import { ShardAlerts } from "./shard-alerts";
+import { type MergedWindow, type WindowRow, WindowStore } from "./window-store";
 
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** Windows closed per alarm run; more are closed by an immediate next run. */

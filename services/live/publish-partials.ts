@@ -6,7 +6,7 @@ import { liveMetrics } from "../../shared/db/live";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { EVENTS_METRIC, type StoredMetric, StoredMetricSchema } from "../../shared/live/metric-def";
 import { computePartials } from "../../shared/live/partials";
-import { windowStub } from "./stubs";
+import { windowStub } from "../stubs/window-shard";
 
 /** A live publish slower than this is abandoned so the batch's acks are not held up. */
 const PUBLISH_BUDGET_MS = 10_000;

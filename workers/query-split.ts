@@ -1,10 +1,10 @@
 // QuerySplit: the entrypoint a coordinating /v1/query calls (through ctx.exports, a loopback
 // service binding) to read part of a large scan in another invocation, with its own limits.
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { type QueryCatalog, QueryError, runSplit } from "../../shared/query";
-import type { ProjectSplit, SplitAnswer } from "./fan-out";
-import { footers } from "./footers";
-import { r2AsyncBuffer } from "./r2-buffer";
+import { r2AsyncBuffer } from "../services/lake-objects/r2-buffer";
+import type { ProjectSplit, SplitAnswer } from "../services/query/fan-out";
+import { footers } from "../services/query/footers";
+import { type QueryCatalog, QueryError, runSplit } from "../shared/query";
 
 class InvalidSplit extends Error {}
 

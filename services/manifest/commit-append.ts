@@ -1,8 +1,9 @@
 // Exactly-once, step three: publish the batch's files in one atomic D1 batch, one snapshot per project.
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { ingestCommits, lakeFiles, snapshots } from "../shared/db/lake";
-import { FILE_COLUMNS, type WrittenFile } from "./write-files";
+import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
+import { FILE_COLUMNS } from "../../shared/lake/lake-row";
+import type { WrittenFile } from "../../shared/lake/written-file";
 
 /**
  * Inserts the commit marker, a snapshot per project and a manifest row per file, atomically.

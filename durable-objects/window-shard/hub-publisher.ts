@@ -2,9 +2,9 @@
 // the newest frame of each window. A shard then sends ~10 calls a second however many consumer batches
 // arrive, and a busy project's root hub stays far below a Durable Object's ~1,000 requests/s.
 
-import type { Published } from "../../durable-objects/live-hub";
+import { hubStub } from "../../services/stubs/live-hub";
 import type { ServerFrame } from "../../shared/live/frames";
-import { hubStub } from "./stubs";
+import type { Published } from "../../shared/live/live-rpc";
 
 /** The least time between two sends of one shard to its hub. */
 export const PUBLISH_INTERVAL_MS = 100;
