@@ -1,9 +1,9 @@
 // Exactly-once, step one: claim every event id in the dedupe shards, once per shard per batch.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { committedBatches } from "../services/manifest/read";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
-import { ingestCommits } from "../shared/db/lake";
 import { type ClaimEntry, type ClaimVerdict, shardOf } from "../shared/dedupe";
 
 export interface Candidate {
@@ -61,15 +61,7 @@ async function resolvePending(
   blocked: Set<string>,
 ): Promise<void> {
   const others = [...new Set(pending.map((p) => p.batch))];
-  const committed = new Set<string>();
-  for (let i = 0; i < others.length; i += 90) {
-    const rows = await drizzle(env.DB)
-      .select({ id: ingestCommits.commitId })
-      .from(ingestCommits)
-      .where(inArray(ingestCommits.commitId, others.slice(i, i + 90)))
-      .all();
-    for (const r of rows) committed.add(r.id);
-  }
+  const committed = await committedBatches(env.DB, others);
   const repairs = new Map<number, Set<string>>();
   const takeovers = new Map<string, { shard: number; from: string; keys: string[] }>();
   for (const p of pending) {

@@ -1,11 +1,16 @@
 // The dead-letter consumer: keeps every message that exhausted its retries in D1 for an admin.
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { jobs } from "../shared/db/jobs";
 import { deadLetters } from "../shared/db/lake";
+import { JobMessageSchema } from "../shared/job-message";
 
 const BODY_CAP = 64 * 1024;
 
+/** Whose message it was and how many events it carried, as far as the body tells. */
 function describe(body: unknown): { projectId: string | null; events: number | null } {
   if (body && typeof body === "object") {
+    // Event messages and job messages both name their project in `project`.
     const b = body as { project?: unknown; events?: unknown };
     return {
       projectId: typeof b.project === "string" ? b.project : null,
@@ -15,10 +20,24 @@ function describe(body: unknown): { projectId: string | null; events: number | n
   return { projectId: null, events: null };
 }
 
+/** A job message queued before messages named their project: the job row knows it. */
+async function projectOfJob(db: D1Database, body: unknown): Promise<string | null> {
+  const parsed = JobMessageSchema.safeParse(body);
+  if (!parsed.success) return null;
+  const row = await drizzle(db)
+    .select({ projectId: jobs.projectId })
+    .from(jobs)
+    .where(eq(jobs.id, parsed.data.job_id))
+    .get();
+  return row?.projectId ?? null;
+}
+
 export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const db = drizzle(env.DB);
   for (const message of batch.messages) {
-    const { projectId, events } = describe(message.body);
+    const described = describe(message.body);
+    const events = described.events;
+    const projectId = described.projectId ?? (await projectOfJob(env.DB, message.body));
     let body: string;
     try {
       body = JSON.stringify(message.body) ?? "null";

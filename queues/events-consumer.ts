@@ -2,13 +2,14 @@
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { publishPartials } from "../services/live/publish-partials";
-import { commitManifest } from "../services/manifest/commit-append";
+import { publish } from "../services/manifest/publish";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
 import { readConfig } from "../shared/config";
 import { projects } from "../shared/db/schema";
 import { CLAIM_LEASE_MS, dedupeKey } from "../shared/dedupe";
 import type { QueuedEvent } from "../shared/events/queue-message";
+import { FILE_COLUMNS } from "../shared/lake/lake-row";
 import { claimEvents } from "./claim-events";
 import { type DecodedMessage, decodeMessage } from "./decode-messages";
 import { writeFiles } from "./write-files";
@@ -87,7 +88,23 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
     if (files.length > 0) {
       // Fencing: a batch this slow may have lost its claims to a takeover; let the retry decide.
       if (Date.now() - started > CLAIM_LEASE_MS / 2) throw new Error("batch exceeded half the claim lease");
-      await commitManifest(env.DB, commitId, files);
+      await publish(env.DB, {
+        kind: "append",
+        commitId,
+        files: files.map((f) => ({
+          projectId: f.partition.project,
+          key: f.key,
+          dataset: f.partition.dataset,
+          layer: "bronze",
+          dt: f.partition.dt,
+          hr: f.partition.hr,
+          rows: f.rows,
+          bytes: f.bytes,
+          minTs: f.minTs,
+          maxTs: f.maxTs,
+          columns: FILE_COLUMNS,
+        })),
+      });
       // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
       await publishPartials(env, commitId, byProject).catch(() => undefined);
     }

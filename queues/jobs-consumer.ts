@@ -3,18 +3,18 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { createJob, type JobRow } from "../services/jobs/create-job";
+import { compactionCandidates } from "../services/manifest/read";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
+import { JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
-import { type CompactHooks, type CompactResult, compactionCandidates, compactPartition } from "./jobs/compact";
+import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
-
-const JobMessageSchema = z.object({ job_id: z.string().min(1) });
 
 export interface JobHooks {
   compact?: CompactHooks;

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   METHOD_NOT_ALLOWED: 405,
   QUERY_TIMEOUT: 408,
   CONFLICT: 409,
+  GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   QUERY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -27,6 +28,8 @@ export interface TarnErrorOptions {
   /** Seconds, sent as `Retry-After` (429 and 503). */
   retryAfter?: number;
   headers?: Record<string, string>;
+  /** What went wrong underneath, for logs; never sent to the client. */
+  cause?: unknown;
 }
 
 /**
@@ -41,7 +44,7 @@ export class TarnError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: TarnErrorOptions = {}) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TarnError";
     this.code = code;
     this.status = ERROR_STATUS[code];

@@ -4,7 +4,7 @@ import { requestId } from "hono/request-id";
 import { renderApiReference } from "../shared/openapi-html";
 import { onError } from "./errors";
 import { productionGuard } from "./middleware/production-guard";
-import { notFoundHandler } from "./not-found";
+import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { alertRoutes } from "./routes/alerts";
 import { eventRoutes } from "./routes/events";
@@ -31,6 +31,7 @@ export function createApp() {
   const app = router();
   app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
   app.use("*", productionGuard());
+  app.use("*", wrongMethod(app));
   app.use(
     "/v1/*",
     cors({
@@ -60,7 +61,7 @@ export function createApp() {
   app.doc("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
 
-  app.notFound(notFoundHandler(app));
+  app.notFound(notFound);
   app.onError(onError);
   return app;
 }

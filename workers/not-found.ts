@@ -1,46 +1,26 @@
-// Unknown routes get 404 NOT_FOUND; a known path with the wrong method gets 405 with `Allow`.
+// Unknown routes get 404 NOT_FOUND; a known path with the wrong method gets 405 with `Allow`
+// (hono's method-not-allowed middleware finds the methods, the envelope is ours).
 import type { Context, Hono } from "hono";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { TarnError } from "../shared/errors";
 import type { AppEnv } from "./context";
 import { errorResponse } from "./errors";
 
-interface RouteShape {
-  pattern: RegExp;
-  method: string;
+export function notFound(c: Context<AppEnv>): Response {
+  return errorResponse(c, new TarnError("NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`));
 }
 
-function toPattern(path: string): RegExp {
-  const body = path
-    .split("/")
-    .map((part) =>
-      part.startsWith(":") ? (part.endsWith("{.+}") ? ".+" : "[^/]+") : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-    )
-    .join("/");
-  return new RegExp(`^${body}/?$`);
-}
-
-/**
- * Builds the not-found handler from the app's registered routes (read lazily, after
- * every route is mounted).
- */
-export function notFoundHandler(app: Hono<AppEnv>) {
-  let shapes: RouteShape[] | undefined;
-  return function notFound(c: Context<AppEnv>): Response {
-    shapes ??= app.routes
-      .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
-      .map((r) => ({ pattern: toPattern(r.path), method: r.method }));
-    const path = c.req.path;
-    const allowed = [...new Set(shapes.filter((s) => s.pattern.test(path)).map((s) => s.method))];
-    if (allowed.length > 0) {
-      if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.push("HEAD");
-      return errorResponse(
+/** Middleware: turns the 404 of a path that exists under other methods into a 405 envelope. */
+export function wrongMethod(app: Hono<AppEnv>) {
+  return methodNotAllowed<AppEnv>({
+    app,
+    onMethodNotAllowed: (c, allowed) =>
+      errorResponse(
         c,
-        new TarnError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${path}`, {
+        new TarnError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`, {
           details: { allowed },
           headers: { Allow: allowed.join(", ") },
         }),
-      );
-    }
-    return errorResponse(c, new TarnError("NOT_FOUND", `no route for ${c.req.method} ${path}`));
-  };
+      ),
+  });
 }

@@ -9,8 +9,10 @@ const DESCRIPTIONS: Record<number, string> = {
   401: "Missing, wrong or revoked credentials (UNAUTHORIZED)",
   403: "The credential lacks the scope (FORBIDDEN)",
   404: "Not found (NOT_FOUND)",
+  408: "The query ran past its time limit (QUERY_TIMEOUT)",
   409: "Conflicts with existing state (CONFLICT)",
-  413: "Too large (PAYLOAD_TOO_LARGE)",
+  410: "The snapshot's files were garbage-collected (GONE)",
+  413: "Too large (PAYLOAD_TOO_LARGE, QUERY_TOO_LARGE)",
   415: "Wrong media type (UNSUPPORTED_MEDIA_TYPE)",
   503: "A dependency refused; retry after Retry-After (UNAVAILABLE)",
 };

@@ -3,9 +3,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
-import { type NewFile, publishChange } from "../../services/manifest/publish";
+import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";
-import { lakeFiles } from "../../shared/db/lake";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
@@ -26,29 +25,6 @@ export interface CompactResult {
   duplicates_removed: number;
   bytes_in: number;
   bytes_out: number;
-}
-
-/** Partitions (dataset, day) that have more than one current file, i.e. something to compact. */
-export async function compactionCandidates(
-  db: D1Database,
-  projectId: string,
-  only: { dataset?: string; day?: string },
-) {
-  return drizzle(db)
-    .select({ dataset: lakeFiles.dataset, dt: lakeFiles.dt })
-    .from(lakeFiles)
-    .where(
-      and(
-        eq(lakeFiles.projectId, projectId),
-        sql`${lakeFiles.removedSnapshot} IS NULL`,
-        sql`${lakeFiles.layer} IN ('bronze', 'silver')`,
-        only.dataset ? eq(lakeFiles.dataset, only.dataset) : undefined,
-        only.day ? eq(lakeFiles.dt, only.day) : undefined,
-      ),
-    )
-    .groupBy(lakeFiles.dataset, lakeFiles.dt)
-    .having(sql`count(*) > 1`)
-    .all();
 }
 
 /** Groups consecutive input files (by time) into outputs of about `targetRows` rows each. */
@@ -128,7 +104,7 @@ export async function compactPartition(
     });
   }
   await hooks.afterWrite?.();
-  await publishChange(env.DB, {
+  await publish(env.DB, {
     projectId,
     kind: "compact",
     commitId: `compact:${job.id}:${dataset}:${dt}`,

@@ -1,11 +1,11 @@
 // Retention: expired partitions leave the tables through the manifest, the quarantine keeps only
-// its own window, and objects removed longer ago than the grace period are garbage-collected.
-import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+// its own window, and objects removed (or never published) longer ago than the grace period are deleted.
+import { and, eq, isNotNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { publishChange } from "../../services/manifest/publish";
+import { collectRemovedFiles, sweepOrphans } from "../../services/manifest/gc";
+import { publish } from "../../services/manifest/publish";
 import { listFiles } from "../../services/manifest/read";
 import { datasetSettings } from "../../shared/db/jobs";
-import { lakeFiles, snapshots } from "../../shared/db/lake";
 
 const DAY_MS = 86_400_000;
 
@@ -21,6 +21,9 @@ export interface RetentionResult {
   rows_expired: number;
   quarantine_objects_deleted: number;
   objects_deleted: number;
+  /** Lake objects never published (their writer died) and staged request bodies, past the grace period. */
+  orphans_deleted: number;
+  staged_deleted: number;
 }
 
 /** Removes from the tables every file whose newest event is older than its dataset's retention. */
@@ -36,7 +39,7 @@ async function expireFiles(db: D1Database, projectId: string, now: number, commi
     const cutoff = now - (p.retentionDays ?? 0) * DAY_MS;
     const expired = (await listFiles(db, projectId, { dataset: p.dataset })).filter((f) => f.maxTs < cutoff);
     if (expired.length === 0) continue;
-    await publishChange(db, {
+    await publish(db, {
       projectId,
       kind: "retention",
       commitId: `${commitId}:${p.dataset}`,
@@ -67,54 +70,6 @@ async function expireQuarantine(lake: R2Bucket, projectId: string, now: number, 
   return deleted;
 }
 
-/**
- * Deletes objects whose manifest rows left the tables before the grace period, unless another
- * row (a rollback) still uses the key, and marks them deleted so time travel can say so.
- */
-async function collectGarbage(
-  env: Pick<Env, "DB" | "LAKE">,
-  projectId: string,
-  now: number,
-  graceHours: number,
-): Promise<number> {
-  const d = drizzle(env.DB);
-  const before = new Date(now - graceHours * 3_600_000).toISOString();
-  const candidates = await d
-    .select({ id: lakeFiles.id, key: lakeFiles.key })
-    .from(lakeFiles)
-    .innerJoin(snapshots, eq(snapshots.id, lakeFiles.removedSnapshot))
-    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.deletedAt), lt(snapshots.createdAt, before)))
-    .limit(1000)
-    .all();
-  if (candidates.length === 0) return 0;
-  const keys = [...new Set(candidates.map((c) => c.key))];
-  const stillUsed = new Set<string>();
-  for (let i = 0; i < keys.length; i += 80) {
-    const rows = await d
-      .select({ key: lakeFiles.key })
-      .from(lakeFiles)
-      .where(and(inArray(lakeFiles.key, keys.slice(i, i + 80)), isNull(lakeFiles.removedSnapshot)))
-      .all();
-    for (const r of rows) stillUsed.add(r.key);
-  }
-  const doomed = candidates.filter((c) => !stillUsed.has(c.key));
-  for (let i = 0; i < doomed.length; i += 80) {
-    const part = doomed.slice(i, i + 80);
-    await env.LAKE.delete([...new Set(part.map((c) => c.key))]);
-    await d
-      .update(lakeFiles)
-      .set({ deletedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
-      .where(
-        inArray(
-          lakeFiles.id,
-          part.map((c) => c.id),
-        ),
-      )
-      .run();
-  }
-  return new Set(doomed.map((c) => c.key)).size;
-}
-
 export async function runRetention(
   env: Pick<Env, "DB" | "LAKE">,
   projectId: string,
@@ -124,11 +79,15 @@ export async function runRetention(
 ): Promise<RetentionResult> {
   const expired = await expireFiles(env.DB, projectId, now, `retention:${jobId}`);
   const quarantine = await expireQuarantine(env.LAKE, projectId, now, settings.quarantineDays);
-  const objects = await collectGarbage(env, projectId, now, settings.gcGraceHours);
+  const graceStart = new Date(now - settings.gcGraceHours * 3_600_000);
+  const objects = await collectRemovedFiles(env, projectId, graceStart.toISOString());
+  const sweep = await sweepOrphans(env, projectId, graceStart);
   return {
     files_expired: expired.files,
     rows_expired: expired.rows,
     quarantine_objects_deleted: quarantine,
     objects_deleted: objects,
+    orphans_deleted: sweep.orphans,
+    staged_deleted: sweep.staged,
   };
 }

@@ -4,8 +4,7 @@
 import { and, eq, gt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
-import { latestSnapshot, listFiles } from "../../services/manifest/read";
-import { lakeFiles } from "../../shared/db/lake";
+import { filesChangedSince, latestSnapshot, listFiles } from "../../services/manifest/read";
 import { rollupHours, rollups } from "../../shared/db/rollups";
 import { readLakeRowGroups } from "../../shared/lake/parquet-read";
 import { createRollupBuilder } from "../../shared/rollup/build";
@@ -44,18 +43,7 @@ async function hoursToBuild(db: D1Database, projectId: string, snapshot: number)
     .all();
   const built = new Map(builtRows.map((r) => [r.hourMs, r.builtSnapshot]));
   const oldest = Math.min(...built.values());
-  const changed = built.size
-    ? await d
-        .select()
-        .from(lakeFiles)
-        .where(
-          and(
-            eq(lakeFiles.projectId, projectId),
-            or(gt(lakeFiles.addedSnapshot, oldest), gt(lakeFiles.removedSnapshot, oldest)),
-          ),
-        )
-        .all()
-    : [];
+  const changed = built.size ? await filesChangedSince(db, projectId, oldest) : [];
   const valid = validHours(built, changed);
   const todo = new Set([...withData, ...built.keys()].filter((h) => !valid.has(h)));
   return { files, todo: [...todo].sort((a, b) => a - b), valid: valid.size };

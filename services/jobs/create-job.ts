@@ -4,13 +4,9 @@ import { drizzle } from "drizzle-orm/d1";
 import { type JobType, jobs } from "../../shared/db/jobs";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
+import type { JobMessage } from "../../shared/job-message";
 
 export type JobRow = typeof jobs.$inferSelect;
-
-/** The message the jobs queue carries. */
-export interface JobMessage {
-  job_id: string;
-}
 
 export async function createJob(
   env: Pick<Env, "DB" | "JOBS_QUEUE">,
@@ -22,7 +18,7 @@ export async function createJob(
   const d = drizzle(env.DB);
   const row = await d.insert(jobs).values({ id, type, projectId, params, status: "queued" }).returning().get();
   try {
-    await env.JOBS_QUEUE.send({ job_id: id } satisfies JobMessage, { contentType: "json" });
+    await env.JOBS_QUEUE.send({ job_id: id, project: projectId } satisfies JobMessage, { contentType: "json" });
   } catch (err) {
     await d
       .update(jobs)

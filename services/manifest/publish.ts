@@ -1,16 +1,19 @@
-// Publishing a change of the lake: remove some files and add others as one snapshot, atomically.
+// The manifest's one writer: every change of the lake (ingest append, compaction, retention,
+// rollback, and later uploads and erasure rewrites) is published here as one atomic D1 batch.
 import { inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { lakeFiles, publishGuards, snapshots } from "../../shared/db/lake";
+import { ingestCommits, lakeFiles, publishGuards, snapshots } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 
 /** D1 binds at most 100 parameters per statement; stay well under. */
 const IDS_PER_STATEMENT = 80;
 
+export type Layer = "bronze" | "silver" | "gold";
+
 export interface NewFile {
   key: string;
   dataset: string;
-  layer: "bronze" | "silver" | "gold";
+  layer: Layer;
   dt: string;
   hr: number | null;
   rows: number;
@@ -20,33 +23,66 @@ export interface NewFile {
   columns: { name: string; type: string }[];
 }
 
-export interface Change {
+/** A consumer batch's files, possibly of several projects, committed with the batch's marker. */
+export interface AppendChange {
+  kind: "append";
+  /** The consumer batch id: its commit marker is what dedupe claims are resolved against. */
+  commitId: string;
+  files: (NewFile & { projectId: string })[];
+}
+
+/** A change of one project's tables: some current files leave, others join, as one snapshot. */
+export interface ReplaceChange {
+  kind: "compact" | "retention" | "rollback" | "erase" | "upload";
   projectId: string;
-  kind: "append" | "compact" | "retention" | "rollback" | "erase";
   commitId: string;
   /** Manifest row ids that leave the tables; each must still be current. */
   remove: number[];
   add: NewFile[];
 }
 
+export type Change = AppendChange | ReplaceChange;
+
 const chunks = <T>(xs: T[], n: number): T[][] =>
   Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-/**
- * Applies the change in one D1 batch and returns the new snapshot id. If another writer
- * removed any of the same files first, the guard's CHECK fails and nothing changes.
- * A retried publish with the same commit id returns the snapshot of the first one.
- */
-export async function publishChange(db: D1Database, change: Change): Promise<number> {
-  const d = drizzle(db);
-  const existing = await d
-    .select({ id: snapshots.id })
-    .from(snapshots)
-    .where(sql`${snapshots.commitId} = ${change.commitId} AND ${snapshots.projectId} = ${change.projectId}`)
-    .get();
-  if (existing) return existing.id;
+type Db = ReturnType<typeof drizzle>;
+type Statement = Parameters<Db["batch"]>[0][number];
 
-  const snapshotId = sql`(SELECT id FROM snapshots WHERE commit_id = ${change.commitId} AND project_id = ${change.projectId})`;
+const snapshotIdOf = (commitId: string, projectId: string) =>
+  sql`(SELECT id FROM snapshots WHERE commit_id = ${commitId} AND project_id = ${projectId})`;
+
+const insertFile = (d: Db, projectId: string, commitId: string, f: NewFile) =>
+  d.insert(lakeFiles).values({ ...f, projectId, addedSnapshot: snapshotIdOf(commitId, projectId) });
+
+/**
+ * Appends: the commit marker, a snapshot per project and a row per file, atomically. The marker's
+ * primary key makes a second commit of the same batch fail whole, so files are never listed twice.
+ */
+function appendStatements(d: Db, change: AppendChange): Statement[] {
+  const projects = [...new Set(change.files.map((f) => f.projectId))];
+  return [
+    d.insert(ingestCommits).values({ commitId: change.commitId, events: change.files.reduce((n, f) => n + f.rows, 0) }),
+    ...projects.map((projectId) => {
+      const mine = change.files.filter((f) => f.projectId === projectId);
+      return d.insert(snapshots).values({
+        projectId,
+        kind: "append",
+        commitId: change.commitId,
+        filesAdded: mine.length,
+        rowsAdded: mine.reduce((n, f) => n + f.rows, 0),
+      });
+    }),
+    ...change.files.map(({ projectId, ...f }) => insertFile(d, projectId, change.commitId, f)),
+  ];
+}
+
+/**
+ * Replacements: a guard per chunk of removed ids (its CHECK fails, and D1 rolls the whole batch
+ * back, if another writer removed any of them first), the snapshot, the removals, the additions.
+ */
+function replaceStatements(d: Db, change: ReplaceChange): Statement[] {
+  const snapshotId = snapshotIdOf(change.commitId, change.projectId);
   const guards = chunks(change.remove, IDS_PER_STATEMENT).map((ids) =>
     d.insert(publishGuards).values({
       ok: sql`(SELECT count(*) FROM lake_files WHERE id IN (${sql.join(
@@ -58,10 +94,7 @@ export async function publishChange(db: D1Database, change: Change): Promise<num
   const removals = chunks(change.remove, IDS_PER_STATEMENT).map((ids) =>
     d.update(lakeFiles).set({ removedSnapshot: snapshotId }).where(inArray(lakeFiles.id, ids)),
   );
-  const additions = change.add.map((f) =>
-    d.insert(lakeFiles).values({ projectId: change.projectId, ...f, addedSnapshot: snapshotId }),
-  );
-  const statements = [
+  return [
     ...guards,
     d.insert(snapshots).values({
       projectId: change.projectId,
@@ -72,21 +105,43 @@ export async function publishChange(db: D1Database, change: Change): Promise<num
       rowsAdded: change.add.reduce((n, f) => n + f.rows, 0),
     }),
     ...removals,
-    ...additions,
+    ...change.add.map((f) => insertFile(d, change.projectId, change.commitId, f)),
   ];
-  try {
-    await d.batch(statements as unknown as Parameters<typeof d.batch>[0]);
-  } catch (err) {
-    if (String(err).includes("publish_guards_ok")) {
-      throw new TarnError("CONFLICT", "the files changed while this job ran; it will be retried on the new state");
-    }
-    throw err;
-  }
+}
+
+async function snapshotOf(d: Db, commitId: string, projectId: string): Promise<number | null> {
   const row = await d
     .select({ id: snapshots.id })
     .from(snapshots)
-    .where(sql`${snapshots.commitId} = ${change.commitId} AND ${snapshots.projectId} = ${change.projectId}`)
+    .where(sql`${snapshots.commitId} = ${commitId} AND ${snapshots.projectId} = ${projectId}`)
     .get();
-  if (!row) throw new Error("published snapshot not found");
-  return row.id;
+  return row?.id ?? null;
+}
+
+/**
+ * Publishes a change in one D1 batch. For a replacement it returns the new snapshot id, and a
+ * retried publish with the same commit id returns the first one's; a replacement that lost a race
+ * for its files is a CONFLICT and changes nothing. An append returns 0 (it may span projects).
+ */
+export async function publish(db: D1Database, change: Change): Promise<number> {
+  const d = drizzle(db);
+  if (change.kind === "append") {
+    await d.batch(appendStatements(d, change) as [Statement, ...Statement[]]);
+    return 0;
+  }
+  const existing = await snapshotOf(d, change.commitId, change.projectId);
+  if (existing !== null) return existing;
+  try {
+    await d.batch(replaceStatements(d, change) as [Statement, ...Statement[]]);
+  } catch (err) {
+    if (String(err).includes("publish_guards_ok")) {
+      throw new TarnError("CONFLICT", "the files changed while this job ran; it will be retried on the new state", {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+  const id = await snapshotOf(d, change.commitId, change.projectId);
+  if (id === null) throw new Error("published snapshot not found");
+  return id;
 }

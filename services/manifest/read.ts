@@ -1,9 +1,11 @@
-// Reading the manifest: which files make up a project's tables now, or as of a snapshot.
-import { and, asc, desc, eq, gt, gte, isNull, lte, or, type SQL } from "drizzle-orm";
+// Reading the manifest: which files make up a project's tables now or at a snapshot, its snapshots,
+// and the questions jobs ask of it (what to compact, what changed, which batches committed).
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { lakeFiles, snapshots } from "../../shared/db/lake";
+import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
 
 export type ManifestFile = typeof lakeFiles.$inferSelect;
+export type SnapshotRow = typeof snapshots.$inferSelect;
 
 export interface FileFilter {
   dataset?: string;
@@ -17,7 +19,7 @@ export interface FileFilter {
 }
 
 /** Rows of files that belong to the tables at `snapshot` (or now). */
-export function liveAt(projectId: string, snapshot?: number): SQL {
+function liveAt(projectId: string, snapshot?: number): SQL {
   const base = eq(lakeFiles.projectId, projectId);
   if (snapshot === undefined) return and(base, isNull(lakeFiles.removedSnapshot)) as SQL;
   return and(
@@ -27,6 +29,7 @@ export function liveAt(projectId: string, snapshot?: number): SQL {
   ) as SQL;
 }
 
+/** The files of the project's tables (now or at a snapshot), in time order. */
 export async function listFiles(db: D1Database, projectId: string, filter: FileFilter = {}): Promise<ManifestFile[]> {
   return drizzle(db)
     .select()
@@ -43,6 +46,63 @@ export async function listFiles(db: D1Database, projectId: string, filter: FileF
     )
     .orderBy(asc(lakeFiles.minTs), asc(lakeFiles.key))
     .all();
+}
+
+/** How many files a table (a dataset, or every dataset) has, before any time pruning. */
+export async function countFiles(
+  db: D1Database,
+  projectId: string,
+  filter: { dataset?: string; snapshot?: number } = {},
+): Promise<number> {
+  const [row] = await drizzle(db)
+    .select({ n: sql<number>`count(*)` })
+    .from(lakeFiles)
+    .where(
+      and(
+        liveAt(projectId, filter.snapshot),
+        filter.dataset === undefined ? undefined : eq(lakeFiles.dataset, filter.dataset),
+      ),
+    )
+    .all();
+  return row?.n ?? 0;
+}
+
+/** Dataset names the project has (at the snapshot): the per-event-type tables. */
+export async function datasetsOf(db: D1Database, projectId: string, snapshot?: number): Promise<string[]> {
+  const rows = await drizzle(db)
+    .selectDistinct({ dataset: lakeFiles.dataset })
+    .from(lakeFiles)
+    .where(liveAt(projectId, snapshot))
+    .all();
+  return rows.map((r) => r.dataset);
+}
+
+/** Per dataset: rows, bytes, files and event-time range of its current files. */
+export async function datasetSummaries(db: D1Database, projectId: string) {
+  return drizzle(db)
+    .select({
+      name: lakeFiles.dataset,
+      rows: sql<number>`sum(${lakeFiles.rows})`,
+      bytes: sql<number>`sum(${lakeFiles.bytes})`,
+      files: sql<number>`count(*)`,
+      minTs: sql<number>`min(${lakeFiles.minTs})`,
+      maxTs: sql<number>`max(${lakeFiles.maxTs})`,
+    })
+    .from(lakeFiles)
+    .where(liveAt(projectId))
+    .groupBy(lakeFiles.dataset)
+    .orderBy(asc(lakeFiles.dataset))
+    .all();
+}
+
+/** True when some manifest row (current or past) of the project names this object. */
+export async function isProjectFile(db: D1Database, projectId: string, key: string): Promise<boolean> {
+  const row = await drizzle(db)
+    .select({ key: lakeFiles.key })
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.key, key), eq(lakeFiles.projectId, projectId)))
+    .get();
+  return row !== undefined;
 }
 
 /** The project's newest snapshot id, or 0 before any data: a version for caches. */
@@ -77,4 +137,110 @@ export async function snapshotExists(db: D1Database, projectId: string, id: numb
     .where(and(eq(snapshots.projectId, projectId), eq(snapshots.id, id)))
     .get();
   return row !== undefined;
+}
+
+/** The project's newest snapshots first. */
+export async function listSnapshots(db: D1Database, projectId: string, limit: number): Promise<SnapshotRow[]> {
+  return drizzle(db)
+    .select()
+    .from(snapshots)
+    .where(eq(snapshots.projectId, projectId))
+    .orderBy(desc(snapshots.id))
+    .limit(limit)
+    .all();
+}
+
+/** Which of these consumer batches have their commit marker (their files are in the manifest). */
+export async function committedBatches(db: D1Database, commitIds: string[]): Promise<Set<string>> {
+  const committed = new Set<string>();
+  for (let i = 0; i < commitIds.length; i += 90) {
+    const rows = await drizzle(db)
+      .select({ id: ingestCommits.commitId })
+      .from(ingestCommits)
+      .where(inArray(ingestCommits.commitId, commitIds.slice(i, i + 90)))
+      .all();
+    for (const r of rows) committed.add(r.id);
+  }
+  return committed;
+}
+
+/** Partitions (dataset, day) that have more than one current bronze or silver file: something to compact. */
+export async function compactionCandidates(
+  db: D1Database,
+  projectId: string,
+  only: { dataset?: string; day?: string },
+): Promise<{ dataset: string; dt: string }[]> {
+  return drizzle(db)
+    .select({ dataset: lakeFiles.dataset, dt: lakeFiles.dt })
+    .from(lakeFiles)
+    .where(
+      and(
+        eq(lakeFiles.projectId, projectId),
+        isNull(lakeFiles.removedSnapshot),
+        inArray(lakeFiles.layer, ["bronze", "silver"]),
+        only.dataset ? eq(lakeFiles.dataset, only.dataset) : undefined,
+        only.day ? eq(lakeFiles.dt, only.day) : undefined,
+      ),
+    )
+    .groupBy(lakeFiles.dataset, lakeFiles.dt)
+    .having(sql`count(*) > 1`)
+    .all();
+}
+
+/** Files added or removed after `snapshot`: what makes a rollup built at that snapshot stale. */
+export async function filesChangedSince(db: D1Database, projectId: string, snapshot: number): Promise<ManifestFile[]> {
+  return drizzle(db)
+    .select()
+    .from(lakeFiles)
+    .where(
+      and(
+        eq(lakeFiles.projectId, projectId),
+        or(gt(lakeFiles.addedSnapshot, snapshot), gt(lakeFiles.removedSnapshot, snapshot)),
+      ),
+    )
+    .all();
+}
+
+type Db = ReturnType<typeof drizzle>;
+
+/**
+ * Two statements for a caller's own D1 batch, so they are read consistently with its other tables:
+ * the files meeting [fromMs, toMs) of the given datasets that are current or were removed after
+ * `removedAfter` (a SQL expression), and how many current files `table` has (`events`: all).
+ */
+export function coverageStatements(
+  d: Db,
+  projectId: string,
+  range: { fromMs: number | null; toMs: number | null; datasets: string[] | null; table: string },
+  removedAfter: SQL,
+) {
+  const files = d
+    .select({
+      dataset: lakeFiles.dataset,
+      minTs: lakeFiles.minTs,
+      maxTs: lakeFiles.maxTs,
+      addedSnapshot: lakeFiles.addedSnapshot,
+      removedSnapshot: lakeFiles.removedSnapshot,
+    })
+    .from(lakeFiles)
+    .where(
+      and(
+        eq(lakeFiles.projectId, projectId),
+        or(isNull(lakeFiles.removedSnapshot), sql`${lakeFiles.removedSnapshot} > ${removedAfter}`),
+        range.fromMs !== null ? gte(lakeFiles.maxTs, range.fromMs) : undefined,
+        range.toMs !== null ? sql`${lakeFiles.minTs} < ${range.toMs}` : undefined,
+        range.datasets ? inArray(lakeFiles.dataset, range.datasets) : undefined,
+      ),
+    );
+  const tableFiles = d
+    .select({ n: sql<number>`count(*)` })
+    .from(lakeFiles)
+    .where(
+      and(
+        eq(lakeFiles.projectId, projectId),
+        isNull(lakeFiles.removedSnapshot),
+        range.table === "events" ? undefined : eq(lakeFiles.dataset, range.table),
+      ),
+    );
+  return [files, tableFiles] as const;
 }

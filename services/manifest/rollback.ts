@@ -1,14 +1,36 @@
 // Rolling a dataset back: the files it had at a snapshot become its files again, as a new snapshot.
 import { TarnError } from "../../shared/errors";
-import { publishChange } from "./publish";
-import { listFiles, snapshotExists } from "./read";
+import { type NewFile, publish } from "./publish";
+import { listFiles, type ManifestFile, snapshotExists } from "./read";
+
+export interface Rollback {
+  snapshot: number;
+  /** Files the dataset has again (those it had at the snapshot). */
+  files: number;
+  /** Files that left the tables, and those that came back: whose events left, and whose stayed. */
+  removed: ManifestFile[];
+  restored: ManifestFile[];
+}
+
+const asNewFile = (f: ManifestFile): NewFile => ({
+  key: f.key,
+  dataset: f.dataset,
+  layer: f.layer,
+  dt: f.dt,
+  hr: f.hr,
+  rows: f.rows,
+  bytes: f.bytes,
+  minTs: f.minTs,
+  maxTs: f.maxTs,
+  columns: f.columns,
+});
 
 export async function rollbackDataset(
   db: D1Database,
   projectId: string,
   dataset: string,
   snapshot: number,
-): Promise<{ snapshot: number; files: number }> {
+): Promise<Rollback> {
   if (!(await snapshotExists(db, projectId, snapshot))) {
     throw new TarnError("NOT_FOUND", `no snapshot ${snapshot} in this project`);
   }
@@ -19,27 +41,21 @@ export async function rollbackDataset(
   const gone = then.filter((f) => f.deletedAt !== null);
   if (gone.length > 0) {
     throw new TarnError(
-      "CONFLICT",
+      "GONE",
       `snapshot ${snapshot} can no longer be restored: ${gone.length} of its files were garbage-collected`,
+      { details: { snapshot } },
     );
   }
   const keysThen = new Set(then.map((f) => f.key));
   const keysNow = new Set(now.map((f) => f.key));
-  const remove = now.filter((f) => !keysThen.has(f.key)).map((f) => f.id);
-  const add = then
-    .filter((f) => !keysNow.has(f.key))
-    .map((f) => ({
-      key: f.key,
-      dataset: f.dataset,
-      layer: f.layer,
-      dt: f.dt,
-      hr: f.hr,
-      rows: f.rows,
-      bytes: f.bytes,
-      minTs: f.minTs,
-      maxTs: f.maxTs,
-      columns: f.columns,
-    }));
-  const id = await publishChange(db, { projectId, kind: "rollback", commitId: crypto.randomUUID(), remove, add });
-  return { snapshot: id, files: then.length };
+  const removed = now.filter((f) => !keysThen.has(f.key));
+  const restored = then.filter((f) => !keysNow.has(f.key));
+  const id = await publish(db, {
+    projectId,
+    kind: "rollback",
+    commitId: crypto.randomUUID(),
+    remove: removed.map((f) => f.id),
+    add: restored.map(asNewFile),
+  });
+  return { snapshot: id, files: then.length, removed, restored };
 }

@@ -1,58 +1,37 @@
-// The planner's adapter: answers /v1/query from gold rollups when they give exactly the raw answer.
-import { and, eq, gte, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+// The coordinator's rollup port over D1: answers a matched query from gold rollups when they give
+// exactly the raw answer, reading the manifest's coverage and the rollups in one consistent batch.
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { lakeFiles } from "../../shared/db/lake";
 import { rollupHours, rollups } from "../../shared/db/rollups";
 import { answerFromRollups, type StoredGroup } from "../../shared/rollup/answer";
 import { hourOf } from "../../shared/rollup/dims";
-import { matchRollupQuery } from "../../shared/rollup/match";
+import type { RollupPlan } from "../../shared/rollup/match";
+import type { RollupAnswer, RollupPort } from "../../shared/rollup/port";
 import { hoursOf, validHours } from "../../shared/rollup/validity";
-
-export interface RollupAnswer {
-  meta: { name: string; type: string }[];
-  rows: unknown[][];
-  /** Rollup rows aggregated. */
-  groupsRead: number;
-}
+import { coverageStatements } from "../manifest/read";
 
 /**
- * The query's answer from rollups, or null when it must run over the raw files: the query is not
- * of the eligible shape, or some hour in its range that has data lacks a valid rollup. Reads the
- * manifest and the rollups of the plan's level (the smallest that keeps the query's dimensions) in one D1 batch, so a rollup job publishing meanwhile is seen whole or not at all.
+ * The plan's answer from rollups, or null when it must run over the raw files: some hour in its
+ * range that has data lacks a valid rollup. Reads the manifest and the rollups of the plan's level
+ * in one D1 batch, so a rollup job publishing meanwhile is seen whole or not at all.
  */
-export async function answerFromGold(db: D1Database, projectId: string, text: string): Promise<RollupAnswer | null> {
-  const plan = matchRollupQuery(text);
-  if (!plan) return null;
+async function answerFromGold(db: D1Database, projectId: string, plan: RollupPlan): Promise<RollupAnswer | null> {
   const d = drizzle(db);
   const types = plan.eventTypes && plan.eventTypes.size <= 50 ? [...plan.eventTypes] : null;
   if (plan.eventTypes?.size === 0) return null;
-  const fileRange: (SQL | undefined)[] = [
-    plan.fromMs !== null ? gte(lakeFiles.maxTs, plan.fromMs) : undefined,
-    plan.toMs !== null ? lt(lakeFiles.minTs, plan.toMs) : undefined,
-    types ? inArray(lakeFiles.dataset, types) : undefined,
-  ];
-  const hourRange = (col: typeof rollups.hourMs | typeof rollupHours.hourMs): (SQL | undefined)[] => [
+  const hourRange = (col: typeof rollups.hourMs | typeof rollupHours.hourMs) => [
     plan.fromMs !== null ? gte(col, plan.fromMs) : undefined,
     plan.toMs !== null ? lt(col, plan.toMs) : undefined,
   ];
   const oldest = sql`(SELECT coalesce(min(built_snapshot), 0) FROM rollup_hours WHERE project_id = ${projectId})`;
+  const [filesStatement, tableStatement] = coverageStatements(
+    d,
+    projectId,
+    { fromMs: plan.fromMs, toMs: plan.toMs, datasets: types, table: plan.table },
+    oldest,
+  );
   const [files, hours, groups, table] = await d.batch([
-    d
-      .select({
-        dataset: lakeFiles.dataset,
-        minTs: lakeFiles.minTs,
-        maxTs: lakeFiles.maxTs,
-        addedSnapshot: lakeFiles.addedSnapshot,
-        removedSnapshot: lakeFiles.removedSnapshot,
-      })
-      .from(lakeFiles)
-      .where(
-        and(
-          eq(lakeFiles.projectId, projectId),
-          or(isNull(lakeFiles.removedSnapshot), sql`${lakeFiles.removedSnapshot} > ${oldest}`),
-          ...fileRange,
-        ),
-      ),
+    filesStatement,
     d
       .select({ hourMs: rollupHours.hourMs, builtSnapshot: rollupHours.builtSnapshot })
       .from(rollupHours)
@@ -68,16 +47,7 @@ export async function answerFromGold(db: D1Database, projectId: string, text: st
           types ? inArray(rollups.eventType, types) : undefined,
         ),
       ),
-    d
-      .select({ n: sql<number>`count(*)` })
-      .from(lakeFiles)
-      .where(
-        and(
-          eq(lakeFiles.projectId, projectId),
-          isNull(lakeFiles.removedSnapshot),
-          plan.table === "events" ? undefined : eq(lakeFiles.dataset, plan.table),
-        ),
-      ),
+    tableStatement,
   ]);
   // A table without files is the engine's to report (unknown table), not an empty answer.
   if (plan.table !== "events" && (table[0]?.n ?? 0) === 0) return null;
@@ -106,4 +76,9 @@ export async function answerFromGold(db: D1Database, projectId: string, text: st
     });
   }
   return { ...answerFromRollups(plan, stored), groupsRead: stored.length };
+}
+
+/** The rollup port of one project (gold exists only for the current lake). */
+export function projectRollups(db: D1Database, projectId: string): RollupPort {
+  return { answer: (plan) => answerFromGold(db, projectId, plan) };
 }

@@ -32,10 +32,43 @@ export const QueryAnswer = z
       /** Sub-invocations the scan was split over (0: read in the invocation that answered). */
       splits: z.number().int(),
       snapshot: z.number().int(),
-      /** Served from gold rollups (hourly aggregates) instead of the raw files: the same answer, exactly. */
+      /** Which step answered: the answer cache, gold rollups, or a scan of the files. */
+      source: z.enum(["cache", "rollup", "scan"]),
+      /** Computed from gold rollups (hourly aggregates) instead of the raw files: the same answer, exactly. */
       rollup: z.boolean(),
       cached: z.boolean(),
     }),
+    /** Only for `EXPLAIN [ANALYZE] SELECT …`: the path the query takes and what each scan reads. */
+    explain: z
+      .object({
+        source: z.enum(["cache", "rollup", "scan"]),
+        snapshot: z.number().int(),
+        cache: z.object({ eligible: z.boolean(), hit: z.boolean(), reason: z.string().optional() }),
+        rollup: z.object({
+          eligible: z.boolean(),
+          level: z.string().optional(),
+          groups: z.number().int().optional(),
+          reason: z.string().optional(),
+        }),
+        scans: z.array(
+          z.object({
+            depth: z.number().int(),
+            table: z.string(),
+            files_listed: z.number().int(),
+            files_to_read: z.number().int(),
+            rows_to_read: z.number().int(),
+            bytes_to_read: z.number().int(),
+            columns: z.array(z.string()),
+            time_range: z.object({ from: z.string().nullable(), to: z.string().nullable() }).nullable(),
+            event_types: z.array(z.string()).nullable(),
+            splits: z.number().int(),
+            grouped: z.boolean(),
+            limit: z.number().int().nullable(),
+          }),
+        ),
+        analyzed: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
   })
   .meta({ id: "QueryAnswer" });
 

@@ -17,7 +17,9 @@ export type Format = (typeof FORMATS)[number];
 export interface Answer {
   meta: { name: string; type: string }[];
   rows: unknown[][];
-  statistics: Record<string, number | boolean | string>;
+  statistics: object;
+  /** EXPLAIN's structured plan, sent with JSON answers. */
+  explain?: object;
 }
 
 const CONTENT_TYPES: Record<Format, string> = {
@@ -98,6 +100,7 @@ export function encodeAnswer(answer: Answer, format: Format): { body: string | U
           data: objects(answer),
           rows: answer.rows.length,
           statistics: answer.statistics,
+          ...(answer.explain ? { explain: answer.explain } : {}),
         }),
       };
     case "ndjson":

@@ -34,6 +34,7 @@ import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
 import type { ExecEnv } from "./exec-env";
 import { execute } from "./execute";
+import { explainScans, type ScanExplain } from "./explain";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
@@ -44,8 +45,10 @@ import { executePartial } from "./split-run";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
+export { type ExplainRequest, explainPrefix, type ScanExplain } from "./explain";
 export { createFooterCache } from "./footer-cache";
 export { HyperLogLog } from "./hll";
+export { type Parsed, parseQuery } from "./parse";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
 
 export interface QueryOptions {
@@ -149,12 +152,17 @@ async function withDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: nu
  * columns, stream row groups, and answer with DuckDB's types.
  * @example const { meta, rows } = await runQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1", catalog)
  */
-export async function runQuery(sql: string, catalog: QueryCatalog, options: QueryOptions = {}): Promise<QueryResult> {
+export async function runQuery(
+  query: string | Parsed,
+  catalog: QueryCatalog,
+  options: QueryOptions = {},
+): Promise<QueryResult> {
   const started = Date.now();
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : started + options.timeoutMs;
-  let parsed: Parsed | null = null;
+  const sql = typeof query === "string" ? query : query.sql;
+  let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {
-    parsed = parseQuery(sql);
+    parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
     const plan = bindSelect(parsed.select, { ctx: env.ctx });
     const rows: unknown[][] = [];
@@ -173,6 +181,26 @@ export async function runQuery(sql: string, catalog: QueryCatalog, options: Quer
     const { files_listed, ...statistics } = env.stats;
     statistics.files_pruned = Math.max(0, files_listed - statistics.files_read);
     return { meta: plan.columns.map((c) => ({ name: c.name, type: c.type })), rows, statistics };
+  } catch (error) {
+    throw locate(error, parsed, sql);
+  }
+}
+
+/**
+ * What the SELECT would read, scan by scan, without reading any file (EXPLAIN).
+ * @example const [scan] = await explainQuery("SELECT count(*) FROM events WHERE ts >= now() - INTERVAL 1 HOUR", catalog)
+ */
+export async function explainQuery(
+  query: string | Parsed,
+  catalog: QueryCatalog,
+  options: Pick<QueryOptions, "now" | "fanOut"> = {},
+): Promise<ScanExplain[]> {
+  const sql = typeof query === "string" ? query : query.sql;
+  let parsed: Parsed | null = typeof query === "string" ? null : query;
+  try {
+    parsed ??= parseQuery(sql);
+    const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
+    return await explainScans(bindSelect(parsed.select, { ctx: env.ctx }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }

@@ -2,7 +2,7 @@
 
 import { bindSelect, type OrderSpec, type QueryPlan } from "../query/bind";
 import type { Bound } from "../query/bound";
-import { parseQuery } from "../query/parse";
+import { type Parsed, parseQuery } from "../query/parse";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "../query/schema";
 import {
   DAY_MS,
@@ -164,9 +164,10 @@ function matchPlan(plan: QueryPlan): RollupPlan | null {
  * not parse or bind is the engine's to report.
  * @example matchRollupQuery("SELECT event_type, count(*) FROM events GROUP BY 1") // { keys: [{ kind: "dim", … }], … }
  */
-export function matchRollupQuery(sql: string, nowMs = Date.now()): RollupPlan | null {
+export function matchRollupQuery(query: string | Parsed, nowMs = Date.now()): RollupPlan | null {
   try {
-    return matchPlan(bindSelect(parseQuery(sql).select, { ctx: { nowMs } }));
+    const parsed = typeof query === "string" ? parseQuery(query) : query;
+    return matchPlan(bindSelect(parsed.select, { ctx: { nowMs } }));
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
-import { publishChange } from "../../services/manifest/publish";
+import { publish } from "../../services/manifest/publish";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
 import { handleScheduled } from "../../workers/scheduled";
@@ -82,13 +82,12 @@ describe("compaction", () => {
     const bytes = encodeLakeFile([dup, queued(p.id, "extra", { ts: DAY + 5000 })]);
     const key = `lake/${p.id}/bronze/page.view/dt=2026-11-20/hr=03/manual.parquet`;
     await env.LAKE.put(key, bytes);
-    await publishChange(env.DB, {
-      projectId: p.id,
+    await publish(env.DB, {
       kind: "append",
       commitId: "manual",
-      remove: [],
-      add: [
+      files: [
         {
+          projectId: p.id,
           key,
           dataset: "page.view",
           layer: "bronze",
@@ -257,6 +256,87 @@ describe("retention, snapshots and time travel", () => {
       token: p.adminKey,
       json: { snapshot: first },
     });
-    expect(res.status).toBe(409);
+    expect(res.status).toBe(410);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("GONE");
+
+    // Time travel to a snapshot whose files are gone says so, naming the snapshot.
+    const travel = await call("/v1/query", {
+      method: "POST",
+      token: p.query,
+      json: { sql: "SELECT count(*) AS n FROM events", snapshot: first },
+    });
+    expect(travel.status).toBe(410);
+    const { error } = (await travel.json()) as {
+      error: { code: string; message: string; details: { snapshot: number } };
+    };
+    expect(error.code).toBe("GONE");
+    expect(error.message).toContain(`snapshot ${first}`);
+    expect(error.details.snapshot).toBe(first);
+    // The current lake still answers.
+    const now = await call("/v1/query", {
+      method: "POST",
+      token: p.query,
+      json: { sql: "SELECT count(*) AS n FROM events" },
+    });
+    expect(((await now.json()) as { data: { n: number }[] }).data[0]?.n).toBe(16);
+  });
+
+  it("deletes orphan and staged objects past the grace period, and keeps published and young ones", async () => {
+    const p = await createProject("orphans");
+    await deliver([message(p.id, [queued(p.id, "kept-1"), queued(p.id, "kept-2")])]);
+    const published = (await currentFiles(p.id)).map((f) => f.key);
+    // What a consumer or compaction that died before publishing leaves, and a staged request body.
+    const orphan = `lake/${p.id}/bronze/page.view/dt=2026-11-20/hr=10/dead-writer.parquet`;
+    const staged = `staging/${p.id}/2026-11-20/req-1.ndjson`;
+    const neighbour = `lake/${p.id}x/bronze/page.view/dt=2026-11-20/hr=10/not-mine.parquet`;
+    for (const key of [orphan, staged, neighbour]) await env.LAKE.put(key, "x");
+
+    // Within the grace period nothing goes: a writer may still be about to publish.
+    const young = await insertJob(p.id, "retention");
+    await runJob(env, young);
+    expect(await env.LAKE.head(orphan)).not.toBeNull();
+    expect(await env.LAKE.head(staged)).not.toBeNull();
+
+    const old = await insertJob(p.id, "retention");
+    await runJob({ ...env, GC_GRACE_HOURS: "0" }, old);
+    expect(await env.LAKE.head(orphan)).toBeNull();
+    expect(await env.LAKE.head(staged)).toBeNull();
+    expect(await env.LAKE.head(neighbour)).not.toBeNull();
+    for (const key of published) expect(await env.LAKE.head(key)).not.toBeNull();
+    expect(JSON.parse((await jobRow(old))?.result as string)).toMatchObject({ orphans_deleted: 1, staged_deleted: 1 });
+    expect(ids(await landedRows(p.id)).sort()).toEqual(["kept-1", "kept-2"]);
+  });
+
+  it("releases rolled-back events from the dedupe window, so sending them again lands them once", async () => {
+    const p = await createProject("rollback-dedupe");
+    const { key: query } = await createKey(p.adminKey, ["query"]);
+    await deliver([message(p.id, [queued(p.id, "a-1"), queued(p.id, "a-2")])]);
+    const before = (await (await call("/v1/snapshots", { token: query })).json()) as { snapshots: { id: number }[] };
+    const snapshot = before.snapshots[0]?.id as number;
+    await deliver([message(p.id, [queued(p.id, "b-1"), queued(p.id, "b-2")])]);
+    // Compaction folds both batches into one silver file: the rollback must keep a-* claimed.
+    await runJob(env, await insertJob(p.id, "compact"));
+
+    // Before the rollback a re-send is a duplicate.
+    await deliver([message(p.id, [queued(p.id, "b-1")])]);
+    expect(ids(await landedRows(p.id)).sort()).toEqual(["a-1", "a-2", "b-1", "b-2"]);
+
+    const res = await call("/v1/datasets/page.view/rollback", {
+      method: "POST",
+      token: p.adminKey,
+      json: { snapshot },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ released_ids: 2 });
+    expect(ids(await landedRows(p.id)).sort()).toEqual(["a-1", "a-2"]);
+
+    // The producer re-sends everything: the rolled-back events land again, the others stay single.
+    await deliver([
+      message(
+        p.id,
+        ["a-1", "a-2", "b-1", "b-2"].map((id) => queued(p.id, id)),
+      ),
+    ]);
+    expect(ids(await landedRows(p.id)).sort()).toEqual(["a-1", "a-2", "b-1", "b-2"]);
   });
 });

@@ -102,4 +102,26 @@ describe("dead letters", () => {
     expect(dead_letters[0]).toMatchObject({ message_id: "dead-1", attempts: 6, events: 1, queue: "tarn-events-dlq" });
     expect(JSON.parse(dead_letters[0]?.body as string)).toEqual(poison.body);
   });
+
+  it("shows a dead-lettered job message to its project's admin", async () => {
+    const p = await createProject("dlq-jobs");
+    const queuedJob = await call("/v1/jobs", { method: "POST", token: p.adminKey, json: { type: "compact" } });
+    expect(queuedJob.status).toBe(202);
+    const { id } = (await queuedJob.json()) as { id: string };
+    // As queued now (it names its project), and as queued before messages did (only the job id).
+    const batch = createMessageBatch("tarn-jobs-dlq", [
+      { id: "dead-job-1", timestamp: new Date(), attempts: 6, body: { job_id: id, project: p.id } },
+      { id: "dead-job-2", timestamp: new Date(), attempts: 6, body: { job_id: id } },
+    ]);
+    await consumeDeadLetters(batch, env);
+    const res = await call("/v1/dead-letters", { token: p.adminKey });
+    const { dead_letters } = (await res.json()) as { dead_letters: Record<string, unknown>[] };
+    expect(dead_letters.map((d) => d.message_id).sort()).toEqual(["dead-job-1", "dead-job-2"]);
+    expect(dead_letters.every((d) => d.queue === "tarn-jobs-dlq")).toBe(true);
+    const other = await createProject("dlq-jobs-other");
+    const theirs = (await (await call("/v1/dead-letters", { token: other.adminKey })).json()) as {
+      dead_letters: unknown[];
+    };
+    expect(theirs.dead_letters).toHaveLength(0);
+  });
 });

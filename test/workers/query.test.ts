@@ -106,6 +106,26 @@ describe("POST /v1/query", () => {
     expect((await sql(p.query, clock)).headers.get("X-Tarn-Cache")).toBeNull();
   });
 
+  it("names the step that answered, and a cached answer is the same in every format", async () => {
+    const p = await projectWithEvents();
+    // A BIGINT past 2^53 and a TIMESTAMP: values plain JSON would not keep.
+    const q = "SELECT event_id, ts, CAST('9007199254740992' AS BIGINT) AS big FROM events ORDER BY event_id";
+    const first = await sql(p.query, q);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(first.headers.get("X-Tarn-Source")).toBe("scan");
+    const scanned = (await first.json()) as JsonAnswer;
+    expect(scanned.statistics).toMatchObject({ source: "scan", cached: false, rollup: false });
+    const csv = await sql(p.query, q, { format: "csv" });
+    expect(csv.headers.get("X-Tarn-Source")).toBe("cache");
+    expect(csv.headers.get("X-Tarn-Cache")).toBe("hit");
+    expect(await csv.text()).toBe(
+      "event_id,ts,big\r\na,2026-11-20T09:00:00.000Z,9007199254740992\r\nb,2026-11-20T09:01:00.000Z,9007199254740992\r\nc,2026-11-20T11:00:00.000Z,9007199254740992\r\n",
+    );
+    const cached = (await (await sql(p.query, q)).json()) as JsonAnswer;
+    expect(cached.data).toEqual(scanned.data);
+    expect(cached.statistics).toMatchObject({ source: "cache", cached: true, rows_read: scanned.statistics.rows_read });
+  });
+
   it("answers as the lake was at a snapshot or a time", async () => {
     const p = await projectWithEvents();
     const snaps = (await (await call("/v1/snapshots", { token: p.query })).json()) as {
@@ -172,5 +192,91 @@ describe("POST /v1/query", () => {
     const { key: ingest } = await createKey(p.adminKey, ["ingest"]);
     expect((await sql(ingest, "SELECT 1")).status).toBe(403);
     expect((await call("/v1/query", { method: "POST", token: p.query, json: { sql: "" } })).status).toBe(400);
+  });
+});
+
+describe("EXPLAIN", () => {
+  interface Explained extends JsonAnswer {
+    explain: {
+      source: string;
+      cache: { eligible: boolean; hit: boolean };
+      rollup: { eligible: boolean; reason?: string };
+      scans: {
+        table: string;
+        files_listed: number;
+        files_to_read: number;
+        rows_to_read: number;
+        columns: string[];
+        time_range: { from: string | null; to: string | null } | null;
+        event_types: string[] | null;
+        splits: number;
+      }[];
+      analyzed?: Record<string, number>;
+    };
+  }
+
+  it("shows what a scan would read after pruning, without reading any file", async () => {
+    const p = await projectWithEvents();
+    const res = await sql(
+      p.query,
+      "EXPLAIN SELECT user_id, count(*) FROM events WHERE ts >= TIMESTAMP '2026-11-20 10:00:00' GROUP BY user_id",
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Explained;
+    expect(body.explain.source).toBe("scan");
+    expect(body.explain.rollup.eligible).toBe(false);
+    const [scan] = body.explain.scans;
+    expect(scan).toMatchObject({
+      table: "events",
+      files_listed: 1,
+      files_to_read: 1,
+      rows_to_read: 1,
+      time_range: { from: "2026-11-20T10:00:00.000Z", to: null },
+      splits: 0,
+    });
+    expect(scan?.columns.sort()).toEqual(["ts", "user_id"]);
+    expect(body.statistics).toMatchObject({ rows_read: 0, files_read: 0, source: "scan" });
+    expect(body.meta).toEqual([{ name: "plan", type: "VARCHAR" }]);
+    expect(body.data.map((r) => r.plan).join("\n")).toContain("1 files listed, 1 to read");
+  });
+
+  it("counts the splits a large scan would run, and EXPLAIN ANALYZE runs it", async () => {
+    const p = await projectWithEvents();
+    // The test Worker splits scans of more than 2 files; add two more files.
+    await deliver([message(p.id, [queued(p.id, "d", { ts: T + 3 * 3600_000 })])]);
+    await deliver([message(p.id, [queued(p.id, "e", { ts: T + 4 * 3600_000, event_type: "order.created" })])]);
+    const plan = (await (
+      await sql(p.query, "EXPLAIN SELECT event_type, count(*) FROM events GROUP BY 1")
+    ).json()) as Explained;
+    expect(plan.explain.scans[0]).toMatchObject({ files_to_read: 4, rows_to_read: 5 });
+    expect(plan.explain.scans[0]?.splits).toBeGreaterThanOrEqual(2);
+
+    const analyzed = (await (
+      await sql(
+        p.query,
+        "explain analyze SELECT event_type, count(*) FROM events WHERE event_type = 'order.created' GROUP BY 1",
+      )
+    ).json()) as Explained;
+    expect(analyzed.explain.scans[0]).toMatchObject({ event_types: ["order.created"], files_to_read: 2 });
+    expect(analyzed.explain.analyzed).toMatchObject({ rows_read: 2, files_read: 2 });
+  });
+
+  it("says when the answer would come from cache", async () => {
+    const p = await projectWithEvents();
+    const q = "SELECT count(*) AS n FROM events";
+    const before = (await (await sql(p.query, `EXPLAIN ${q}`)).json()) as Explained;
+    expect(before.explain.cache).toEqual({ eligible: true, hit: false });
+    await sql(p.query, q);
+    const after = (await (await sql(p.query, `EXPLAIN ${q}`)).json()) as Explained;
+    expect(after.explain).toMatchObject({ source: "cache", cache: { eligible: true, hit: true } });
+  });
+
+  it("reports SQL errors at their place in the original text", async () => {
+    const p = await projectWithEvents();
+    const res = await sql(p.query, "EXPLAIN SELECT nope FROM events");
+    expect(res.status).toBe(400);
+    const error = await expectEnvelope(res);
+    expect(error.code).toBe("INVALID_SQL");
+    expect(error.details).toMatchObject({ line: 1, column: 16 });
   });
 });

@@ -143,7 +143,7 @@ describe("rollups (gold)", () => {
     for (const sql of ELIGIBLE) {
       const raw = await askRaw(p, sql);
       const gold = await ask(p.query, sql);
-      expect(gold.statistics, sql).toMatchObject({ rollup: true, files_read: 0 });
+      expect(gold.statistics, sql).toMatchObject({ rollup: true, source: "rollup", files_read: 0 });
       expect(gold.meta, sql).toEqual(raw.meta);
       if (/ORDER BY/.test(sql)) expect(gold.data, sql).toEqual(raw.data);
       else expect(sortData(gold.data), sql).toEqual(sortData(raw.data));
@@ -156,7 +156,19 @@ describe("rollups (gold)", () => {
     // (A different text: the result cache keeps answers until the manifest changes, and a rollup does not change it.)
     const none = await ask(p.query, `${sql} LIMIT 5`);
     expect(none.statistics.rollup).toBe(false);
+    const unbuilt = (await ask(p.query, `EXPLAIN ${sql}`)) as unknown as {
+      explain: { source: string; rollup: { eligible: boolean; reason: string } };
+    };
+    expect(unbuilt.explain.source).toBe("scan");
+    expect(unbuilt.explain.rollup).toMatchObject({
+      eligible: false,
+      reason: "some hour in range has no valid rollup yet",
+    });
     await rollup(p.id);
+    const built = (await ask(p.query, `EXPLAIN ${sql}`)) as unknown as {
+      explain: { source: string; rollup: { eligible: boolean; level: string } };
+    };
+    expect(built.explain).toMatchObject({ source: "rollup", rollup: { eligible: true } });
     const gold = await ask(p.query, sql);
     expect(gold.statistics.rollup).toBe(true);
     expect(gold.data).toEqual([

@@ -2,7 +2,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { releaseRolledBack } from "../../services/dedupe/release";
 import { createJob, jobView } from "../../services/jobs/create-job";
+import { listSnapshots as snapshotsOf } from "../../services/manifest/read";
 import { rollbackDataset } from "../../services/manifest/rollback";
 import {
   CreateJobBody,
@@ -13,7 +15,6 @@ import {
   SnapshotSchema,
 } from "../../shared/api/jobs";
 import { datasetSettings, jobs } from "../../shared/db/jobs";
-import { snapshots } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { EventTypeSchema } from "../../shared/events/envelope";
 import { projectOf, requireScope } from "../middleware/auth";
@@ -100,10 +101,11 @@ const rollback = createRoute({
   request: { params: z.object({ name: EventTypeSchema }), body: { required: true, content: json(RollbackBody) } },
   responses: {
     200: {
-      description: "Rolled back",
-      content: json(z.object({ snapshot: z.number().int(), files: z.number().int() })),
+      description:
+        "Rolled back. Events that left the dataset also leave the dedupe window (`released_ids`), so re-sending them lands them again.",
+      content: json(z.object({ snapshot: z.number().int(), files: z.number().int(), released_ids: z.number().int() })),
     },
-    ...errorResponses(400, 401, 403, 404, 409, 415),
+    ...errorResponses(400, 401, 403, 404, 409, 410, 415),
   },
 });
 
@@ -150,13 +152,7 @@ export const jobRoutes = router()
   })
   .openapi(listSnapshots, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
-    const rows = await drizzle(c.env.DB)
-      .select()
-      .from(snapshots)
-      .where(eq(snapshots.projectId, projectId))
-      .orderBy(desc(snapshots.id))
-      .limit(c.req.valid("query").limit)
-      .all();
+    const rows = await snapshotsOf(c.env.DB, projectId, c.req.valid("query").limit);
     return c.json(
       {
         snapshots: rows.map((s) => ({
@@ -175,5 +171,6 @@ export const jobRoutes = router()
     const { projectId } = projectOf(c.get("principal"));
     const { name } = c.req.valid("param");
     const result = await rollbackDataset(c.env.DB, projectId, name, c.req.valid("json").snapshot);
-    return c.json(result, 200);
+    const released = await releaseRolledBack(c.env, projectId, result.removed, result.restored);
+    return c.json({ snapshot: result.snapshot, files: result.files, released_ids: released }, 200);
   });

@@ -3,9 +3,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
-import { listFiles, liveAt } from "../../services/manifest/read";
+import { datasetSummaries, isProjectFile, listFiles } from "../../services/manifest/read";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
-import { deadLetters, lakeFiles } from "../../shared/db/lake";
+import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { projectOf, requireScope } from "../middleware/auth";
@@ -102,12 +102,8 @@ lakeRoutes.get("/v1/lake/files/:key{.+}", requireScope("query"), async (c) => {
   if (key.length > 1024)
     throw new TarnError("VALIDATION_ERROR", "key: must be at most 1024 characters", { details: { field: "key" } });
   // Only keys the manifest knows for this project: no traversal, no other tenant, no staging.
-  const known = await drizzle(c.env.DB)
-    .select({ key: lakeFiles.key })
-    .from(lakeFiles)
-    .where(and(eq(lakeFiles.key, key), eq(lakeFiles.projectId, projectId)))
-    .get();
-  if (!known) throw new TarnError("NOT_FOUND", "no such file in this project's lake");
+  if (!(await isProjectFile(c.env.DB, projectId, key)))
+    throw new TarnError("NOT_FOUND", "no such file in this project's lake");
   const object = await c.env.LAKE.get(key);
   if (!object) throw new TarnError("NOT_FOUND", "the file has been garbage-collected");
   return c.body(object.body, 200, {
@@ -121,20 +117,7 @@ lakeRoutes.get("/v1/lake/files/:key{.+}", requireScope("query"), async (c) => {
 lakeRoutes
   .openapi(datasets, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
-    const rows = await drizzle(c.env.DB)
-      .select({
-        name: lakeFiles.dataset,
-        rows: sql<number>`sum(${lakeFiles.rows})`,
-        bytes: sql<number>`sum(${lakeFiles.bytes})`,
-        files: sql<number>`count(*)`,
-        minTs: sql<number>`min(${lakeFiles.minTs})`,
-        maxTs: sql<number>`max(${lakeFiles.maxTs})`,
-      })
-      .from(lakeFiles)
-      .where(liveAt(projectId))
-      .groupBy(lakeFiles.dataset)
-      .orderBy(asc(lakeFiles.dataset))
-      .all();
+    const rows = await datasetSummaries(c.env.DB, projectId);
     const columns = LAKE_COLUMNS.map((col) => ({ name: col.name, type: col.type }));
     return c.json(
       {

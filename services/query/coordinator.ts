@@ -1,0 +1,272 @@
+// The query coordinator: one path for every /v1/query. Parse once, then the answer cache, then
+// rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
+import { TarnError } from "../../shared/errors";
+import {
+  emptyStatistics,
+  explainPrefix,
+  explainQuery,
+  type Parsed,
+  parseQuery,
+  QueryError,
+  runQuery,
+  type ScanExplain,
+} from "../../shared/query";
+import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
+import type { RollupPort } from "../../shared/rollup/port";
+import { latestSnapshot, snapshotAsOf, snapshotExists } from "../manifest/read";
+import { projectCatalog } from "./catalog";
+import { projectFanOut } from "./fan-out";
+import { footers } from "./footers";
+import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
+import { projectRollups } from "./rollup-port";
+
+const QUERY_TIMEOUT_MS = 25_000;
+const MAX_RESULT_ROWS = 100_000;
+/** Functions whose answer depends on the clock: such a query is never answered from cache. */
+const CLOCK = /\b(now|current_timestamp|current_date|today)\b/i;
+
+export type AnswerSource = "cache" | "rollup" | "scan";
+
+export interface QueryStatistics {
+  elapsed: number;
+  rows_read: number;
+  bytes_read: number;
+  files_read: number;
+  files_pruned: number;
+  row_groups_read: number;
+  row_groups_pruned: number;
+  splits: number;
+  snapshot: number;
+  /** Which step answered: the cache, gold rollups, or a scan of the files. */
+  source: AnswerSource;
+  /** The answer was computed from rollups (also when it is now served from cache). */
+  rollup: boolean;
+  cached: boolean;
+}
+
+/** What EXPLAIN tells: the path the query takes and what each step would read. */
+export interface Explanation {
+  source: AnswerSource;
+  snapshot: number;
+  cache: { eligible: boolean; hit: boolean; reason?: string };
+  rollup: { eligible: boolean; level?: string; groups?: number; reason?: string };
+  scans: ScanExplain[];
+  /** With EXPLAIN ANALYZE: what running it read. */
+  analyzed?: QueryStatistics;
+}
+
+export interface CoordinatedAnswer {
+  meta: { name: string; type: string }[];
+  rows: unknown[][];
+  statistics: QueryStatistics;
+  explain?: Explanation;
+}
+
+export interface QueryRequest {
+  sql: string;
+  snapshot?: number;
+  as_of?: string;
+}
+
+export interface QueryContext {
+  env: Env;
+  exports: Cloudflare.Exports;
+  /** Runs the cache write after the response. */
+  waitUntil: (work: Promise<unknown>) => void;
+  projectId: string;
+}
+
+function toTarnError(err: unknown): unknown {
+  if (!(err instanceof QueryError)) return err;
+  const details = err.position ? { line: err.position.line, column: err.position.column } : {};
+  return new TarnError(err.code, err.message, { details, cause: err });
+}
+
+async function resolveSnapshot(db: D1Database, projectId: string, request: QueryRequest) {
+  if (request.snapshot !== undefined) {
+    if (!(await snapshotExists(db, projectId, request.snapshot))) {
+      throw new TarnError("NOT_FOUND", `no snapshot ${request.snapshot} in this project`);
+    }
+    return request.snapshot;
+  }
+  if (request.as_of !== undefined) {
+    const id = await snapshotAsOf(db, projectId, new Date(request.as_of).toISOString());
+    // Before the first snapshot the lake was empty: snapshot 0 has no files.
+    return id ?? 0;
+  }
+  return undefined;
+}
+
+/** Everything one query's steps share: the parsed text, its snapshot, clock and ports. */
+interface Plan {
+  parsed: Parsed;
+  now: Date;
+  started: number;
+  snapshot: number | undefined;
+  version: number;
+  cacheKey: AnswerKey | null;
+  rollups: RollupPort | null;
+}
+
+function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
+  return {
+    ...emptyStatistics(),
+    splits: 0,
+    ...read,
+    elapsed: (Date.now() - plan.started) / 1000,
+    snapshot: plan.version,
+    source,
+    rollup: read.rollup ?? source === "rollup",
+    cached: source === "cache",
+  };
+}
+
+/** The rollup plan and its answer, or why rollups cannot answer. */
+async function tryRollups(
+  plan: Plan,
+): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
+  if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
+  const rollup = matchRollupQuery(plan.parsed, plan.now.getTime());
+  if (!rollup)
+    return { rollup, answer: null, reason: "not a count or approximate distinct count by rollup dimensions" };
+  const gold = await plan.rollups.answer(rollup);
+  if (!gold) return { rollup, answer: null, reason: "some hour in range has no valid rollup yet" };
+  if (gold.rows.length > MAX_RESULT_ROWS) return { rollup, answer: null, reason: "too many rows" };
+  return { rollup, answer: { meta: gold.meta, rows: gold.rows, statistics: statistics(plan, "rollup") } };
+}
+
+async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const result = await runQuery(plan.parsed, catalog, {
+    now: plan.now,
+    footerCache: footers,
+    timeoutMs: QUERY_TIMEOUT_MS,
+    maxResultRows: MAX_RESULT_ROWS,
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+  });
+  const read = result.statistics;
+  return {
+    meta: result.meta,
+    rows: result.rows,
+    statistics: statistics(plan, "scan", {
+      rows_read: read.rows_read,
+      // The engine counts bytes in this invocation and in its splits alike.
+      bytes_read: read.bytes_read,
+      files_read: read.files_read,
+      files_pruned: catalog.filesInTables - catalog.filesListed + read.files_pruned,
+      row_groups_read: read.row_groups_read,
+      row_groups_pruned: read.row_groups_pruned,
+      splits: read.splits,
+    }),
+  };
+}
+
+/** The answer by the first step that can give it: cache, rollups, scan. */
+async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
+  const hit = plan.cacheKey ? await cachedAnswer(plan.cacheKey) : null;
+  if (hit) {
+    const stored = hit.statistics as unknown as QueryStatistics;
+    return {
+      meta: hit.meta,
+      rows: hit.rows,
+      statistics: statistics(plan, "cache", { ...stored, rollup: stored.rollup }),
+    };
+  }
+  const gold = (await tryRollups(plan)).answer;
+  const answered = gold ?? (await scan(ctx, plan));
+  if (plan.cacheKey) {
+    const { meta, rows, statistics: s } = answered;
+    ctx.waitUntil(storeAnswer(plan.cacheKey, { meta, rows, statistics: { ...s } }).catch(() => {}));
+  }
+  return answered;
+}
+
+/** EXPLAIN [ANALYZE]: the path the query takes and what each step reads. */
+async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise<CoordinatedAnswer> {
+  const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
+  const gold = await tryRollups(plan);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const scans = await explainQuery(plan.parsed, catalog, {
+    now: plan.now,
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+  });
+  const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
+  const explanation: Explanation = {
+    source,
+    snapshot: plan.version,
+    cache: plan.cacheKey
+      ? { eligible: true, hit: cacheHit }
+      : { eligible: false, hit: false, reason: "the query reads the clock" },
+    rollup: gold.answer
+      ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
+      : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
+    scans: source === "scan" ? scans : [],
+  };
+  if (source !== "scan") explanation.scans = scans;
+  if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
+  const lines = describe(explanation);
+  return {
+    meta: [{ name: "plan", type: "VARCHAR" }],
+    rows: lines.map((l) => [l]),
+    statistics: statistics(plan, source, explanation.analyzed),
+    explain: explanation,
+  };
+}
+
+/** The explanation as text lines, one per step, for CSV/NDJSON clients and people. */
+function describe(e: Explanation): string[] {
+  const lines = [`answered by: ${e.source} (snapshot ${e.snapshot})`];
+  lines.push(`cache: ${e.cache.eligible ? (e.cache.hit ? "hit" : "miss") : `not used: ${e.cache.reason}`}`);
+  lines.push(
+    e.rollup.eligible
+      ? `rollup: level ${e.rollup.level}, ${e.rollup.groups} rows`
+      : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
+  );
+  for (const s of e.scans) {
+    const range = s.time_range ? ` ts ${s.time_range.from ?? "-∞"} … ${s.time_range.to ?? "+∞"};` : "";
+    const types = s.event_types ? ` event types ${s.event_types.join(", ")};` : "";
+    lines.push(
+      `scan ${s.table} (depth ${s.depth}):${range}${types} ${s.files_listed} files listed, ${s.files_to_read} to read ` +
+        `(${s.rows_to_read} rows, ${s.bytes_to_read} bytes); columns ${s.columns.join(", ") || "none"}; ` +
+        (s.splits > 0 ? `${s.splits} splits` : "one invocation"),
+    );
+  }
+  if (e.analyzed) {
+    const a = e.analyzed;
+    lines.push(
+      `analyzed: ${a.elapsed}s, ${a.rows_read} rows, ${a.files_read} files read, ${a.files_pruned} pruned, ` +
+        `${a.row_groups_read} row groups read, ${a.row_groups_pruned} pruned, ${a.splits} splits`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Answers one /v1/query request. Throws TarnError for what the client must fix (bad SQL, unknown
+ * snapshot, a garbage-collected snapshot, too large, too slow).
+ */
+export async function coordinateQuery(ctx: QueryContext, request: QueryRequest): Promise<CoordinatedAnswer> {
+  const started = Date.now();
+  const { mode, sql } = explainPrefix(request.sql);
+  const snapshot = await resolveSnapshot(ctx.env.DB, ctx.projectId, request);
+  const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
+  try {
+    const parsed = parseQuery(sql);
+    const plan: Plan = {
+      parsed,
+      now: new Date(),
+      started,
+      snapshot,
+      version,
+      // An answer that depends on the clock is never reused.
+      cacheKey: CLOCK.test(sql)
+        ? null
+        : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
+      // Only the current lake has rollups.
+      rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
+    };
+    return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
+  } catch (err) {
+    throw toTarnError(err);
+  }
+}
