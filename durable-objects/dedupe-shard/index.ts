@@ -1,6 +1,8 @@
 // DedupeShard: one shard of the event-id memory that makes ingest exactly-once. SQLite is the truth.
 import { DurableObject } from "cloudflare:workers";
 import { CLAIM_LEASE_MS, type ClaimEntry, type ClaimVerdict } from "../../shared/dedupe";
+import { migrateSchema } from "../sqlite-schema";
+import { DEDUPE_SCHEMA } from "./schema";
 
 const SWEEP_EVERY_MS = 15 * 60_000;
 const SWEEP_ROWS = 50_000;
@@ -22,18 +24,7 @@ export class DedupeShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS claims (
-      k TEXT PRIMARY KEY,
-      batch TEXT NOT NULL,
-      claimed_at INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_batch ON claims (batch)");
-    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at)");
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS committed_batches (
-      batch TEXT PRIMARY KEY,
-      expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
+    migrateSchema(ctx.storage, DEDUPE_SCHEMA);
   }
 
   /**
