@@ -1,6 +1,7 @@
 // A window shard's windows (rev, closed), their groups' mergeable states and applied commits, over the
 // tables of the shard's schema (./schema.ts).
 import { z } from "zod";
+import { jsonChunks } from "../../shared/json-chunks";
 import type { Scalar } from "../../shared/live/fields";
 import { GroupState, GroupStateJson } from "../../shared/live/group-state";
 import { MAX_GROUPS_PER_WINDOW, OTHER_GROUP, type WindowPartial } from "../../shared/live/partials";
@@ -180,20 +181,7 @@ export class WindowStore {
 
   /** Runs `statement` (one `?`: a JSON array of rows) over `rows` in chunks of bounded text. */
   private writeChunked(statement: string, rows: unknown[]): void {
-    let chunk: string[] = [];
-    let chars = 0;
-    const flush = () => {
-      if (chunk.length > 0) this.sql.exec(statement, `[${chunk.join(",")}]`);
-      chunk = [];
-      chars = 0;
-    };
-    for (const row of rows) {
-      const text = JSON.stringify(row);
-      if (chars + text.length > WRITE_CHUNK_CHARS) flush();
-      chunk.push(text);
-      chars += text.length + 1;
-    }
-    flush();
+    for (const json of jsonChunks(rows, WRITE_CHUNK_CHARS)) this.sql.exec(statement, json);
   }
 
   /** The stored groups of one window (none when it has no events). */
