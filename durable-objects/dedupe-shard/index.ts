@@ -1,9 +1,14 @@
 // DedupeShard: one shard of the event-id memory that makes ingest exactly-once. SQLite is the truth.
 import { DurableObject } from "cloudflare:workers";
 import { CLAIM_LEASE_MS, type ClaimEntry, type ClaimVerdict } from "../../shared/dedupe";
+import { jsonChunks } from "../../shared/json-chunks";
+import { migrateSchema } from "../sqlite-schema";
+import { DEDUPE_SCHEMA } from "./schema";
 
 const SWEEP_EVERY_MS = 15 * 60_000;
 const SWEEP_ROWS = 50_000;
+/** Bound on one statement's JSON argument, well below a Durable Object's 2 MB string limit. */
+const KEYS_CHUNK_CHARS = 512 * 1024;
 
 type ClaimRow = {
   k: string;
@@ -22,18 +27,7 @@ export class DedupeShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS claims (
-      k TEXT PRIMARY KEY,
-      batch TEXT NOT NULL,
-      claimed_at INTEGER NOT NULL,
-      expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
-    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_batch ON claims (batch)");
-    this.sql.exec("CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at)");
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS committed_batches (
-      batch TEXT PRIMARY KEY,
-      expires_at INTEGER NOT NULL
-    ) WITHOUT ROWID`);
+    migrateSchema(ctx.storage, DEDUPE_SCHEMA);
   }
 
   /**
@@ -98,6 +92,21 @@ export class DedupeShard extends DurableObject<Env> {
   release(batch: string): number {
     const committed = this.sql.exec("SELECT 1 FROM committed_batches WHERE batch = ?", batch).toArray().length > 0;
     return committed ? 0 : this.sql.exec("DELETE FROM claims WHERE batch = ?", batch).rowsWritten;
+  }
+
+  /**
+   * Forgets `keys` (rolled back after they landed, or before): their claims go, committed or pending,
+   * so the same event ids can be claimed and land again. Returns how many keys were held.
+   */
+  forget(keys: string[]): number {
+    let forgotten = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const json of jsonChunks(keys, KEYS_CHUNK_CHARS))
+        forgotten += this.sql
+          .exec("DELETE FROM claims WHERE k IN (SELECT value FROM json_each(?)) RETURNING k", json)
+          .toArray().length;
+    });
+    return forgotten;
   }
 
   /** Moves expired claims of a dead batch to `to`; returns the keys now held by `to`. */

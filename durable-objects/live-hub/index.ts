@@ -24,6 +24,8 @@ import {
 } from "../../shared/live/live-rpc";
 import { EVENTS_METRIC } from "../../shared/live/metric-def";
 import type { WindowSize } from "../../shared/live/window-size";
+import { migrateSchema } from "../sqlite-schema";
+import { LIVE_HUB_SCHEMA } from "./schema";
 import { Attachment, SocketSubscriptions } from "./socket-subscriptions";
 
 export class LiveHub extends DurableObject<Env> {
@@ -33,8 +35,7 @@ export class LiveHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS hubs (idx INTEGER PRIMARY KEY, sockets INTEGER NOT NULL);`);
+    migrateSchema(ctx.storage, LIVE_HUB_SCHEMA);
     this.subs = new SocketSubscriptions(this.sql, () => ctx.getWebSockets());
     // Pings are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));

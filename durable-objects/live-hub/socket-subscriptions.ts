@@ -14,16 +14,14 @@ interface SubGroup {
   sockets: Set<WebSocket>;
 }
 
+/** Over the `subs` table of the hub's schema (./schema.ts). */
 export class SocketSubscriptions {
   private index: Map<string, Map<string, SubGroup>> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly sockets: () => WebSocket[],
-  ) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS subs (sid TEXT NOT NULL, key TEXT NOT NULL, filter TEXT NOT NULL,
-      PRIMARY KEY (sid, key)) WITHOUT ROWID`);
-  }
+  ) {}
 
   count(sid: string): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM subs WHERE sid = ?", sid).one().n;

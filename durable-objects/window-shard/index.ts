@@ -15,7 +15,9 @@ import { type StoredMetric, StoredMetricSchema } from "../../shared/live/metric-
 import type { WindowPartial } from "../../shared/live/partials";
 import { renderStates, renderWindow } from "../../shared/live/render";
 import { isBeyondRetention, type WindowSize, windowBounds } from "../../shared/live/window-size";
+import { migrateSchema } from "../sqlite-schema";
 import { HubPublisher } from "./hub-publisher";
+import { WINDOW_SHARD_SCHEMA } from "./schema";
 import { ShardAlerts } from "./shard-alerts";
 import { type MergedWindow, type WindowRow, WindowStore } from "./window-store";
 
@@ -33,7 +35,7 @@ export class WindowShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID");
+    migrateSchema(ctx.storage, WINDOW_SHARD_SCHEMA);
     this.store = new WindowStore(this.sql);
     this.alerts = new ShardAlerts(ctx.storage, env);
     this.hub = new HubPublisher(env, () => this.meta("project"));

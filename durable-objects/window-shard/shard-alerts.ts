@@ -47,9 +47,6 @@ export class ShardAlerts {
     private readonly env: Env,
   ) {
     this.sql = storage.sql;
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS alert_rules (
-        id TEXT PRIMARY KEY, rule TEXT NOT NULL, state TEXT NOT NULL, last_start INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS alert_outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL) WITHOUT ROWID;`);
   }
 
   /** Replaces the rules; a kept rule keeps its state, a new one starts with the window open now. */

@@ -1,5 +1,7 @@
-// A window shard's SQLite tables: windows (rev, closed), their groups' mergeable states, applied commits.
+// A window shard's windows (rev, closed), their groups' mergeable states and applied commits, over the
+// tables of the shard's schema (./schema.ts).
 import { z } from "zod";
+import { jsonChunks } from "../../shared/json-chunks";
 import type { Scalar } from "../../shared/live/fields";
 import { GroupState, GroupStateJson } from "../../shared/live/group-state";
 import { MAX_GROUPS_PER_WINDOW, OTHER_GROUP, type WindowPartial } from "../../shared/live/partials";
@@ -53,18 +55,7 @@ const GroupValues = z.array(z.union([z.string(), z.number(), z.boolean(), z.null
 const APPLIED_TTL_MS = 6 * 3_600_000;
 
 export class WindowStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`CREATE TABLE IF NOT EXISTS windows (
-        size TEXT NOT NULL, start INTEGER NOT NULL, end_ms INTEGER NOT NULL,
-        rev INTEGER NOT NULL, closed INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (size, start)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS windows_open ON windows (closed, end_ms);
-      CREATE TABLE IF NOT EXISTS groups (
-        size TEXT NOT NULL, start INTEGER NOT NULL, gkey TEXT NOT NULL, gvals TEXT NOT NULL, state TEXT NOT NULL,
-        PRIMARY KEY (size, start, gkey)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS applied (commit_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS applied_at ON applied (at);`);
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   /** Records `commitId`; false when it was recorded before (the batch is applied already). */
   markApplied(commitId: string, now: number): boolean {
@@ -190,20 +181,7 @@ export class WindowStore {
 
   /** Runs `statement` (one `?`: a JSON array of rows) over `rows` in chunks of bounded text. */
   private writeChunked(statement: string, rows: unknown[]): void {
-    let chunk: string[] = [];
-    let chars = 0;
-    const flush = () => {
-      if (chunk.length > 0) this.sql.exec(statement, `[${chunk.join(",")}]`);
-      chunk = [];
-      chars = 0;
-    };
-    for (const row of rows) {
-      const text = JSON.stringify(row);
-      if (chars + text.length > WRITE_CHUNK_CHARS) flush();
-      chunk.push(text);
-      chars += text.length + 1;
-    }
-    flush();
+    for (const json of jsonChunks(rows, WRITE_CHUNK_CHARS)) this.sql.exec(statement, json);
   }
 
   /** The stored groups of one window (none when it has no events). */
