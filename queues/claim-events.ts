@@ -1,6 +1,3 @@
-// Exactly-once, step one: claim every event id in the dedupe shards, once per shard per batch.
-import { inArray } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { committedBatches } from "../services/manifest/read";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";

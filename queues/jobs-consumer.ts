@@ -1,7 +1,6 @@
 // The jobs queue consumer: runs one job per message, recording status, progress and attempts in D1.
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { z } from "zod";
 import { createJob, type JobRow } from "../services/jobs/create-job";
 import { compactionCandidates } from "../services/manifest/read";
 import { readConfig } from "../shared/config";

@@ -1,7 +1,3 @@
-// Compaction (bronze → silver): a day's small files of a dataset become few large, deduplicated,
-// time-sorted files, published atomically as one snapshot; the old objects stay for time travel.
-import { and, eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";

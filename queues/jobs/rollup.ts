@@ -1,7 +1,7 @@
 // Rollups (gold): hourly counts and HyperLogLog sketches per envelope dimensions at every level
 // (grouping set), rebuilt for every hour whose rollup is missing or stale, each hour's levels
 // published atomically in one D1 batch.
-import { and, eq, gt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { filesChangedSince, latestSnapshot, listFiles } from "../../services/manifest/read";

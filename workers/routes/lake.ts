@@ -1,6 +1,6 @@
 // Reading the lake: datasets, the manifest's current files, one file's bytes, quarantine, dead letters.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
 import { datasetSummaries, isProjectFile, listFiles } from "../../services/manifest/read";
