@@ -1,4 +1,4 @@
-// Deployment settings read from string vars, with the defaults API.md promises.
+// Deployment settings read from string vars, with the defaults the README documents.
 import { DEFAULT_PACK_LIMITS, type PackLimits } from "./events/pack";
 
 /** The super-admin key shipped in .dev.vars.example; production refuses to serve with it. */

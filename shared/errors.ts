@@ -1,4 +1,4 @@
-// Domain errors: one closed union of codes, each with its HTTP status, mapped to the API.md envelope.
+// Domain errors: one closed union of codes, each with its HTTP status, mapped to the error envelope.
 
 /** Every error code Tarn may send. Clients branch on these, never on message text. */
 export const ERROR_STATUS = {

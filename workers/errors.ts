@@ -1,4 +1,4 @@
-// One mapping from failures to the API.md error envelope: domain errors, HTTP exceptions, bugs.
+// One mapping from failures to the error envelope (README, "Errors"): domain errors, HTTP exceptions, bugs.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type ErrorCode, errorEnvelope, TarnError } from "../shared/errors";

@@ -1,4 +1,4 @@
-// Shapes of the lake-reading routes (API.md "Datasets and the lake").
+// Shapes of the lake-reading routes (README, "Datasets and the lake").
 import { z } from "zod";
 
 export const ColumnSchema = z.object({ name: z.string(), type: z.string() });

@@ -1,4 +1,4 @@
-// Shapes of the live routes: metrics, their windows, alerts and their history (API.md "Live").
+// Shapes of the live routes: metrics, their windows, alerts and their history (README, "Live").
 import { z } from "zod";
 import { AlertConditionSchema } from "../live/alert-rule";
 import { AggregateSchema, MetricFilterSchema, MetricNameSchema } from "../live/metric-def";

@@ -1,4 +1,4 @@
-// Request and response shapes for projects and API keys (API.md "Projects and keys").
+// Request and response shapes for projects and API keys (README, "Projects and keys").
 import { z } from "zod";
 import { SCOPES } from "../scopes";
 import { NameSchema } from "./common";

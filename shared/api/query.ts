@@ -1,4 +1,4 @@
-// Shapes of the query routes (API.md "Query").
+// Shapes of the query routes (README, "Query").
 import { z } from "zod";
 
 export const QueryBody = z

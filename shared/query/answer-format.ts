@@ -88,7 +88,7 @@ function arrowColumn(values: unknown[], type: string) {
   );
 }
 
-/** Encodes the answer; the JSON body is the ClickHouse/Tinybird shape of API.md. */
+/** Encodes the answer; the JSON body is the ClickHouse/Tinybird shape (README, "Query"). */
 export function encodeAnswer(answer: Answer, format: Format): { body: string | Uint8Array; contentType: string } {
   const contentType = CONTENT_TYPES[format];
   switch (format) {

@@ -1,4 +1,4 @@
-// Query errors: a closed union of codes the HTTP adapter maps to statuses (400, 413, 504).
+// Query errors: a closed union of codes the HTTP adapter maps to statuses (400, 413, 408).
 
 export type QueryErrorCode = "INVALID_SQL" | "QUERY_TOO_LARGE" | "QUERY_TIMEOUT";
 

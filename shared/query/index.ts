@@ -1,7 +1,7 @@
 // Tarn's SQL engine: a read-only DuckDB-dialect subset over the lake's Parquet files, pure TypeScript
 // (runs in workerd: no cloudflare:* imports, no eval, row groups streamed, only needed columns read).
 //
-// What the HTTP adapter does around `runQuery`:
+// What the query coordinator (services/query/coordinator.ts) does around `runQuery`:
 // - Catalog: `listFiles(table, filter)` over one project's current manifest ("events" = every dataset,
 //   any other name = that dataset; null for an unknown table). The filter carries the ts range and
 //   event types found in WHERE; use it to prune in D1. Every row of a file must have
@@ -10,7 +10,7 @@
 // - Footers: pass one `createFooterCache()` per isolate as `options.footerCache` (lake files are
 //   immutable under their keys), so repeated queries do not re-read Parquet footers.
 // - Errors: QueryError.code INVALID_SQL → 400 (with `position` when known), QUERY_TOO_LARGE → 413,
-//   QUERY_TIMEOUT → 504. Anything else is a bug or an I/O failure (500).
+//   QUERY_TIMEOUT → 408. Anything else is a bug or an I/O failure (500).
 // - Statistics: files_pruned counts files the catalog listed but the engine did not read (ts range or
 //   dataset of the FileRef, row-group statistics, top-k bounds). Report
 //   files_pruned = (files of the table − files listed) + statistics.files_pruned; elapsed is the
