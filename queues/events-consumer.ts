@@ -1,6 +1,7 @@
 // The lake writer: claim ids, write Parquet to R2, commit the manifest, then ack. Exactly once.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { compactSoon } from "../services/jobs/compact-soon";
 import { publishPartials } from "../services/live/publish-partials";
 import { publish } from "../services/manifest/publish";
 import { shardStub } from "../services/stubs/dedupe-shard";
@@ -82,7 +83,9 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
       getOrInsert(byProject, entry.project, () => []).push(entry.event);
     }
     const files = (
-      await Promise.all([...byProject].map(([project, events]) => writeFiles(env.LAKE, commitId, project, events)))
+      await Promise.all(
+        [...byProject].map(([project, events]) => writeFiles(env.LAKE, commitId, project, events, started)),
+      )
     ).flat();
     await hooks.afterWrite?.();
     if (files.length > 0) {
@@ -107,6 +110,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
       });
       // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
       await publishPartials(env, commitId, byProject).catch(() => undefined);
+      // Likewise a compaction that cannot be queued now is queued by a later batch or the hourly cron.
+      await compactSoon(env, [...byProject.keys()]).catch(() => undefined);
     }
   } catch (err) {
     await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).release(commitId)));

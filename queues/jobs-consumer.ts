@@ -22,16 +22,18 @@ export interface JobHooks {
 type Progress = (percent: number) => Promise<void>;
 
 /**
- * Compacts partitions until the invocation has read `compactMaxFilesPerRun` files (each costs a few
- * R2 subrequests, and an invocation's subrequests are limited), then hands the rest to a new job.
- * Every partition is published on its own, so the follow-up simply finds fewer candidates.
+ * Compacts in two phases: bronze units first (a dataset's files of one arrival day → silver files by
+ * event day), then event days whose small silver files can merge (including what phase one wrote).
+ * The invocation reads at most `compactMaxFilesPerRun` files (each costs a few R2 subrequests, and
+ * an invocation's subrequests are limited), then hands the rest to a new job. Every unit is
+ * published on its own, so the follow-up simply finds fewer candidates.
  */
 async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
   const params = job.params as { dataset?: string; day?: string };
   const { compactTargetRows: targetRows, compactMaxFilesPerRun } = readConfig(env);
-  const partitions = await compactionCandidates(env.DB, job.projectId, params);
   const total: CompactResult = {
     partitions: 0,
+    files_left: 0,
     files_in: 0,
     files_out: 0,
     rows_in: 0,
@@ -40,22 +42,32 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     bytes_in: 0,
     bytes_out: 0,
   };
-  for (const [i, p] of partitions.entries()) {
-    if (i > 0 && total.files_in >= compactMaxFilesPerRun) {
-      const next = await createJob(env, job.projectId, "compact", params);
-      return { ...total, partitions_left: partitions.length - i, continued_by: next.id };
+  for (const [phase, layer] of (["bronze", "silver"] as const).entries()) {
+    const all = await compactionCandidates(env.DB, job.projectId, params, targetRows / 2);
+    const units = all.filter((u) => u.layer === layer);
+    for (const [i, unit] of units.entries()) {
+      const budget = compactMaxFilesPerRun - total.files_in;
+      if (total.files_in > 0 && budget < 2) {
+        const next = await createJob(env, job.projectId, "compact", params);
+        return { ...total, partitions_left: all.length - i, continued_by: next.id };
+      }
+      const r = await compactPartition(
+        env,
+        job.projectId,
+        unit,
+        { id: job.id, attempt, targetRows, maxFiles: Math.max(2, budget) },
+        hooks.compact,
+      );
+      if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
+      if (r && r.files_left > 0) {
+        // The unit had more files than this run may read: the follow-up starts where it stopped.
+        const next = await createJob(env, job.projectId, "compact", params);
+        return { ...total, partitions_left: all.length - i, continued_by: next.id };
+      }
+      await progress(Math.floor(50 * phase + ((i + 1) / units.length) * 50));
     }
-    const r = await compactPartition(
-      env,
-      job.projectId,
-      p.dataset,
-      p.dt,
-      { id: job.id, attempt, targetRows },
-      hooks.compact,
-    );
-    if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
-    await progress(Math.floor(((i + 1) / partitions.length) * 100));
   }
+  await progress(100);
   return total as unknown as Record<string, unknown>;
 }
 

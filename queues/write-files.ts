@@ -1,18 +1,22 @@
-// Exactly-once, step two: one bronze Parquet file per project, dataset and hour of the batch.
+// Exactly-once, step two: one bronze Parquet file per project and dataset of the batch, in the
+// partition of its arrival hour. Event times only decide pruning (each file's min/max ts in the
+// manifest, its row groups' statistics): a backfill spanning days still lands as one file per
+// dataset and batch, not one per event hour (compaction later sorts rows into event days).
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
 import { encodeLakeFile } from "../shared/lake/parquet-encode";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
 import type { WrittenFile } from "../shared/lake/written-file";
 
-/** Groups events by partition; each group's rows are sorted by time by the encoder. */
+/** Groups events by dataset in the arrival partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(
   project: string,
   events: QueuedEvent[],
+  arrivedAt: number,
 ): Map<string, { partition: Partition; rows: QueuedEvent[] }> {
   const groups = new Map<string, { partition: Partition; rows: QueuedEvent[] }>();
   for (const e of events) {
-    const partition = partitionOf(project, e.event_type, e.ts);
+    const partition = partitionOf(project, e.event_type, arrivedAt);
     getOrInsert(groups, partitionId(partition), () => ({ partition, rows: [] as QueuedEvent[] })).rows.push(e);
   }
   return groups;
@@ -27,8 +31,9 @@ export async function writeFiles(
   batch: string,
   project: string,
   events: QueuedEvent[],
+  arrivedAt: number,
 ): Promise<WrittenFile[]> {
-  const groups = [...groupByPartition(project, events).values()];
+  const groups = [...groupByPartition(project, events, arrivedAt).values()];
   return Promise.all(
     groups.map(async ({ partition, rows }, i) => {
       const bytes = encodeLakeFile(rows);

@@ -19,6 +19,8 @@ export interface TarnConfig {
   compactTargetRows: number;
   /** Input files one compaction invocation reads before it hands the rest to a follow-up job. */
   compactMaxFilesPerRun: number;
+  /** A dataset with this many current bronze files gets a compaction job right after a landing. */
+  compactBronzeFiles: number;
   /** Days a quarantined event is kept. */
   quarantineRetentionDays: number;
   /** Hours a replaced object stays readable (time travel) before garbage collection. */
@@ -43,6 +45,7 @@ export type TarnVars = Partial<
     | "DEDUPE_SHARDS"
     | "COMPACT_TARGET_ROWS"
     | "COMPACT_MAX_FILES_PER_RUN"
+    | "COMPACT_BRONZE_FILES"
     | "QUARANTINE_RETENTION_DAYS"
     | "GC_GRACE_HOURS"
     | "QUERY_SPLIT_FILES"
@@ -76,6 +79,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
     dedupeShards: Math.max(1, positiveInt(vars.DEDUPE_SHARDS, 16)),
     compactTargetRows: Math.max(1, positiveInt(vars.COMPACT_TARGET_ROWS, 500_000)),
     compactMaxFilesPerRun: Math.max(1, positiveInt(vars.COMPACT_MAX_FILES_PER_RUN, 200)),
+    compactBronzeFiles: Math.max(2, positiveInt(vars.COMPACT_BRONZE_FILES, 32)),
     quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),
     gcGraceHours: positiveInt(vars.GC_GRACE_HOURS, 24),
     querySplitFiles: Math.max(1, positiveInt(vars.QUERY_SPLIT_FILES, 64)),

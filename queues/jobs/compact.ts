@@ -14,6 +14,8 @@ export interface CompactHooks {
 
 export interface CompactResult {
   partitions: number;
+  /** Files of the unit left for a later run (it had more than the run's budget). */
+  files_left: number;
   files_in: number;
   files_out: number;
   rows_in: number;
@@ -41,23 +43,85 @@ export function planOutputs(files: ManifestFile[], targetRows: number): Manifest
   return groups;
 }
 
+/** What one compaction step rewrites: a dataset's bronze files of one arrival day, or one event day's small silver files. */
+export interface CompactUnit {
+  dataset: string;
+  layer: "bronze" | "silver";
+  dt: string;
+}
+
+/** Splits rows (sorted or not) by the UTC day of their event time. */
+function byEventDay(rows: LakeRow[]): Map<string, LakeRow[]> {
+  const days = new Map<string, LakeRow[]>();
+  for (const r of rows) {
+    const dt = new Date(r.ts).toISOString().slice(0, 10);
+    const list = days.get(dt);
+    if (list) list.push(r);
+    else days.set(dt, [r]);
+  }
+  return days;
+}
+
 /**
- * Compacts one partition. Memory is bounded by the output size (`targetRows`): each output is
- * read row group by row group, deduplicated by event_id, sorted by ts and encoded. Output keys
- * carry the job and attempt, so a retry never overwrites, and the commit id makes publishing
- * idempotent: a crash anywhere before the publish leaves the tables as they were.
+ * Writes rows as silver files, one per event day (`lake/{project}/silver/{dataset}/dt=…/{name}.parquet`),
+ * each sorted by ts; returns them for the manifest. Compaction and retention rewrites use it.
+ */
+export async function writeSilver(
+  lake: R2Bucket,
+  projectId: string,
+  dataset: string,
+  rows: LakeRow[],
+  name: string,
+): Promise<NewFile[]> {
+  const outputs: NewFile[] = [];
+  for (const [day, dayRows] of byEventDay(rows)) {
+    const bytes = encodeLakeFile(dayRows);
+    const key = lakeKey({ project: projectId, dataset, dt: day, hr: null }, "silver", name);
+    await lake.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
+    let minTs = Number.POSITIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    for (const r of dayRows) {
+      if (r.ts < minTs) minTs = r.ts;
+      if (r.ts > maxTs) maxTs = r.ts;
+    }
+    outputs.push({
+      key,
+      dataset,
+      layer: "silver",
+      dt: day,
+      hr: null,
+      rows: dayRows.length,
+      bytes: bytes.byteLength,
+      minTs,
+      maxTs,
+      columns: FILE_COLUMNS,
+    });
+  }
+  return outputs;
+}
+
+/**
+ * Compacts one unit into silver files by event day. Memory is bounded by the output size
+ * (`targetRows`): each group of inputs is read row group by row group, deduplicated by event_id,
+ * split by event day, sorted by ts and encoded. Output keys carry the job and attempt, so a retry
+ * never overwrites, and the commit id makes publishing idempotent: a crash anywhere before the
+ * publish leaves the tables as they were. Silver files of at least half the target are left as
+ * they are (rewriting them would only cost), so an event day's silver settles into few large files.
  */
 export async function compactPartition(
   env: Pick<Env, "DB" | "LAKE">,
   projectId: string,
-  dataset: string,
-  dt: string,
-  job: { id: string; attempt: number; targetRows: number },
+  unit: CompactUnit,
+  job: { id: string; attempt: number; targetRows: number; maxFiles?: number },
   hooks: CompactHooks = {},
 ): Promise<CompactResult | null> {
-  const inputs = await listFiles(env.DB, projectId, { dataset, dt });
-  const compactable = inputs.filter((f) => f.layer !== "gold");
-  if (compactable.length < 2) return null;
+  const { dataset, layer, dt } = unit;
+  const inputs = await listFiles(env.DB, projectId, { dataset, dt, layer });
+  const candidates = layer === "bronze" ? inputs : inputs.filter((f) => f.rows < job.targetRows / 2);
+  if (candidates.length < 2) return null;
+  // Oldest arrivals first (ids grow with publishing), as many as the run may read.
+  const compactable = [...candidates].sort((a, b) => a.id - b.id).slice(0, job.maxFiles ?? candidates.length);
+  compactable.sort((a, b) => a.minTs - b.minTs || (a.key < b.key ? -1 : 1));
   const seen = new Set<string>();
   const outputs: NewFile[] = [];
   let rowsIn = 0;
@@ -76,39 +140,21 @@ export async function compactPartition(
         }
       }
     }
-    if (rows.length === 0) continue;
-    const bytes = encodeLakeFile(rows);
-    const key = lakeKey({ project: projectId, dataset, dt, hr: null }, "silver", `${job.id}-${job.attempt}-${n}`);
-    await env.LAKE.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
-    let minTs = Number.POSITIVE_INFINITY;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (const r of rows) {
-      if (r.ts < minTs) minTs = r.ts;
-      if (r.ts > maxTs) maxTs = r.ts;
-    }
-    outputs.push({
-      key,
-      dataset,
-      layer: "silver",
-      dt,
-      hr: null,
-      rows: rows.length,
-      bytes: bytes.byteLength,
-      minTs,
-      maxTs,
-      columns: FILE_COLUMNS,
-    });
+    const name = `${job.id}-${job.attempt}-${layer[0]}${dt.replaceAll("-", "")}-${n}`;
+    // Unique per unit too: one job may write the same event day from a bronze and a silver unit.
+    outputs.push(...(await writeSilver(env.LAKE, projectId, dataset, rows, name)));
   }
   await hooks.afterWrite?.();
   await publish(env.DB, {
     projectId,
     kind: "compact",
-    commitId: `compact:${job.id}:${dataset}:${dt}`,
+    commitId: `compact:${job.id}:${dataset}:${layer}:${dt}`,
     remove: compactable.map((f) => f.id),
     add: outputs,
   });
   return {
     partitions: 1,
+    files_left: candidates.length - compactable.length,
     files_in: compactable.length,
     files_out: outputs.length,
     rows_in: rowsIn,

@@ -2,10 +2,14 @@
 // its own window, and objects removed (or never published) longer ago than the grace period are deleted.
 import { and, eq, isNotNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { collectRemovedFiles, sweepOrphans } from "../../services/manifest/gc";
 import { publish } from "../../services/manifest/publish";
 import { listFiles } from "../../services/manifest/read";
 import { datasetSettings } from "../../shared/db/jobs";
+import type { LakeRow } from "../../shared/lake/lake-row";
+import { readLakeRowGroups } from "../../shared/lake/parquet-read";
+import { writeSilver } from "./compact";
 
 const DAY_MS = 86_400_000;
 
@@ -26,9 +30,13 @@ export interface RetentionResult {
   staged_deleted: number;
 }
 
-/** Removes from the tables every file whose newest event is older than its dataset's retention. */
-async function expireFiles(db: D1Database, projectId: string, now: number, commitId: string) {
-  const policies = await drizzle(db)
+/**
+ * Removes every expired event from the tables: a file whose newest event is older than its dataset's
+ * retention leaves whole; a file holding both (bronze lands by arrival, so a backfill mixes ages) is
+ * rewritten with its unexpired rows as silver files. One snapshot per dataset.
+ */
+async function expireFiles(env: Pick<Env, "DB" | "LAKE">, projectId: string, now: number, commitId: string) {
+  const policies = await drizzle(env.DB)
     .select()
     .from(datasetSettings)
     .where(and(eq(datasetSettings.projectId, projectId), isNotNull(datasetSettings.retentionDays)))
@@ -37,17 +45,28 @@ async function expireFiles(db: D1Database, projectId: string, now: number, commi
   let rows = 0;
   for (const p of policies) {
     const cutoff = now - (p.retentionDays ?? 0) * DAY_MS;
-    const expired = (await listFiles(db, projectId, { dataset: p.dataset })).filter((f) => f.maxTs < cutoff);
-    if (expired.length === 0) continue;
-    await publish(db, {
+    const current = await listFiles(env.DB, projectId, { dataset: p.dataset });
+    const expired = current.filter((f) => f.maxTs < cutoff);
+    const straddling = current.filter((f) => f.minTs < cutoff && f.maxTs >= cutoff);
+    if (expired.length === 0 && straddling.length === 0) continue;
+    const kept: LakeRow[] = [];
+    for (const file of straddling) {
+      for await (const chunk of readLakeRowGroups(r2AsyncBuffer(env.LAKE, file.key, file.bytes))) {
+        for (const row of chunk) if (row.ts >= cutoff) kept.push(row);
+      }
+    }
+    const commit = `${commitId}:${p.dataset}`;
+    const add =
+      kept.length > 0 ? await writeSilver(env.LAKE, projectId, p.dataset, kept, commit.replaceAll(":", "-")) : [];
+    await publish(env.DB, {
       projectId,
       kind: "retention",
-      commitId: `${commitId}:${p.dataset}`,
-      remove: expired.map((f) => f.id),
-      add: [],
+      commitId: commit,
+      remove: [...expired, ...straddling].map((f) => f.id),
+      add,
     });
     files += expired.length;
-    rows += expired.reduce((n, f) => n + f.rows, 0);
+    rows += expired.reduce((n, f) => n + f.rows, 0) + straddling.reduce((n, f) => n + f.rows, 0) - kept.length;
   }
   return { files, rows };
 }
@@ -77,7 +96,7 @@ export async function runRetention(
   settings: RetentionSettings,
   now = Date.now(),
 ): Promise<RetentionResult> {
-  const expired = await expireFiles(env.DB, projectId, now, `retention:${jobId}`);
+  const expired = await expireFiles(env, projectId, now, `retention:${jobId}`);
   const quarantine = await expireQuarantine(env.LAKE, projectId, now, settings.quarantineDays);
   const graceStart = new Date(now - settings.gcGraceHours * 3_600_000);
   const objects = await collectRemovedFiles(env, projectId, graceStart.toISOString());

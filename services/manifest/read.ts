@@ -164,27 +164,45 @@ export async function committedBatches(db: D1Database, commitIds: string[]): Pro
   return committed;
 }
 
-/** Partitions (dataset, day) that have more than one current bronze or silver file: something to compact. */
+/**
+ * What compaction can merge, bronze first: a dataset's bronze files of one arrival day, and an event
+ * day's silver files smaller than `smallRows` (larger ones are left as they are), where there are
+ * at least two.
+ */
 export async function compactionCandidates(
   db: D1Database,
   projectId: string,
   only: { dataset?: string; day?: string },
-): Promise<{ dataset: string; dt: string }[]> {
-  return drizzle(db)
-    .select({ dataset: lakeFiles.dataset, dt: lakeFiles.dt })
+  smallRows: number,
+): Promise<{ dataset: string; layer: "bronze" | "silver"; dt: string }[]> {
+  const rows = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset, layer: lakeFiles.layer, dt: lakeFiles.dt })
     .from(lakeFiles)
     .where(
       and(
         eq(lakeFiles.projectId, projectId),
         isNull(lakeFiles.removedSnapshot),
-        inArray(lakeFiles.layer, ["bronze", "silver"]),
+        or(eq(lakeFiles.layer, "bronze"), and(eq(lakeFiles.layer, "silver"), sql`${lakeFiles.rows} < ${smallRows}`)),
         only.dataset ? eq(lakeFiles.dataset, only.dataset) : undefined,
         only.day ? eq(lakeFiles.dt, only.day) : undefined,
       ),
     )
-    .groupBy(lakeFiles.dataset, lakeFiles.dt)
+    .groupBy(lakeFiles.dataset, lakeFiles.layer, lakeFiles.dt)
     .having(sql`count(*) > 1`)
+    .orderBy(asc(lakeFiles.layer), asc(lakeFiles.dt), asc(lakeFiles.dataset))
     .all();
+  return rows as { dataset: string; layer: "bronze" | "silver"; dt: string }[];
+}
+
+/** Current bronze files per dataset of the project: how far compaction is behind ingest. */
+export async function bronzeFileCounts(db: D1Database, projectId: string): Promise<Map<string, number>> {
+  const rows = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset, n: sql<number>`count(*)` })
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.removedSnapshot), eq(lakeFiles.layer, "bronze")))
+    .groupBy(lakeFiles.dataset)
+    .all();
+  return new Map(rows.map((r) => [r.dataset, r.n]));
 }
 
 /** Files added or removed after `snapshot`: what makes a rollup built at that snapshot stale. */

@@ -1,6 +1,7 @@
 import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
+import { compactSoon } from "../../services/jobs/compact-soon";
 import { publish } from "../../services/manifest/publish";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/lake/parquet-encode";
@@ -43,10 +44,10 @@ async function jobRow(id: string) {
 const currentFiles = async (projectId: string) =>
   (
     await env.DB.prepare(
-      "SELECT key, layer, dataset, rows FROM lake_files WHERE project_id = ? AND removed_snapshot IS NULL ORDER BY key",
+      "SELECT key, layer, dataset, dt, rows FROM lake_files WHERE project_id = ? AND removed_snapshot IS NULL ORDER BY key",
     )
       .bind(projectId)
-      .all<{ key: string; layer: string; dataset: string; rows: number }>()
+      .all<{ key: string; layer: string; dataset: string; dt: string; rows: number }>()
   ).results;
 
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.event_id as string).sort();
@@ -55,7 +56,8 @@ describe("compaction", () => {
   it("merges a day's bronze files into one sorted silver file with the same rows", async () => {
     const p = await projectWithBronze();
     const before = await landedRows(p.id);
-    expect((await currentFiles(p.id)).filter((f) => f.dataset === "page.view").length).toBeGreaterThan(3);
+    // Three deliveries: three bronze files (one per batch and dataset), events over five hours.
+    expect((await currentFiles(p.id)).filter((f) => f.dataset === "page.view").length).toBe(3);
 
     const job = await insertJob(p.id, "compact");
     expect(await runJob(env, job)).toBe("done");
@@ -80,7 +82,9 @@ describe("compaction", () => {
     // A file written around the dedupe path, repeating an id already in the lake.
     const dup = queued(p.id, "b0-1", { ts: DAY + 3 * 3600_000 });
     const bytes = encodeLakeFile([dup, queued(p.id, "extra", { ts: DAY + 5000 })]);
-    const key = `lake/${p.id}/bronze/page.view/dt=2026-11-20/hr=03/manual.parquet`;
+    // Landed in the same arrival partition as the others, as a consumer would have written it.
+    const [today, hour] = [new Date().toISOString().slice(0, 10), new Date().getUTCHours()];
+    const key = `lake/${p.id}/bronze/page.view/dt=${today}/hr=${String(hour).padStart(2, "0")}/manual.parquet`;
     await env.LAKE.put(key, bytes);
     await publish(env.DB, {
       kind: "append",
@@ -91,8 +95,8 @@ describe("compaction", () => {
           key,
           dataset: "page.view",
           layer: "bronze",
-          dt: "2026-11-20",
-          hr: 3,
+          dt: today,
+          hr: hour,
           rows: 2,
           bytes: bytes.byteLength,
           minTs: DAY + 5000,
@@ -134,7 +138,7 @@ describe("compaction", () => {
 });
 
 describe("compaction in several runs", () => {
-  it("hands the partitions it has no budget for to a follow-up job", async () => {
+  it("hands the files it has no budget for to a follow-up job", async () => {
     const p = await projectWithBronze();
     // A second partition: three more files on the next day.
     for (let b = 0; b < 3; b++) {
@@ -150,6 +154,74 @@ describe("compaction in several runs", () => {
       .first();
     expect(followUp).toEqual({ type: "compact", params: '{"dataset":"page.view"}' });
     expect(ids(await landedRows(p.id))).toEqual(before);
+  });
+});
+
+describe("few large files", () => {
+  it("sorts a backfill's bronze into silver by event day, then merges small silver files and leaves large ones", async () => {
+    const p = await createProject("layers");
+    const start = Date.UTC(2026, 10, 18, 12);
+    // Two batches, each spanning five event days (a backfill): two bronze files.
+    for (const b of [0, 1]) {
+      await deliver([
+        message(
+          p.id,
+          Array.from({ length: 30 }, (_, i) => queued(p.id, `b${b}-${i}`, { ts: start + i * 3 * 3600_000 + b })),
+        ),
+      ]);
+    }
+    const before = ids(await landedRows(p.id));
+    expect((await currentFiles(p.id)).map((f) => f.layer)).toEqual(["bronze", "bronze"]);
+    await runJob(env, await insertJob(p.id, "compact"));
+    const silver = await currentFiles(p.id);
+    expect(silver.map((f) => [f.layer, f.dt])).toEqual([
+      ["silver", "2026-11-18"],
+      ["silver", "2026-11-19"],
+      ["silver", "2026-11-20"],
+      ["silver", "2026-11-21"],
+      ["silver", "2026-11-22"],
+    ]);
+    expect(ids(await landedRows(p.id))).toEqual(before);
+
+    // More arrives for the same days: the next run merges each day's small silver files into one.
+    await deliver([
+      message(p.id, [queued(p.id, "late-1", { ts: start + 1000 }), queued(p.id, "late-2", { ts: start + 2000 })]),
+    ]);
+    await deliver([message(p.id, [queued(p.id, "late-3", { ts: start + 3000 })])]);
+    await runJob(env, await insertJob(p.id, "compact"));
+    const merged = await currentFiles(p.id);
+    expect(merged.filter((f) => f.dt === "2026-11-18").map((f) => f.layer)).toEqual(["silver"]);
+    expect(merged).toHaveLength(5);
+    expect(ids(await landedRows(p.id))).toEqual([...before, "late-1", "late-2", "late-3"].sort());
+
+    // Files of at least half the target size are left alone: nothing to merge at a target of 10 rows.
+    await deliver([message(p.id, [queued(p.id, "late-4", { ts: start + 4000 })])]);
+    await deliver([message(p.id, [queued(p.id, "late-5", { ts: start + 5000 })])]);
+    const small = await insertJob(p.id, "compact");
+    await runJob({ ...env, COMPACT_TARGET_ROWS: "10" }, small);
+    const day18 = (await currentFiles(p.id)).filter((f) => f.dt === "2026-11-18");
+    // The bronze pair became one silver file; the 11-row silver file (≥ 5) was not rewritten.
+    expect(day18.map((f) => f.rows).sort((a, b) => a - b)).toEqual([2, 11]);
+  });
+
+  it("queues a compaction as soon as a dataset's bronze files pile up, and only one at a time", async () => {
+    const p = await createProject("soon");
+    const tight = { ...env, COMPACT_BRONZE_FILES: "3" };
+    const pending = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE project_id = ? AND type = 'compact'")
+          .bind(p.id)
+          .first<{ n: number }>()
+      )?.n;
+    for (const b of [0, 1]) await deliver([message(p.id, [queued(p.id, `s${b}`)])]);
+    expect(await compactSoon(tight, [p.id])).toEqual([]);
+    await deliver([message(p.id, [queued(p.id, "s2")])]);
+    expect(await compactSoon(tight, [p.id])).toEqual([p.id]);
+    expect(await pending()).toBe(1);
+    // While that job is queued or running, more landings queue no other.
+    await deliver([message(p.id, [queued(p.id, "s3")])]);
+    expect(await compactSoon(tight, [p.id])).toEqual([]);
+    expect(await pending()).toBe(1);
   });
 });
 

@@ -6,7 +6,7 @@ import { deliver, landedRows, message, queued } from "./lake-helpers";
 const project = (name: string) => `prj_${name}_${crypto.randomUUID().slice(0, 8)}`;
 
 describe("the lake writer", () => {
-  it("writes one ZSTD Parquet file per dataset and hour, sorted by ts, and records it in the manifest", async () => {
+  it("writes one ZSTD Parquet file per dataset in its arrival hour, sorted by ts, and records it in the manifest", async () => {
     const p = project("write");
     const h10 = Date.UTC(2026, 10, 20, 10, 0);
     const events = [
@@ -15,7 +15,9 @@ describe("the lake writer", () => {
       queued(p, "c", { ts: h10 + 2000 }),
       queued(p, "d", { ts: h10 + 3600_000 + 5 }),
     ];
+    const before = Date.now();
     const result = await deliver([message(p, events)]);
+    const after = Date.now();
     expect(result.explicitAcks).toHaveLength(1);
     expect(result.retryMessages).toEqual([]);
 
@@ -24,28 +26,46 @@ describe("the lake writer", () => {
     )
       .bind(p)
       .all<Record<string, unknown>>();
-    expect(files.results.map((f) => [f.dataset, f.dt, f.hr, f.rows])).toEqual([
-      ["order.created", "2026-11-20", 10, 1],
-      ["page.view", "2026-11-20", 10, 2],
-      ["page.view", "2026-11-20", 11, 1],
+    // Event times span two hours; the files are one per dataset, pruned by their min/max ts.
+    expect(files.results.map((f) => [f.dataset, f.rows, f.min_ts, f.max_ts])).toEqual([
+      ["order.created", 1, h10 + 1000, h10 + 1000],
+      ["page.view", 3, h10 + 2000, h10 + 3600_000 + 5],
     ]);
+    const arrival = (t: number) => [new Date(t).toISOString().slice(0, 10), new Date(t).getUTCHours()];
+    const possible = [JSON.stringify(arrival(before)), JSON.stringify(arrival(after))];
     for (const f of files.results) {
+      expect(possible).toContain(JSON.stringify([f.dt, f.hr]));
       expect(f.key).toMatch(
-        new RegExp(
-          `^lake/${p}/bronze/${f.dataset}/dt=2026-11-20/hr=${String(f.hr).padStart(2, "0")}/[\\w-]+\\.parquet$`,
-        ),
+        new RegExp(`^lake/${p}/bronze/${f.dataset}/dt=${f.dt}/hr=${String(f.hr).padStart(2, "0")}/[\\w-]+\\.parquet$`),
       );
       expect(f.layer).toBe("bronze");
     }
     const snapshot = await env.DB.prepare("SELECT kind, files_added, rows_added FROM snapshots WHERE project_id = ?")
       .bind(p)
       .first();
-    expect(snapshot).toEqual({ kind: "append", files_added: 3, rows_added: 4 });
+    expect(snapshot).toEqual({ kind: "append", files_added: 2, rows_added: 4 });
 
     const rows = await landedRows(p);
-    const pageView10 = rows.filter((r) => r.event_type === "page.view" && (r.ts as Date).getUTCHours() === 10);
-    expect(pageView10.map((r) => r.event_id)).toEqual(["c", "a"]);
-    expect(pageView10[0]).toMatchObject({ user_id: "user-c", source: "test", environment: "prod", session_id: null });
+    const pageViews = rows.filter((r) => r.event_type === "page.view");
+    expect(pageViews.map((r) => r.event_id)).toEqual(["c", "a", "d"]);
+    expect(pageViews[0]).toMatchObject({ user_id: "user-c", source: "test", environment: "prod", session_id: null });
+  });
+
+  it("lands a backfill spanning two days as one file per dataset, not one per event hour", async () => {
+    const p = project("backfill");
+    const start = Date.UTC(2026, 10, 18, 0, 0);
+    const events = Array.from({ length: 96 }, (_, i) =>
+      queued(p, `e${i}`, { ts: start + i * 1800_000, event_type: i % 2 ? "page.view" : "order.created" }),
+    );
+    await deliver([message(p, events)]);
+    const files = await env.DB.prepare("SELECT dataset, rows FROM lake_files WHERE project_id = ? ORDER BY dataset")
+      .bind(p)
+      .all<Record<string, unknown>>();
+    expect(files.results).toEqual([
+      { dataset: "order.created", rows: 48 },
+      { dataset: "page.view", rows: 48 },
+    ]);
+    expect((await landedRows(p)).length).toBe(96);
   });
 
   it("writes the same message delivered twice only once", async () => {

@@ -1,0 +1,47 @@
+// Minor compaction: a project whose bronze files pile up (a backfill, a busy hour) gets a compaction
+// job right after a landing instead of waiting for the hourly cron, so the file count stays small.
+import { and, eq, gt, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { readConfig } from "../../shared/config";
+import { jobs } from "../../shared/db/jobs";
+import { bronzeFileCounts } from "../manifest/read";
+import { createJob } from "./create-job";
+
+/** A queued or running compaction younger than this is trusted to be on it; an older one may be stuck. */
+const PENDING_FOR_MS = 10 * 60_000;
+
+/** Whether the project has a compaction queued or running that started recently. */
+async function compactionPending(db: D1Database, projectId: string, now: number): Promise<boolean> {
+  const since = new Date(now - PENDING_FOR_MS).toISOString();
+  const row = await drizzle(db)
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.projectId, projectId),
+        eq(jobs.type, "compact"),
+        inArray(jobs.status, ["queued", "running"]),
+        gt(jobs.createdAt, since),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * For each project, queues one compaction when some dataset has at least COMPACT_BRONZE_FILES
+ * current bronze files and none is already under way. Returns the projects it queued a job for.
+ */
+export async function compactSoon(env: Env, projectIds: string[], now = Date.now()): Promise<string[]> {
+  const threshold = readConfig(env).compactBronzeFiles;
+  const queued: string[] = [];
+  for (const projectId of projectIds) {
+    const counts = await bronzeFileCounts(env.DB, projectId);
+    if (![...counts.values()].some((n) => n >= threshold)) continue;
+    if (await compactionPending(env.DB, projectId, now)) continue;
+    await createJob(env, projectId, "compact", {});
+    queued.push(projectId);
+  }
+  return queued;
+}
