@@ -1,5 +1,5 @@
 // count(DISTINCT x) (exact sets) and approx_count_distinct (HyperLogLog), per group.
-import type { AggState } from "./aggregates";
+import type { AggState } from "./agg-state";
 import { flatten } from "./group-by";
 import { target } from "./grow";
 import { hashValue } from "./hash";
