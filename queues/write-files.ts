@@ -1,9 +1,9 @@
 // Exactly-once, step two: one bronze Parquet file per project, dataset and hour of the batch.
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
-import { encodeLakeFile } from "../shared/lake/parquet-encode";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
 import type { WrittenFile } from "../shared/lake/written-file";
+import { encodeLakeFile } from "../shared/parquet/lake-file";
 
 /** Groups events by partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(

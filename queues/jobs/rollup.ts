@@ -7,7 +7,7 @@ import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { latestSnapshot, listFiles } from "../../services/manifest/read";
 import { lakeFiles } from "../../shared/db/lake";
 import { rollupHours, rollups } from "../../shared/db/rollups";
-import { readLakeRowGroups } from "../../shared/lake/parquet-read";
+import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 import { createRollupBuilder } from "../../shared/rollup/build";
 import { toBase64 } from "../../shared/rollup/codec";
 import { DAY_MS, LEVEL_NAMES, type RollupGroup } from "../../shared/rollup/dims";

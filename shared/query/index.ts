@@ -27,7 +27,7 @@
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
 // time filters where the table is read). Not supported: joins, set operations, window functions,
 // subqueries in expressions, DISTINCT inside aggregates other than count.
-import { lakeCompressors } from "../lake/parquet-codecs";
+import { lakeCompressors } from "../parquet/codecs";
 import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
 import { publishChange } from "../../services/manifest/publish";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import { handleScheduled } from "../../workers/scheduled";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, landedRows, message, queued } from "./lake-helpers";
