@@ -45,7 +45,6 @@ export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as 
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
 export { createFooterCache } from "./footer-cache";
-export { HyperLogLog } from "./hll";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
 
 export interface QueryOptions {
