@@ -9,7 +9,7 @@
 // summarised: queue batches delivered to the consumer, failed lake writes and their errors.
 import http from "node:http";
 import { parquetReadObjects } from "hyparquet";
-import { lakeCompressors } from "../shared/lake/parquet-codecs";
+import { lakeCompressors } from "../shared/parquet/codecs";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { LAKE_COLUMNS, type LakeRow } from "../shared/lake/lake-row";
-import { encodeLakeFile } from "../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../shared/parquet/lake-file";
 import { generateRows } from "./data";
 
 interface DuckDbReference {

@@ -3,12 +3,12 @@
 // Files are generated once per row count, encoder and generator version, and kept in the temp directory.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { LakeRow } from "../shared/lake/lake-row";
-import { encodeLakeFile } from "../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../shared/parquet/lake-file";
 import { createFooterCache, type FileRef, runQuery } from "../shared/query/index";
 import { generateRows } from "./data";
 import { catalogOver } from "./local-catalog";
@@ -59,7 +59,8 @@ const CHUNK = 1_000_000;
 /** A fingerprint of what the files depend on, so a changed encoder or generator regenerates them. */
 async function sourceVersion(): Promise<string> {
   const hash = createHash("sha256");
-  for (const f of ["shared/lake/parquet-encode.ts", "shared/lake/parquet-schema.ts", "bench/data.ts"]) {
+  const parquet = (await readdir(path.join(import.meta.dirname, "../shared/parquet"))).sort();
+  for (const f of [...parquet.map((p) => `shared/parquet/${p}`), "bench/data.ts"]) {
     const file = path.join(import.meta.dirname, "..", f);
     if (existsSync(file)) hash.update(await readFile(file));
   }

@@ -4,9 +4,9 @@
 // dataset and batch, not one per event hour (compaction later sorts rows into event days).
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
-import { encodeLakeFile } from "../shared/lake/parquet-encode";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
 import type { WrittenFile } from "../shared/lake/written-file";
+import { encodeLakeFile } from "../shared/parquet/lake-file";
 
 /** Groups events by dataset in the arrival partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(

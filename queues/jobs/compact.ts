@@ -3,9 +3,8 @@ import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
-import { readLakeRowGroups } from "../../shared/lake/parquet-read";
 import { lakeKey } from "../../shared/lake/partition";
+import { encodeLakeFile, readLakeRowGroups } from "../../shared/parquet/lake-file";
 
 /** Test seams for crash injection; production passes none. */
 export interface CompactHooks {

@@ -8,7 +8,7 @@ import { publish } from "../../services/manifest/publish";
 import { listFiles } from "../../services/manifest/read";
 import { datasetSettings } from "../../shared/db/jobs";
 import type { LakeRow } from "../../shared/lake/lake-row";
-import { readLakeRowGroups } from "../../shared/lake/parquet-read";
+import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 import { writeSilver } from "./compact";
 
 const DAY_MS = 86_400_000;

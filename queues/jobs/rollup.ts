@@ -5,10 +5,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { filesChangedSince, latestSnapshot, listFiles } from "../../services/manifest/read";
+import { toBase64 } from "../../shared/base64";
 import { rollupHours, rollups } from "../../shared/db/rollups";
-import { readLakeRowGroups } from "../../shared/lake/parquet-read";
+import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 import { createRollupBuilder } from "../../shared/rollup/build";
-import { toBase64 } from "../../shared/rollup/codec";
 import { DAY_MS, LEVEL_NAMES, type RollupGroup } from "../../shared/rollup/dims";
 import { hoursOf, validHours } from "../../shared/rollup/validity";
 

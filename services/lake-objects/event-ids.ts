@@ -1,6 +1,6 @@
 // The event ids held by lake files, read column-only from R2.
 import { parquetReadObjects } from "hyparquet";
-import { lakeCompressors } from "../../shared/lake/parquet-codecs";
+import { lakeCompressors } from "../../shared/parquet/codecs";
 import { r2AsyncBuffer } from "./r2-buffer";
 
 /** Every `event_id` in the given objects (key and byte size from the manifest). */

@@ -1,9 +1,10 @@
 // The mergeable state of one group in one window: count, numeric summaries, HLLs and quantile sketches.
 import { z } from "zod";
 import { getOrInsert } from "../collections";
+import { hashValue } from "../sketch/hash";
+import { HllJson, HyperLogLog } from "../sketch/hll";
 import { DDSketch, SketchJson } from "./dd-sketch";
 import type { EventView } from "./fields";
-import { HllJson, HyperLogLog } from "./hll";
 import type { MetricDefinition } from "./metric-def";
 
 const NumAgg = z.object({ n: z.number(), sum: z.number(), min: z.number().nullable(), max: z.number().nullable() });
@@ -60,7 +61,8 @@ export class GroupState {
     for (const f of plan.distinct) {
       const v = view.scalar(f);
       if (v === null) continue;
-      getOrInsert(this.hll, f, () => new HyperLogLog()).add(`${typeof v}:${v}`);
+      // The hash SQL's approx_count_distinct and the rollups use, so all three count alike.
+      getOrInsert(this.hll, f, () => new HyperLogLog()).add(hashValue(v));
     }
     for (const f of plan.quantile) {
       const v = view.number(f);
@@ -85,7 +87,7 @@ export class GroupState {
     for (const [f, h] of other.hll) {
       const mine = this.hll.get(f);
       if (mine) mine.merge(h);
-      else this.hll.set(f, new HyperLogLog(h.p, h.registers.slice()));
+      else this.hll.set(f, new HyperLogLog().merge(h));
     }
     for (const [f, s] of other.q) {
       const mine = this.q.get(f);

@@ -1,5 +1,6 @@
 // Grouped execution: rows (or other invocations' partial answers) into groups and aggregate states.
-import { type AggState, createState } from "./aggregates";
+import type { AggState } from "./agg-state";
+import { createState } from "./aggregates";
 import type { QueryPlan } from "./bind";
 import type { Bound } from "./bound";
 import { QueryError } from "./errors";

@@ -1,5 +1,5 @@
 // Binding expressions: resolve column names in a scope, type-check, and collect aggregate calls.
-import type { AggKind, AggSpec } from "./aggregates";
+import type { AggKind, AggSpec } from "./agg-state";
 import type { Expr } from "./ast";
 import { type Bound, type EvalContext, signature } from "./bound";
 import { coerce, unionType } from "./coerce";

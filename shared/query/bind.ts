@@ -1,5 +1,5 @@
 // Binding a SELECT: its source (table, CTE or subquery), WHERE, grouping, aggregates, output and order.
-import type { AggSpec } from "./aggregates";
+import type { AggSpec } from "./agg-state";
 import type { Expr, Select, SelectItem } from "./ast";
 import { bindExpr, type ColumnInfo, type ExprBinder, hasAggregate, resolveColumn, type Scope } from "./bind-expr";
 import { type Bound, type EvalContext, signature, slotsOf } from "./bound";

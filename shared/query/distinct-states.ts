@@ -1,9 +1,9 @@
 // count(DISTINCT x) (exact sets) and approx_count_distinct (HyperLogLog), per group.
-import type { AggState } from "./aggregates";
+import { hashValue } from "../sketch/hash";
+import { HyperLogLog } from "../sketch/hll";
+import type { AggState } from "./agg-state";
 import { flatten } from "./group-by";
 import { target } from "./grow";
-import { hashValue } from "./hash";
-import { HyperLogLog } from "./hll";
 import { usedCodes, type Vec, valueAt } from "./vector";
 
 export class DistinctState implements AggState {

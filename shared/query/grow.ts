@@ -22,3 +22,11 @@ export function growBytes(a: Uint8Array, size: number): Uint8Array {
 export function target(gids: Int32Array | null, i: number): number {
   return gids ? (gids[i] as number) : 0;
 }
+
+/** Add `from` into `into` group by group (a partial's group i into `target(gids, i)`). */
+export function addInto(into: Float64Array, from: Float64Array, gids: Int32Array | null): void {
+  for (let i = 0; i < from.length; i++) {
+    const g = target(gids, i);
+    into[g] = (into[g] as number) + (from[i] as number);
+  }
+}

@@ -27,7 +27,7 @@
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
 // time filters where the table is read). Not supported: joins, set operations, window functions,
 // subqueries in expressions, DISTINCT inside aggregates other than count.
-import { lakeCompressors } from "../lake/parquet-codecs";
+import { lakeCompressors } from "../parquet/codecs";
 import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
@@ -47,7 +47,6 @@ export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
 export { type ExplainRequest, explainPrefix, type ScanExplain } from "./explain";
 export { createFooterCache } from "./footer-cache";
-export { HyperLogLog } from "./hll";
 export { type Parsed, parseQuery } from "./parse";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
 

@@ -1,5 +1,5 @@
 // quantile_cont and median: every value of a group kept, sorted at the end, interpolated like DuckDB.
-import type { AggState } from "./aggregates";
+import type { AggState } from "./agg-state";
 import { target } from "./grow";
 import { asNum, type Vec } from "./vector";
 

@@ -1,8 +1,9 @@
 // Reading a table: prune files and row groups, fetch only the needed column chunks, decode in batches.
 import type { AsyncBuffer, Compressors, FileMetaData, RowGroup, SchemaElement } from "hyparquet";
-import { parquetMetadata, parquetMetadataAsync } from "hyparquet";
+import { ColumnCursor, chunkRange } from "../parquet/chunk";
+import { parseFooter, readFooter } from "../parquet/footer";
+import { columnSpec } from "../parquet/schema";
 import type { FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
-import { ColumnCursor, type ColumnSpec } from "./decode";
 import { compareValues } from "./ops-logic";
 import { type ColumnRange, mayMatch } from "./prune";
 import { isString, type SqlType } from "./types";
@@ -51,14 +52,6 @@ const MAX_BATCH = 131_072;
 /** Footers opened ahead of the file being read. */
 const FOOTER_LOOKAHEAD = 4;
 
-/** Statistics as plain numbers: timestamps in epoch ms, dates in epoch ms. */
-const PARSERS = {
-  timestampFromMilliseconds: (v: bigint) => Number(v),
-  timestampFromMicroseconds: (v: bigint) => Number(v) / 1000,
-  timestampFromNanoseconds: (v: bigint) => Number(v) / 1e6,
-  dateFromDays: (d: number) => d * 86_400_000,
-};
-
 interface OpenFile {
   ref: FileRef;
   buffer: AsyncBuffer;
@@ -80,14 +73,6 @@ function counting(buffer: AsyncBuffer, stats: ScanStatistics): AsyncBuffer {
   };
 }
 
-function timeScale(e: SchemaElement): number {
-  const unit = e.logical_type?.type === "TIMESTAMP" ? e.logical_type.unit : undefined;
-  if (unit === "MICROS" || e.converted_type === "TIMESTAMP_MICROS") return 0.001;
-  if (unit === "NANOS") return 1e-6;
-  if (e.converted_type === "DATE" || e.logical_type?.type === "DATE") return 86_400_000;
-  return 1;
-}
-
 async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
   const buffer = counting(await o.catalog.openFile(ref.key), o.stats);
   let metadata = o.footerCache?.get(ref.key);
@@ -95,9 +80,9 @@ async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
   if (!metadata) {
     if (buffer.byteLength <= WHOLE_FILE_BYTES) {
       whole = await buffer.slice(0, buffer.byteLength);
-      metadata = parquetMetadata(whole, { parsers: PARSERS });
+      metadata = parseFooter(whole);
     } else {
-      metadata = await parquetMetadataAsync(buffer, { parsers: PARSERS });
+      metadata = await readFooter(buffer);
     }
     o.footerCache?.set(ref.key, metadata);
   }
@@ -131,15 +116,6 @@ function groupMayMatch(group: RowGroup, ranges: Map<string, ColumnRange>): boole
     if (!mayMatch(range, min ?? null, max ?? null)) return false;
   }
   return true;
-}
-
-function chunkRange(group: RowGroup, index: number): [number, number] {
-  const meta = group.columns[index]?.meta_data;
-  if (!meta) throw new Error("parquet column chunk without metadata");
-  const data = Number(meta.data_page_offset);
-  const dict = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
-  const start = dict > 0 && dict < data ? dict : data;
-  return [start, start + Number(meta.total_compressed_size)];
 }
 
 /** Fetch the needed column chunks of a row group, coalescing neighbours into one request. */
@@ -274,13 +250,7 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
         const bytes = chunks[k];
         if (!layout || !bytes) return null;
         const meta = job.group.columns[layout.index]?.meta_data;
-        const spec: ColumnSpec = {
-          element: layout.element,
-          maxDef: layout.element.repetition_type === "REQUIRED" ? 0 : 1,
-          codec: meta?.codec ?? "UNCOMPRESSED",
-          scale: timeScale(layout.element),
-          strings: isString(c.type),
-        };
+        const spec = columnSpec(layout.element, meta?.codec ?? "UNCOMPRESSED", isString(c.type));
         return new ColumnCursor(bytes, spec, o.compressors);
       });
       for (let done = 0; done < rows; ) {

@@ -1,7 +1,7 @@
 // Answering a matched query from hourly rollup groups, with the engine's columns, types and order.
-import { HyperLogLog } from "../query";
+import { fromBase64 } from "../base64";
 import { rowComparator } from "../query/sink";
-import { fromBase64 } from "./codec";
+import { HyperLogLog } from "../sketch/hll";
 import type { RollupDim, RollupLevel, RollupSketch } from "./dims";
 import type { RollupPlan } from "./match";
 

@@ -1,7 +1,7 @@
 // Building hourly rollups from lake rows: count and HyperLogLog sketches per (hour, level, dimensions).
 import type { LakeRow } from "../lake/lake-row";
-import { HyperLogLog } from "../query";
-import { hashValue } from "../query/hash";
+import { hashValue } from "../sketch/hash";
+import { HyperLogLog } from "../sketch/hll";
 import { hourOf, LEVEL_NAMES, ROLLUP_DIMS, ROLLUP_LEVELS, type RollupDim, type RollupGroup } from "./dims";
 
 interface Acc {

@@ -9,7 +9,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
-import { lakeCompressors } from "../../shared/lake/parquet-codecs";
+import { lakeCompressors } from "../../shared/parquet/codecs";
 import { mulberry32 } from "../seeded-random";
 import { type ApiInit, type DevServer, startDevServer } from "./server";
 

@@ -1,12 +1,12 @@
 // Window maths of the live path, as pure functions: partials merged in any order give the same window.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fromBase64, toBase64 } from "../../shared/base64";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { DDSketch } from "../../shared/live/dd-sketch";
 import { EventView } from "../../shared/live/fields";
 import { matchesFilter } from "../../shared/live/filter";
-import { GroupState, mergeStateJson } from "../../shared/live/group-state";
-import { HyperLogLog } from "../../shared/live/hll";
+import { GroupState, GroupStateJson, mergeStateJson } from "../../shared/live/group-state";
 import { EVENTS_METRIC, MetricDefinitionSchema, type StoredMetric } from "../../shared/live/metric-def";
 import { computePartials, WindowAccumulator, type WindowPartial } from "../../shared/live/partials";
 import { renderWindow } from "../../shared/live/render";
@@ -191,38 +191,94 @@ describe("window sizes", () => {
   });
 });
 
-describe("HyperLogLog", () => {
-  it("estimates distinct counts within 5 % (3σ at 2^12 registers) from 0 to 200,000", () => {
-    for (const n of [0, 1, 10, 100, 1_000, 5_000, 20_000, 200_000]) {
-      const h = new HyperLogLog();
-      for (let i = 0; i < n; i++) h.add(`user-${i}`);
-      for (let i = 0; i < n; i += 3) h.add(`user-${i}`); // repeats change nothing
-      expect(Math.abs(h.estimate() - n)).toBeLessThanOrEqual(Math.max(1, n * 0.05));
+/** cyrb53, the live path's hash before the sketch was unified (53 bits: `hi` 21, `lo` 32). */
+function cyrb53(s: string): { hi: number; lo: number } {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return { hi: (h2 >>> 0) & 0x1fffff, lo: h1 >>> 0 };
+}
+
+/** A distinct-count sketch as live windows stored it before the unified sketch: p = 12 over cyrb53 of `string:${v}`. */
+function legacyHll(values: string[]): { p: number; s: number[] } | { p: number; d: string } {
+  const p = 12;
+  const registers = new Uint8Array(1 << p);
+  for (const v of values) {
+    const { hi, lo } = cyrb53(`string:${v}`);
+    const rest = lo & ((1 << (32 - p)) - 1);
+    const rank = rest !== 0 ? Math.clz32(rest) - p + 1 : hi !== 0 ? 32 - p + Math.clz32(hi) - 11 + 1 : 53 - p + 1;
+    const index = lo >>> (32 - p);
+    if (rank > (registers[index] as number)) registers[index] = rank;
+  }
+  const nonZero: number[] = [];
+  registers.forEach((r, i) => {
+    if (r !== 0) nonZero.push(i * 64 + r);
+  });
+  return nonZero.length * 5 < (registers.length * 4) / 3 ? { p, s: nonZero } : { p, d: toBase64(registers) };
+}
+
+const users = (from: number, n: number) => Array.from({ length: n }, (_, i) => `user-${from + i}`);
+const DISTINCT_USERS: StoredMetric = {
+  id: "met_users",
+  ...MetricDefinitionSchema.parse({ name: "users", aggregates: [{ fn: "distinct", field: "user_id" }] }),
+};
+const distinctOf = (state: GroupStateJson) =>
+  (renderWindow(DISTINCT_USERS, [{ key: "[]", values: [], state }]) as { values: Record<string, unknown> }).values
+    .distinct_user_id;
+
+describe("window states stored before the unified sketch", () => {
+  it("still parse, and show the distinct counts they showed then", () => {
+    // Written by the old live code for user-0 … user-19, verbatim.
+    const stored =
+      '{"count":20,"hll":{"user_id":{"p":12,"s":[8835,17666,27521,43201,46724,52993,73990,122497,137217,143233,169089,186241,193089,195586,210753,218945,231362,231427,248005,260865]}}}';
+    expect(distinctOf(GroupStateJson.parse(JSON.parse(stored)))).toBe(20);
+    // What the old code showed for these sets (sparse at 200, dense above).
+    for (const [n, shown] of [
+      [200, 201],
+      [5000, 4988],
+      [50_000, 49_111],
+    ] as const) {
+      const state = GroupStateJson.parse(
+        JSON.parse(JSON.stringify({ count: n, hll: { user_id: legacyHll(users(0, n)) } })),
+      );
+      expect(distinctOf(state), String(n)).toBe(shown);
     }
   });
 
-  it("merges to the sketch of the union, whatever the order, and survives JSON both sparse and dense", () => {
-    fc.assert(
-      fc.property(fc.array(fc.array(fc.string(), { maxLength: 400 }), { minLength: 1, maxLength: 5 }), (sets) => {
-        const sketches = sets.map((s) => {
-          const h = new HyperLogLog();
-          for (const v of s) h.add(v);
-          return h;
-        });
-        const union = new HyperLogLog();
-        for (const v of sets.flat()) union.add(v);
-        const forward = sketches.reduce((a, b) => a.merge(HyperLogLog.fromJSON(b.toJSON())), new HyperLogLog());
-        const backward = [...sketches].reverse().reduce((a, b) => a.merge(b), new HyperLogLog());
-        expect(forward.registers).toEqual(union.registers);
-        expect(backward.registers).toEqual(union.registers);
-        expect(HyperLogLog.fromJSON(JSON.parse(JSON.stringify(union.toJSON()))).registers).toEqual(union.registers);
-      }),
-      { numRuns: 60 },
-    );
-    const big = new HyperLogLog();
-    for (let i = 0; i < 50_000; i++) big.add(String(i));
-    expect("d" in big.toJSON()).toBe(true);
-    expect(HyperLogLog.fromJSON(big.toJSON()).registers).toEqual(big.registers);
+  it("merge with each other as they did", () => {
+    const a: GroupStateJson = { count: 3000, hll: { user_id: legacyHll(users(0, 3000)) } };
+    const b: GroupStateJson = { count: 3000, hll: { user_id: legacyHll(users(2000, 3000)) } };
+    const merged = mergeStateJson(a, b);
+    expect(merged.count).toBe(6000);
+    expect(distinctOf(merged)).toBe(4988); // the old code's estimate of the union
+    expect(typeof merged.hll?.user_id).toBe("string"); // written back in the current form
+    expect(distinctOf(GroupStateJson.parse(JSON.parse(JSON.stringify(merged))))).toBe(4988);
+  });
+
+  it("merge with current states at the old precision, counting values seen on both sides twice at most", () => {
+    const old: GroupStateJson = { count: 3000, hll: { user_id: legacyHll(users(0, 3000)) } };
+    const current = new GroupState();
+    for (const [i, u] of users(2000, 3000).entries()) {
+      const e = event(i, { type: "a", dt: 0, user: 0, amount: 1, latency: 1 });
+      current.add(new EventView({ ...e, user_id: u }), { numeric: [], distinct: ["user_id"], quantile: [] });
+    }
+    for (const merged of [mergeStateJson(old, current.toJSON()), mergeStateJson(current.toJSON(), old)]) {
+      const n = distinctOf(merged) as number;
+      // 5,000 distinct users, 1,000 of them on both sides of the change: at most 6,000 counted.
+      expect(n).toBeGreaterThanOrEqual(5000 * 0.95);
+      expect(n).toBeLessThanOrEqual(6000 * 1.05);
+      const bytes = fromBase64(merged.hll?.user_id as string);
+      expect(bytes[1]).toBe(12); // kept at the old precision
+    }
+    expect(distinctOf(mergeStateJson(old, current.toJSON()))).toBe(distinctOf(mergeStateJson(current.toJSON(), old)));
   });
 });
 

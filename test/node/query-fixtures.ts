@@ -14,7 +14,7 @@ import {
 import { asyncBufferFromFile } from "hyparquet";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { LakeRow } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import {
   type FileRef,
   type QueryCatalog,

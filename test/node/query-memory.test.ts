@@ -6,7 +6,7 @@ import vm from "node:vm";
 import { asyncBufferFromFile, parquetMetadataAsync } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LakeRow } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import { type FileRef, type QueryCatalog, runQuery } from "../../shared/query/index";
 
 v8.setFlagsFromString("--expose-gc");

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toBase64 } from "../../shared/base64";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { runQuery } from "../../shared/query/index";
 import { answerFromRollups, type StoredGroup } from "../../shared/rollup/answer";
 import { createRollupBuilder } from "../../shared/rollup/build";
-import { toBase64 } from "../../shared/rollup/codec";
 import { FULL_LEVEL, LEVEL_NAMES, ROLLUP_LEVELS } from "../../shared/rollup/dims";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import {

@@ -4,7 +4,7 @@ import { runJob } from "../../queues/jobs-consumer";
 import { compactSoon } from "../../services/jobs/compact-soon";
 import { publish } from "../../services/manifest/publish";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
+import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import { handleScheduled } from "../../workers/scheduled";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, landedRows, message, queued } from "./lake-helpers";

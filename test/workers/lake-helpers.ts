@@ -3,7 +3,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { parquetReadObjects } from "hyparquet";
 import { type ConsumerHooks, consumeEvents } from "../../queues/events-consumer";
 import type { QueuedEvent } from "../../shared/events/queue-message";
-import { lakeCompressors } from "../../shared/lake/parquet-codecs";
+import { lakeCompressors } from "../../shared/parquet/codecs";
 
 let seq = 0;
 

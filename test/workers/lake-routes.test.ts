@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import { consumeDeadLetters } from "../../queues/dead-letters";
-import { lakeCompressors } from "../../shared/lake/parquet-codecs";
+import { lakeCompressors } from "../../shared/parquet/codecs";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
 

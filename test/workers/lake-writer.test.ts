@@ -154,9 +154,9 @@ describe("the lake writer", () => {
 describe("Parquet inside workerd", () => {
   it("compresses a large file with ZSTD despite the runtime's zstd output limit, and reads it back", async () => {
     const { generateRows } = await import("../../bench/data");
-    const { encodeLakeFile } = await import("../../shared/lake/parquet-encode");
+    const { encodeLakeFile } = await import("../../shared/parquet/lake-file");
     const { parquetReadObjects } = await import("hyparquet");
-    const { lakeCompressors } = await import("../../shared/lake/parquet-codecs");
+    const { lakeCompressors } = await import("../../shared/parquet/codecs");
     const rows = generateRows(20_000, 7);
     const bytes = encodeLakeFile(rows);
     const back = await parquetReadObjects({
@@ -165,7 +165,7 @@ describe("Parquet inside workerd", () => {
       columns: ["event_id"],
     });
     expect(back.map((r) => r.event_id)).toEqual([...rows].sort((a, b) => a.ts - b.ts).map((r) => r.event_id));
-    // workerd's zstd throws once one page compresses to more than ~40 KB (shared/lake/zstd.ts stores such
+    // workerd's zstd throws once one page compresses to more than ~40 KB (shared/parquet/codecs.ts stores such
     // pages raw instead), so pages must stay small. Stored pages need over 100 bytes per event here.
     expect(bytes.byteLength / rows.length).toBeLessThan(75);
   });

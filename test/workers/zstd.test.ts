@@ -1,6 +1,6 @@
 import { zstdDecompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { zstdCompress, zstdStoredFrame } from "../../shared/lake/zstd";
+import { zstdCompress, zstdStoredFrame } from "../../shared/parquet/codecs";
 
 const random = (n: number) => {
   const out = new Uint8Array(n);

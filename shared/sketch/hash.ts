@@ -1,4 +1,5 @@
-// 32-bit hashes of values (murmur3 mixing) for HyperLogLog: strings by UTF-16 units, numbers by their bits.
+// The one value hash of distinct counts (HyperLogLog in SQL, rollups and live windows): 32-bit murmur3
+// mixing, strings by UTF-16 units, numbers by their bits, booleans as the numbers SQL holds them as.
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -40,9 +41,13 @@ export function hashNumber(x: number, seed = 0x9747b28c): number {
   return fmix(h ^ 8);
 }
 
-/** Hash of a non-null physical value. */
+/**
+ * Hash of a non-null value: a string, a number, a boolean (as 1 or 0: the SQL engine holds BOOLEAN
+ * as numbers, so a live window and a query count `true` alike), anything else by its JSON text.
+ */
 export function hashValue(v: unknown): number {
   if (typeof v === "number") return hashNumber(v);
   if (typeof v === "string") return hashString(v);
+  if (typeof v === "boolean") return hashNumber(v ? 1 : 0);
   return hashString(JSON.stringify(v));
 }

@@ -1,5 +1,8 @@
-// Rows to columns: the file's row order (stable by ts) and one row group's values gathered column-wise.
-import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "./lake-row";
+// Lake rows and columns, both ways: the file's row order (stable by ts) and one row group's values
+// gathered column-wise for writing; decoded row objects normalized back into LakeRows.
+import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "../lake/lake-row";
+
+// Writing
 
 /**
  * Order of rows by `ts`, ties kept in input order. Integer times that span less than 2^53 / n ms
@@ -92,4 +95,34 @@ export function gatherColumns(
     payload[i] = row.payload;
     metadata[i] = row.metadata;
   }
+}
+
+// Reading
+
+function toMillis(v: unknown): number {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === "bigint") return Number(v);
+  return Number(v);
+}
+
+function toText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+const decoder = new TextDecoder();
+
+/** hyparquet parsers that keep JSON columns as their exact text and timestamps as epoch milliseconds. */
+export const lakeParsers = {
+  jsonFromBytes: (bytes: Uint8Array) => decoder.decode(bytes),
+  timestampFromMilliseconds: (millis: bigint) => Number(millis),
+};
+
+/** One decoded row as a LakeRow (values normalized whatever parsers produced them). */
+export function toLakeRow(raw: Record<string, unknown>): LakeRow {
+  const row = {} as Record<string, unknown>;
+  for (const { name, type } of LAKE_COLUMNS) {
+    row[name] = type === "TIMESTAMP" ? toMillis(raw[name]) : toText(raw[name]);
+  }
+  return row as unknown as LakeRow;
 }

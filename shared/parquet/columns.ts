@@ -1,13 +1,12 @@
 // Encoders for the lake's three kinds of column chunk: delta timestamps, dictionary strings, PLAIN strings.
 import type { ColumnChunk, SchemaElement } from "hyparquet";
-import { ByteWriter } from "hyparquet-writer";
-import { deltaBinaryPack } from "hyparquet-writer/src/delta.js";
-import type { PageIndexes } from "hyparquet-writer/src/types.js";
-import { bitWidthOf, writeHybrid } from "./parquet-bitpack";
-import { ChunkWriter, type Compress } from "./parquet-chunk";
-import { DELTA_SAFE_LIMIT, writeDeltaPacked } from "./parquet-delta";
-import { ByteSink } from "./parquet-sink";
-import { BytesRange, writePlainStrings } from "./parquet-strings";
+import { ByteSink } from "./byte-sink";
+import { ChunkWriter } from "./chunk";
+import type { Compress } from "./codecs";
+import { DELTA_SAFE_LIMIT, writeDeltaInt64 } from "./delta";
+import type { ByteWriter, PageIndexes } from "./hyparquet-internals";
+import { bitWidthOf, writeHybrid } from "./rle";
+import { BytesRange, writePlainStrings } from "./strings";
 
 /**
  * What every column encoder of one file shares: the output, the codec, and scratch buffers reused
@@ -51,7 +50,7 @@ const NO_LEVELS = new Uint8Array(0);
 
 /**
  * Most bytes of encoded values in one data page, before compression. workerd's zstd fails to
- * compress to, and to decompress into, more than about 40–64 KB (see zstd.ts), and lake files are
+ * compress to, and to decompress into, more than about 40–64 KB (see codecs.ts), and lake files are
  * read inside workerd too, so every page stays below that whatever the runtime; hyparquet-writer's
  * `pageSize` of 48 KiB, which the lake used before, estimated the same budget from raw value sizes.
  * Counting encoded bytes lets bit-packed index pages hold 2–4 times more rows than that estimate.
@@ -118,22 +117,13 @@ export function writeTimestampColumn(
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const fast = min > -DELTA_SAFE_LIMIT && max < DELTA_SAFE_LIMIT;
+  const safe = min > -DELTA_SAFE_LIMIT && max < DELTA_SAFE_LIMIT;
   const writer = new ChunkWriter(ctx.file, element, ctx.compress);
   const sink = ctx.values;
   for (let from = 0, to = 0; from < n; from = to) {
     to = Math.min(n, from + MAX_PAGE_BYTES / 8); // delta-packing never needs more than 8 bytes a value
     sink.reset();
-    if (fast) writeDeltaPacked(sink, values, from, to);
-    else {
-      // Times beyond ±2^51 ms (±71,000 years) are not exact in float arithmetic: use BigInts.
-      const page = new ByteWriter();
-      deltaBinaryPack(page, BigInt64Array.from(values.subarray(from, to), BigInt), "INT64");
-      const bytes = page.getBytes();
-      sink.ensure(bytes.length);
-      sink.bytes.set(bytes);
-      sink.pos = bytes.length;
-    }
+    writeDeltaInt64(sink, values, from, to, safe);
     writer.dataPage(to - from, 0, NO_LEVELS, sink.view(), "DELTA_BINARY_PACKED");
   }
   return writer.finish("DELTA_BINARY_PACKED", 0, n ? BigInt(min) : undefined, n ? BigInt(max) : undefined);

@@ -7,8 +7,8 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import fc from "fast-check";
 import { type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparquet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LAKE_COLUMNS, type LakeRow } from "../../shared/lake/lake-row";
-import { encodeLakeFile } from "../../shared/lake/parquet-encode";
+import { LAKE_COLUMNS, type LakeRow } from "../../../shared/lake/lake-row";
+import { encodeLakeFile, readLakeRowGroups } from "../../../shared/parquet/lake-file";
 
 const NULLABLE = [
   "user_id",
@@ -146,6 +146,15 @@ describe("encodeLakeFile", () => {
   it("round-trips through hyparquet, sorted by ts with ties in input order", async () => {
     const bytes = encodeLakeFile(input);
     expectSameRows(await readWithHyparquet(bytes), expected);
+  });
+
+  it("reads back through readLakeRowGroups, one row group at a time", async () => {
+    const groups: LakeRow[][] = [];
+    for await (const rows of readLakeRowGroups(toArrayBuffer(encodeLakeFile(input, { rowGroupSize: 64 })))) {
+      groups.push(rows);
+    }
+    expect(groups.map((g) => g.length)).toEqual([64, 64, 64, 8]);
+    expectSameRows(groups.flat(), expected);
   });
 
   it("round-trips through DuckDB", async () => {

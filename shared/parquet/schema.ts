@@ -1,8 +1,12 @@
-// The Parquet schema of a lake file: one leaf per LAKE_COLUMNS entry, in that order.
-import type { SchemaElement } from "hyparquet";
-import { LAKE_COLUMNS, type LakeColumnName } from "./lake-row";
+// Schemas, both ways: the lake's (one leaf per LAKE_COLUMNS entry, in that order) written into every
+// file, and what any file's schema element means for reading its column (nullability, time unit).
+import type { CompressionCodec, SchemaElement } from "hyparquet";
+import { LAKE_COLUMNS, type LakeColumnName } from "../lake/lake-row";
+import type { ColumnSpec } from "./page";
 
-/** How a column's values are encoded (see parquet-columns.ts). */
+// Writing
+
+/** How a column's values are encoded (see columns.ts). */
 export type LakeColumnKind = "timestamp" | "dictionary" | "plain";
 
 /**
@@ -73,4 +77,26 @@ export function lakeSchema(): LakeSchema {
     }
   }
   return { elements, kinds };
+}
+
+// Reading
+
+/** Multiplier from a column's stored unit to epoch ms (timestamps, dates); 1 for anything else. */
+export function timeScale(e: SchemaElement): number {
+  const unit = e.logical_type?.type === "TIMESTAMP" ? e.logical_type.unit : undefined;
+  if (unit === "MICROS" || e.converted_type === "TIMESTAMP_MICROS") return 0.001;
+  if (unit === "NANOS") return 1e-6;
+  if (e.converted_type === "DATE" || e.logical_type?.type === "DATE") return 86_400_000;
+  return 1;
+}
+
+/** How to read a column chunk of `element`, compressed with `codec`, as strings or numbers. */
+export function columnSpec(element: SchemaElement, codec: CompressionCodec, strings: boolean): ColumnSpec {
+  return {
+    element,
+    maxDef: element.repetition_type === "REQUIRED" ? 0 : 1,
+    codec,
+    scale: timeScale(element),
+    strings,
+  };
 }

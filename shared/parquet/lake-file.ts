@@ -1,10 +1,9 @@
-// Encode LakeRows as one ZSTD Parquet file, sorted by event time, with Tarn's own column-chunk encoders.
-import type { ColumnChunk, FileMetaData, RowGroup, SchemaElement } from "hyparquet";
-import { ByteWriter } from "hyparquet-writer";
-import { writeIndexes } from "hyparquet-writer/src/indexes.js";
-import { writeMetadata } from "hyparquet-writer/src/metadata.js";
-import type { PageIndexes } from "hyparquet-writer/src/types.js";
-import { LAKE_COLUMNS, type LakeRow } from "./lake-row";
+// A lake file, both ways: LakeRows encoded as one ZSTD Parquet file sorted by event time (Tarn's own
+// column-chunk encoders), and a file read back row group by row group as LakeRows.
+import type { AsyncBuffer, ColumnChunk, RowGroup, SchemaElement } from "hyparquet";
+import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import { LAKE_COLUMNS, type LakeRow } from "../lake/lake-row";
+import { lakeCompress, lakeCompressors } from "./codecs";
 import {
   type ColumnContext,
   columnContext,
@@ -12,10 +11,13 @@ import {
   writeDictionaryColumn,
   writePlainColumn,
   writeTimestampColumn,
-} from "./parquet-columns";
-import { gatherColumns, groupColumns, sortOrderByTs } from "./parquet-rows";
-import { type LakeColumnKind, lakeSchema } from "./parquet-schema";
-import { zstdCompress } from "./zstd";
+} from "./columns";
+import { PARQUET_MAGIC, writeFooter } from "./footer";
+import { ByteWriter, type PageIndexes } from "./hyparquet-internals";
+import { gatherColumns, groupColumns, sortOrderByTs, toLakeRow } from "./rows";
+import { type LakeColumnKind, lakeSchema } from "./schema";
+
+// Writing
 
 export interface EncodeLakeFileOptions {
   /** Rows per row group (default 131,072, near DuckDB's 122,880). */
@@ -23,12 +25,6 @@ export interface EncodeLakeFileOptions {
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 131_072;
-/**
- * ZSTD level 1, not the library default 3: on lake pages (dictionary indexes, hex ids, short JSON)
- * it measured both faster and slightly smaller. zstdCompress stores a page raw where the runtime's
- * encoder fails (workerd, see zstd.ts); pages are kept small enough for that not to happen.
- */
-const zstd = (bytes: Uint8Array): Uint8Array => zstdCompress(bytes, 1);
 
 function writeColumn(
   ctx: ColumnContext,
@@ -61,9 +57,9 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
   const leaves = schema.elements.slice(1);
   // About 48 bytes per event land in the file; start a little above so the writer rarely regrows.
   const file = new ByteWriter(Math.max(1 << 16, rows.length * 56));
-  file.appendUint32(0x31524150); // "PAR1"
+  file.appendUint32(PARQUET_MAGIC);
   const groupRows = Math.min(rowGroupSize, rows.length);
-  const ctx = columnContext(file, zstd, groupRows);
+  const ctx = columnContext(file, lakeCompress, groupRows);
   const columns = groupColumns(groupRows);
   const rowGroups: RowGroup[] = [];
   const indexes: PageIndexes[] = [];
@@ -94,15 +90,29 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
       total_compressed_size: BigInt(file.offset - groupStart),
     });
   }
-  writeIndexes(file, indexes);
-  const metadata = {
-    version: 2,
-    created_by: "tarn",
-    schema: schema.elements,
-    num_rows: BigInt(rows.length),
-    row_groups: rowGroups,
-  } as FileMetaData; // metadata_length is computed by the writer, not serialised from here
-  writeMetadata(file, metadata);
-  file.appendUint32(0x31524150);
+  writeFooter(file, { schema: schema.elements, numRows: rows.length, rowGroups }, indexes);
   return file.getBytes().slice();
+}
+
+// Reading
+
+/**
+ * Yields a file's rows one row group at a time, so a reader holds one row group in memory.
+ * @example for await (const rows of readLakeRowGroups(file)) merge(rows)
+ */
+export async function* readLakeRowGroups(file: AsyncBuffer): AsyncGenerator<LakeRow[]> {
+  const metadata = await parquetMetadataAsync(file);
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const end = start + Number(group.num_rows);
+    const raw = await parquetReadObjects({
+      file,
+      metadata,
+      rowStart: start,
+      rowEnd: end,
+      compressors: lakeCompressors,
+    });
+    yield (raw as Record<string, unknown>[]).map(toLakeRow);
+    start = end;
+  }
 }

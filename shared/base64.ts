@@ -1,4 +1,4 @@
-// Sketch bytes as base64 text, for D1 rows (text survives every D1 client unchanged).
+// Bytes as base64 text, for sketches in D1 rows and in JSON (text survives every D1 client and JSON unchanged).
 
 export function toBase64(bytes: Uint8Array): string {
   let s = "";

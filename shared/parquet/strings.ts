@@ -1,7 +1,9 @@
-// PLAIN BYTE_ARRAY values built from JS strings with few native encodes, and their min/max in byte order.
-import type { ByteSink } from "./parquet-sink";
+// PLAIN BYTE_ARRAY strings both ways with few native calls: JS strings encoded in batches, with their
+// min/max in byte order, and pages decoded with one UTF-8 decode when they are ASCII.
+import type { ByteSink } from "./byte-sink";
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 /** Stands in for each 4-byte length prefix in the joined text; overwritten after encoding. */
 const PREFIX = "\0\0\0\0";
 /**
@@ -132,4 +134,39 @@ function readLength(b: Uint8Array, p: number): number {
   return (
     ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>> 0
   );
+}
+
+// Reading
+
+/** Decode `count` length-prefixed UTF-8 strings starting at `offset`. */
+export function decodeStrings(bytes: Uint8Array, offset: number, count: number): string[] {
+  const out: string[] = new Array(count);
+  const starts = new Int32Array(count);
+  const lengths = new Int32Array(count);
+  let p = offset;
+  for (let i = 0; i < count; i++) {
+    const len =
+      (bytes[p] as number) |
+      ((bytes[p + 1] as number) << 8) |
+      ((bytes[p + 2] as number) << 16) |
+      ((bytes[p + 3] as number) << 24);
+    starts[i] = p + 4;
+    lengths[i] = len;
+    p += 4 + len;
+  }
+  if (count === 0) return out;
+  // Decoding the whole run keeps V8 from allocating per value; it only works when every byte is one character.
+  const text = decoder.decode(bytes.subarray(offset, p));
+  if (text.length === p - offset) {
+    for (let i = 0; i < count; i++) {
+      const s = (starts[i] as number) - offset;
+      out[i] = text.slice(s, s + (lengths[i] as number));
+    }
+    return out;
+  }
+  for (let i = 0; i < count; i++) {
+    const s = starts[i] as number;
+    out[i] = decoder.decode(bytes.subarray(s, s + (lengths[i] as number)));
+  }
+  return out;
 }

@@ -1,11 +1,15 @@
+// Column chunks: pages written by ChunkWriter and by hyparquet-writer (every encoding), read back by the
+// engine's cursor in uneven batches.
 import fc from "fast-check";
 import { type Encoding, parquetMetadata } from "hyparquet";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
-import { ColumnCursor } from "../../shared/query/decode";
-import { hashString, hashValue } from "../../shared/query/hash";
-import { HyperLogLog } from "../../shared/query/hll";
-import { type Vec, valueAt } from "../../shared/query/vector";
+import { ChunkWriter, ColumnCursor, chunkRange } from "../../../shared/parquet/chunk";
+import { lakeCompress, lakeCompressors } from "../../../shared/parquet/codecs";
+import { PARQUET_MAGIC } from "../../../shared/parquet/footer";
+import { ByteWriter } from "../../../shared/parquet/hyparquet-internals";
+import { columnSpec } from "../../../shared/parquet/schema";
+import { type Vec, valueAt } from "../../../shared/query/vector";
 
 /** Write one column with hyparquet-writer, then decode it with the engine's cursor, in uneven batches. */
 function roundTrip(source: Omit<ColumnSource, "name">, batches: number[] = []): unknown[] {
@@ -17,21 +21,9 @@ function roundTrip(source: Omit<ColumnSource, "name">, batches: number[] = []): 
   for (const group of metadata.row_groups) {
     const meta = group.columns[0]?.meta_data;
     if (!meta) throw new Error("no chunk");
-    const data = Number(meta.data_page_offset);
-    const dict = meta.dictionary_page_offset ? Number(meta.dictionary_page_offset) : data;
-    const start = Math.min(dict, data);
-    const bytes = new Uint8Array(buffer, start, Number(meta.total_compressed_size));
-    const cursor = new ColumnCursor(
-      bytes,
-      {
-        element,
-        maxDef: element.repetition_type === "REQUIRED" ? 0 : 1,
-        codec: meta.codec,
-        scale: 1,
-        strings: element.type === "BYTE_ARRAY",
-      },
-      {},
-    );
+    const [start, end] = chunkRange(group, 0);
+    const bytes = new Uint8Array(buffer, start, end - start);
+    const cursor = new ColumnCursor(bytes, columnSpec(element, meta.codec, element.type === "BYTE_ARRAY"), {});
     let left = Number(group.num_rows);
     let k = 0;
     while (left > 0) {
@@ -131,41 +123,59 @@ describe("column decoding", () => {
   });
 });
 
-describe("HyperLogLog", () => {
-  const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => `user_${(from + i).toString(36)}`);
-
-  for (const n of [1000, 20_000, 150_000, 1_000_000]) {
-    it(`estimates ${n} distinct values within 2%`, () => {
-      const h = new HyperLogLog();
-      for (const id of ids(0, n)) h.add(hashString(id));
-      for (const id of ids(0, Math.min(n, 50_000))) h.add(hashString(id));
-      expect(Math.abs(h.estimate() - n)).toBeLessThanOrEqual(0.02 * n);
-    });
+/** Plain strings as a PLAIN dictionary page's body. */
+function plainStrings(values: string[]): Uint8Array {
+  const out = new ByteWriter();
+  for (const v of values) {
+    const bytes = new TextEncoder().encode(v);
+    out.appendUint32(bytes.length);
+    out.appendBytes(bytes);
   }
+  return out.getBytes().slice();
+}
 
-  it("merges like the union of what was added, in either order and after a round trip to bytes", () => {
-    const a = new HyperLogLog();
-    const b = new HyperLogLog();
-    const both = new HyperLogLog();
-    for (const id of ids(0, 60_000)) {
-      a.add(hashString(id));
-      both.add(hashString(id));
-    }
-    for (const id of ids(40_000, 500)) {
-      b.add(hashString(id));
-      both.add(hashString(id));
-    }
-    const ab = HyperLogLog.fromBytes(a.toBytes());
-    ab.merge(HyperLogLog.fromBytes(b.toBytes()));
-    const ba = HyperLogLog.fromBytes(b.toBytes());
-    ba.merge(a);
-    expect(ab.estimate()).toBe(both.estimate());
-    expect(ba.estimate()).toBe(both.estimate());
+describe("ChunkWriter", () => {
+  it("writes a dictionary page and data pages that the cursor reads back, with the chunk's metadata", () => {
+    const file = new ByteWriter();
+    file.appendUint32(PARQUET_MAGIC);
+    const element = { name: "x", type: "BYTE_ARRAY", repetition_type: "OPTIONAL" } as const;
+    const writer = new ChunkWriter(file, element, lakeCompress);
+    writer.dictionaryPage(plainStrings(["a", "b", "c"]), 3);
+    // Page 1: rows a, NULL, c (levels 1 0 1, bit-packed); page 2: rows b, b (no nulls, no levels).
+    writer.dataPage(3, 1, Uint8Array.of(3, 0b101), Uint8Array.of(2, 3, 0b1000, 0), "RLE_DICTIONARY");
+    writer.dataPage(2, 0, new Uint8Array(0), Uint8Array.of(2, 4, 1), "RLE_DICTIONARY");
+    const { chunk, indexes } = writer.finish("RLE_DICTIONARY", 1, "a", "c");
+    const meta = chunk.meta_data;
+    expect(meta).toMatchObject({
+      codec: "ZSTD",
+      encodings: ["PLAIN", "RLE_DICTIONARY"],
+      num_values: 5n,
+      dictionary_page_offset: 4n,
+      statistics: { min_value: "a", max_value: "c", null_count: 1n },
+      encoding_stats: [
+        { page_type: "DICTIONARY_PAGE", encoding: "PLAIN", count: 1 },
+        { page_type: "DATA_PAGE_V2", encoding: "RLE_DICTIONARY", count: 2 },
+      ],
+    });
+    expect(indexes.offsetIndex?.page_locations.map((p) => p.first_row_index)).toEqual([0n, 3n]);
+    const [start, end] = chunkRange({ columns: [chunk], num_rows: 5n, total_byte_size: 0n }, 0);
+    expect([start, end]).toEqual([4, file.offset]);
+    const bytes = file.getBytes().slice(start, end);
+    const cursor = new ColumnCursor(bytes, columnSpec(element, "ZSTD", true), lakeCompressors);
+    const first = cursor.take(2);
+    expect(first.kind).toBe("dict"); // codes stay codes
+    const rest = cursor.take(3);
+    expect([0, 1].map((i) => valueAt(first, i))).toEqual(["a", null]);
+    expect([0, 1, 2].map((i) => valueAt(rest, i))).toEqual(["c", "b", "b"]);
   });
 
-  it("counts small sets exactly and hashes numbers by value", () => {
-    const h = new HyperLogLog();
-    for (const v of [1, 2, 3, 3, 0, -0, 2.5]) h.add(hashValue(v));
-    expect(h.estimate()).toBe(5);
+  it("keeps no page index for a chunk of one page", () => {
+    const file = new ByteWriter();
+    const writer = new ChunkWriter(file, { name: "x", type: "BYTE_ARRAY", repetition_type: "REQUIRED" }, (b) => b);
+    writer.dataPage(1, 0, new Uint8Array(0), plainStrings(["only"]), "PLAIN");
+    const { chunk, indexes } = writer.finish("PLAIN", 0, "only", "only");
+    expect(indexes.offsetIndex).toBeUndefined();
+    expect(chunk.meta_data?.dictionary_page_offset).toBeUndefined();
+    expect(chunk.meta_data?.total_compressed_size).toBe(BigInt(file.offset));
   });
 });
