@@ -12,7 +12,7 @@ const T = Date.UTC(2026, 10, 21, 0);
 const HOUR = 3_600_000;
 const TYPES = ["page.view", "click", "order.created"];
 
-/** A project with events over 4 hours × 3 types: 12 lake files. */
+/** A project with events over 4 hours × 3 types, landed in 4 batches: 12 lake files. */
 async function projectWithManyFiles() {
   const p = await createProject("split");
   const { key } = await createKey(p.adminKey, ["query"]);
@@ -29,7 +29,15 @@ async function projectWithManyFiles() {
       }),
     );
   }
-  await deliver([message(p.id, events.slice(0, 120)), message(p.id, events.slice(120))]);
+  // One consumer batch per hour: each writes a file per event type (bronze lands by arrival).
+  for (let h = 0; h < 4; h++) {
+    await deliver([
+      message(
+        p.id,
+        events.filter((e) => Math.floor((e.ts - T) / HOUR) === h),
+      ),
+    ]);
+  }
   const files = await env.DB.prepare("SELECT key, bytes, rows FROM lake_files WHERE project_id = ?")
     .bind(p.id)
     .all<{ key: string; bytes: number; rows: number }>();
