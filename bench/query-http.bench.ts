@@ -2,11 +2,14 @@
 // Parquet files, downloaded from the lake. Every Tarn query text is made unique with a comment so
 // the 5-minute answer cache never serves it.
 //
-//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5] [split_files=64] [compact=yes]
+//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5] [split_files=64] [compact=yes] [order=time]
 //
 // Events come from bench/data.ts (seeded), are sent through POST /v1/events, land, and are compacted
-// (POST /v1/jobs compact; `no` queries the hourly bronze files instead), as a dashboard would find
-// them. `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
+// (POST /v1/jobs compact; `no` queries the bronze files instead; `auto` starts no job and watches the
+// file count for two minutes after the last 202 while the lake compacts itself), as a dashboard would
+// find them. `order=shuffled` sends the events in random order, so every request mixes the whole
+// time span (a backfill, offline clients flushing): the small-file case. While events are sent, a
+// prober sends one marker event every 2 s and times how long until SQL sees it (freshness). `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
 // QuerySplit sub-invocations (a large number keeps every query in one invocation). Prints each
 // query's medians, ratio and splits, then the geometric mean.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,12 +17,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { startDevServer } from "../test/e2e/server";
+import { mulberry32 } from "../test/seeded-random";
 import { generateRows } from "./data";
 
 const total = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 5);
 const splitFiles = Number(process.argv[4] ?? 64);
-const compact = (process.argv[5] ?? "yes") !== "no";
+const compactMode = process.argv[5] ?? "yes";
+const compact = compactMode === "yes";
+const shuffled = process.argv[6] === "shuffled";
 const CHUNK = 1_000_000;
 const DAY = 86_400_000;
 
@@ -50,11 +56,46 @@ async function main() {
       }),
     );
     const admin = project.admin_key as string;
+    let lastAccepted = Date.now();
+    let probeSeq = 0;
+    /** Every 2 s until `done()`: one marker event, then SQL until it is seen; resolves to the delays. */
+    const probeFreshness = async (done: () => boolean): Promise<number[]> => {
+      const delays: number[] = [];
+      while (!done()) {
+        const id = `probe-${probeSeq++}-${Math.random().toString(36).slice(2)}`;
+        const res = await fetch(`${server.url}/v1/events`, {
+          method: "POST",
+          headers: auth(admin),
+          body: JSON.stringify({ eventType: "probe", eventId: id }),
+        });
+        if (res.status !== 202) throw new Error(`probe ingest ${res.status}`);
+        const accepted = Date.now();
+        for (let polls = 0; ; polls++) {
+          const res = await fetch(`${server.url}/v1/query`, {
+            method: "POST",
+            headers: auth(admin),
+            body: JSON.stringify({ sql: `SELECT count(*) AS n FROM probe WHERE event_id = '${id}' -- ${polls}` }),
+          });
+          // Until the first probe lands, the `probe` table does not exist (400).
+          let seen = false;
+          if (res.status === 400) await res.arrayBuffer();
+          else seen = ((await json(res)).data as { n: number }[])[0]?.n === 1;
+          if (seen) break;
+          if (Date.now() - accepted > 60_000) throw new Error(`probe ${id} not visible after 60 s`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        delays.push(Date.now() - accepted);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      return delays;
+    };
     const landedAtLeast = async (count: number) => {
       for (let landed = 0; landed < count; ) {
         await new Promise((r) => setTimeout(r, 500));
         const d = await json(await fetch(`${server.url}/v1/datasets`, { headers: auth(admin) }));
-        landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
+        landed = (d.datasets as { name: string; rows: number }[])
+          .filter((x) => x.name !== "probe")
+          .reduce((n, x) => n + x.rows, 0);
       }
     };
 
@@ -62,6 +103,13 @@ async function main() {
     // in memory; up to 1M this is exactly generateRows(total, 11).
     for (let chunk = 0; chunk * CHUNK < total; chunk++) {
       const rows = generateRows(Math.min(CHUNK, total - chunk * CHUNK), 11 + chunk);
+      if (shuffled) {
+        const random = mulberry32(99 + chunk);
+        for (let i = rows.length - 1; i > 0; i--) {
+          const j = Math.floor(random() * (i + 1));
+          [rows[i], rows[j]] = [rows[j] as (typeof rows)[number], rows[i] as (typeof rows)[number]];
+        }
+      }
       const shift = chunk * 3 * DAY;
       const batches: string[] = [];
       for (let i = 0; i < rows.length; i += 500) {
@@ -82,6 +130,7 @@ async function main() {
         );
       }
       let next = 0;
+      const probing = probeFreshness(() => next >= batches.length);
       await Promise.all(
         Array.from({ length: 6 }, async () => {
           while (next < batches.length) {
@@ -92,6 +141,15 @@ async function main() {
           }
         }),
       );
+      const seen = await probing;
+      if (seen.length > 0) {
+        const sorted = [...seen].sort((a, b) => a - b);
+        const p = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(0);
+        console.log(
+          `# freshness (202 → visible in SQL), ${seen.length} probes: p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${p(1)} ms`,
+        );
+      }
+      lastAccepted = Date.now();
       if (total > CHUNK) {
         // Let the lake catch up before the next million: local queues hold their backlog in memory.
         await landedAtLeast(Math.min(total, (chunk + 1) * CHUNK));
@@ -113,6 +171,19 @@ async function main() {
           )
         ).id as string);
     let runsOfCompaction = 0;
+    if (compactMode === "auto") {
+      // No job from here: the consumer queues compactions itself. Print the file count over time.
+      const started = lastAccepted;
+      for (;;) {
+        const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
+          files: unknown[];
+        };
+        const after = ((Date.now() - started) / 1000).toFixed(0);
+        console.log(`# ${after} s after the last 202: ${files.length} files`);
+        if (Date.now() - started > 120_000) break;
+        await new Promise((r) => setTimeout(r, 10_000));
+      }
+    }
     while (jobId) {
       await new Promise((r) => setTimeout(r, 500));
       const state = await json(await fetch(`${server.url}/v1/jobs/${jobId}`, { headers: auth(admin) }));
@@ -126,9 +197,10 @@ async function main() {
         jobId = ((state.result as { continued_by?: string } | null)?.continued_by ?? null) as string | null;
       }
     }
-    const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
-      files: { key: string }[];
+    const listed = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
+      files: { key: string; dataset: string }[];
     };
+    const files = listed.files.filter((f) => f.dataset !== "probe");
     for (const [i, f] of files.entries()) {
       const bytes = new Uint8Array(
         await (await fetch(`${server.url}/v1/lake/files/${f.key}`, { headers: auth(admin) })).arrayBuffer(),
@@ -136,7 +208,7 @@ async function main() {
       writeFileSync(path.join(dir, `f${i}.parquet`), bytes);
     }
     console.log(
-      `# ${total} events in ${files.length} files ${compact ? `after compaction (${runsOfCompaction} runs)` : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
+      `# ${total} events (${shuffled ? "shuffled" : "in time order"}) in ${files.length} files ${compact ? `after compaction (${runsOfCompaction} runs)` : compactMode === "auto" ? "(compacting itself)" : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
     );
 
     const duck = await (await DuckDBInstance.create(":memory:")).connect();
