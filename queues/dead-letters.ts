@@ -8,7 +8,15 @@ import { JobMessageSchema } from "../shared/job-message";
 const BODY_CAP = 64 * 1024;
 
 /** Whose message it was and how many events it carried, as far as the body tells. */
-function describe(body: unknown): { projectId: string | null; events: number | null } {
+function describe(raw: unknown): { projectId: string | null; events: number | null } {
+  let body = raw;
+  if (typeof raw === "string") {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return { projectId: null, events: null };
+    }
+  }
   if (body && typeof body === "object") {
     // Event messages and job messages both name their project in `project`.
     const b = body as { project?: unknown; events?: unknown };
@@ -40,7 +48,8 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     const projectId = described.projectId ?? (await projectOfJob(env.DB, message.body));
     let body: string;
     try {
-      body = JSON.stringify(message.body) ?? "null";
+      // Text bodies (the edge sends its JSON as text) are kept as they came.
+      body = typeof message.body === "string" ? message.body : (JSON.stringify(message.body) ?? "null");
     } catch {
       body = String(message.body);
     }

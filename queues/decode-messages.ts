@@ -23,12 +23,21 @@ async function stagedEvents(lake: R2Bucket, staged: { key: string; offset: numbe
 
 /** Decodes one message; a malformed one is reported, never thrown, so the rest of the batch proceeds. */
 export async function decodeMessage(lake: R2Bucket, message: Message<unknown>): Promise<DecodeResult> {
-  const parsed = EventsMessage.safeParse(message.body);
+  let body: unknown = message.body;
+  if (typeof body === "string") {
+    // The edge sends its JSON as text (built from the lines it already serialized).
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return { ok: false, message, reason: "malformed message: not JSON" };
+    }
+  }
+  const parsed = EventsMessage.safeParse(body);
   if (!parsed.success) return { ok: false, message, reason: `malformed message: ${parsed.error.issues[0]?.message}` };
-  const body = parsed.data;
-  if ("events" in body) return { ok: true, decoded: { message, project: body.project, events: body.events } };
+  const data = parsed.data;
+  if ("events" in data) return { ok: true, decoded: { message, project: data.project, events: data.events } };
   try {
-    return { ok: true, decoded: { message, project: body.project, events: await stagedEvents(lake, body.staged) } };
+    return { ok: true, decoded: { message, project: data.project, events: await stagedEvents(lake, data.staged) } };
   } catch (err) {
     return { ok: false, message, reason: `staged events unreadable: ${String(err).slice(0, 200)}` };
   }

@@ -125,7 +125,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
   // Committed. Telling the shards is an optimisation: a later claim repairs it through D1.
   await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).commit(commitId)));
   for (const d of decoded) {
-    const isBlocked = d.events.some((e) => claims.blocked.has(dedupeKey(d.project, e.event_id)));
+    const isBlocked =
+      claims.blocked.size > 0 && d.events.some((e) => claims.blocked.has(dedupeKey(d.project, e.event_id)));
     if (isBlocked) d.message.retry({ delaySeconds: Math.ceil(CLAIM_LEASE_MS / 1000 / 4) });
     else d.message.ack();
   }

@@ -68,6 +68,13 @@ describe("the lake writer", () => {
     expect((await landedRows(p)).length).toBe(96);
   });
 
+  it("lands a message whose body is JSON text, as the edge sends it", async () => {
+    const p = project("text");
+    const msg = message(p, [queued(p, "t1"), queued(p, "t2")]);
+    await deliver([{ ...msg, body: JSON.stringify(msg.body) as unknown as typeof msg.body }]);
+    expect((await landedRows(p)).map((r) => r.event_id).sort()).toEqual(["t1", "t2"]);
+  });
+
   it("writes the same message delivered twice only once", async () => {
     const p = project("twice");
     const msg = message(p, [queued(p, "1"), queued(p, "2"), queued(p, "3")]);
