@@ -46,16 +46,20 @@ export class DedupeShard extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       for (const [expiresAt, keys] of byExpiry) {
         const json = JSON.stringify(keys);
-        // Past their window, ids are forgotten: the claim starts afresh.
-        this.sql.exec("DELETE FROM claims WHERE k IN (SELECT value FROM json_each(?)) AND expires_at <= ?", json, now);
+        // One statement per group: a new key is inserted, and a key past its window is forgotten
+        // and claimed afresh in place (the upsert's WHERE); a live claim is left as it is.
         const inserted = this.sql.exec<{ k: string }>(
           `INSERT INTO claims (k, batch, claimed_at, expires_at)
            SELECT value, ?, ?, ? FROM json_each(?) WHERE true
-           ON CONFLICT (k) DO NOTHING RETURNING k`,
+           ON CONFLICT (k) DO UPDATE SET batch = excluded.batch, claimed_at = excluded.claimed_at,
+             expires_at = excluded.expires_at
+           WHERE claims.expires_at <= ?
+           RETURNING k`,
           batch,
           now,
           expiresAt,
           json,
+          now,
         );
         for (const { k } of inserted) verdicts.set(k, { kind: "new" });
         if (verdicts.size === entries.length) continue;

@@ -81,3 +81,21 @@ describe("jsonChunks", () => {
     expect(jsonChunks([], 2000)).toEqual([]);
   });
 });
+
+describe("DedupeShard.claim", () => {
+  it("keeps an id a duplicate within its window and lets it land again after", async () => {
+    const key = dedupeKey(`prj_${uid()}`, "windowed");
+    const stub = shard();
+    const t = Date.now();
+    expect((await stub.claim("b1", [{ key, expiresAt: t + 1000 }], t)).map((v) => v.kind)).toEqual(["new"]);
+    await stub.commit("b1");
+    // Inside the window the same id is a duplicate, however it is claimed.
+    expect((await stub.claim("b2", [{ key, expiresAt: t + 5000 }], t + 999)).map((v) => v.kind)).toEqual(["duplicate"]);
+    // Past it, the id is forgotten and claimed afresh by the new batch, with the new window.
+    expect((await stub.claim("b3", [{ key, expiresAt: t + 9000 }], t + 1000)).map((v) => v.kind)).toEqual(["new"]);
+    await stub.commit("b3");
+    expect((await stub.claim("b4", [{ key, expiresAt: t + 9999 }], t + 8000)).map((v) => v.kind)).toEqual([
+      "duplicate",
+    ]);
+  });
+});
