@@ -2,11 +2,11 @@
 // partition of its arrival hour. Event times only decide pruning (each file's min/max ts in the
 // manifest, its row groups' statistics): a backfill spanning days still lands as one file per
 // dataset and batch, not one per event hour (compaction later sorts rows into event days).
+import { putLakeFile } from "../services/lake-objects/put-file";
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
 import type { WrittenFile } from "../shared/lake/written-file";
-import { encodeLakeFile } from "../shared/parquet/lake-file";
 
 /** Groups events by dataset in the arrival partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(
@@ -36,16 +36,8 @@ export async function writeFiles(
   const groups = [...groupByPartition(project, events, arrivedAt).values()];
   return Promise.all(
     groups.map(async ({ partition, rows }, i) => {
-      const bytes = encodeLakeFile(rows);
-      const key = lakeKey(partition, "bronze", `${batch}-${i}`);
-      await lake.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
-      let minTs = Number.POSITIVE_INFINITY;
-      let maxTs = Number.NEGATIVE_INFINITY;
-      for (const r of rows) {
-        if (r.ts < minTs) minTs = r.ts;
-        if (r.ts > maxTs) maxTs = r.ts;
-      }
-      return { key, partition, rows: rows.length, bytes: bytes.byteLength, minTs, maxTs };
+      const file = await putLakeFile(lake, lakeKey(partition, "bronze", `${batch}-${i}`), rows);
+      return { ...file, partition };
     }),
   );
 }

@@ -1,10 +1,11 @@
+import { putLakeFile } from "../../services/lake-objects/put-file";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { lakeKey } from "../../shared/lake/partition";
-import { encodeLakeFile, readLakeRowGroups } from "../../shared/parquet/lake-file";
+import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 
 /** Test seams for crash injection; production passes none. */
 export interface CompactHooks {
@@ -74,27 +75,9 @@ export async function writeSilver(
 ): Promise<NewFile[]> {
   const outputs: NewFile[] = [];
   for (const [day, dayRows] of byEventDay(rows)) {
-    const bytes = encodeLakeFile(dayRows);
     const key = lakeKey({ project: projectId, dataset, dt: day, hr: null }, "silver", name);
-    await lake.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
-    let minTs = Number.POSITIVE_INFINITY;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (const r of dayRows) {
-      if (r.ts < minTs) minTs = r.ts;
-      if (r.ts > maxTs) maxTs = r.ts;
-    }
-    outputs.push({
-      key,
-      dataset,
-      layer: "silver",
-      dt: day,
-      hr: null,
-      rows: dayRows.length,
-      bytes: bytes.byteLength,
-      minTs,
-      maxTs,
-      columns: FILE_COLUMNS,
-    });
+    const file = await putLakeFile(lake, key, dayRows);
+    outputs.push({ ...file, dataset, layer: "silver", dt: day, hr: null, columns: FILE_COLUMNS });
   }
   return outputs;
 }

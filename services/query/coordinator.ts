@@ -8,6 +8,7 @@ import {
   type Parsed,
   parseQuery,
   QueryError,
+  type QueryStatistics as QueryReadStatistics,
   runQuery,
   type ScanExplain,
 } from "../../shared/query";
@@ -27,15 +28,8 @@ const CLOCK = /\b(now|current_timestamp|current_date|today)\b/i;
 
 export type AnswerSource = "cache" | "rollup" | "scan";
 
-export interface QueryStatistics {
+export interface QueryStatistics extends QueryReadStatistics {
   elapsed: number;
-  rows_read: number;
-  bytes_read: number;
-  files_read: number;
-  files_pruned: number;
-  row_groups_read: number;
-  row_groups_pruned: number;
-  splits: number;
   snapshot: number;
   /** Which step answered: the cache, gold rollups, or a scan of the files. */
   source: AnswerSource;
