@@ -183,6 +183,19 @@ async function main() {
         if (Date.now() - started > 120_000) break;
         await new Promise((r) => setTimeout(r, 10_000));
       }
+      const { jobs } = (await json(await fetch(`${server.url}/v1/jobs?limit=100`, { headers: auth(admin) }))) as {
+        jobs: { status: string; error: string | null; result: Record<string, unknown> | null }[];
+      };
+      const byStatus = new Map<string, number>();
+      for (const j of jobs) byStatus.set(j.status, (byStatus.get(j.status) ?? 0) + 1);
+      console.log(`# compaction jobs: ${JSON.stringify(Object.fromEntries(byStatus))}`);
+      for (const j of jobs.filter((x) => x.error)) console.log(`#   error: ${j.error}`);
+      console.log(`#   last result: ${JSON.stringify(jobs[0]?.result ?? null)}`);
+      const complaints = server
+        .logs()
+        .split("\n")
+        .filter((l) => l.includes("compaction not queued"));
+      if (complaints.length > 0) console.log(`#   ${complaints.length}× ${complaints.at(-1)}`);
     }
     while (jobId) {
       await new Promise((r) => setTimeout(r, 500));

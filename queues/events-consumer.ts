@@ -111,7 +111,9 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
       // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
       await publishPartials(env, commitId, byProject).catch(() => undefined);
       // Likewise a compaction that cannot be queued now is queued by a later batch or the hourly cron.
-      await compactSoon(env, [...byProject.keys()]).catch(() => undefined);
+      await compactSoon(env, [...byProject.keys()]).catch((err) =>
+        console.error(JSON.stringify({ level: "error", msg: "compaction not queued", error: String(err) })),
+      );
     }
   } catch (err) {
     await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).release(commitId)));

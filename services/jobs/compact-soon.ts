@@ -29,16 +29,21 @@ async function compactionPending(db: D1Database, projectId: string, now: number)
   return row !== undefined;
 }
 
+/** A project with this many times COMPACT_BRONZE_FILES bronze files in all (many event types, each with a few) is compacted too. */
+const PROJECT_FACTOR = 4;
+
 /**
  * For each project, queues one compaction when some dataset has at least COMPACT_BRONZE_FILES
- * current bronze files and none is already under way. Returns the projects it queued a job for.
+ * current bronze files, or the project has PROJECT_FACTOR times that many in all (queries read
+ * every event type's files), and none is already under way. Returns the projects it queued a job for.
  */
 export async function compactSoon(env: Env, projectIds: string[], now = Date.now()): Promise<string[]> {
   const threshold = readConfig(env).compactBronzeFiles;
   const queued: string[] = [];
   for (const projectId of projectIds) {
     const counts = await bronzeFileCounts(env.DB, projectId);
-    if (![...counts.values()].some((n) => n >= threshold)) continue;
+    const total = [...counts.values()].reduce((a, n) => a + n, 0);
+    if (total < threshold * PROJECT_FACTOR && ![...counts.values()].some((n) => n >= threshold)) continue;
     if (await compactionPending(env.DB, projectId, now)) continue;
     await createJob(env, projectId, "compact", {});
     queued.push(projectId);

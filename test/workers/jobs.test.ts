@@ -223,6 +223,27 @@ describe("few large files", () => {
     expect(await compactSoon(tight, [p.id])).toEqual([]);
     expect(await pending()).toBe(1);
   });
+
+  it("queues a compaction when many event types each have a few bronze files", async () => {
+    const p = await createProject("soon-wide");
+    const tight = { ...env, COMPACT_BRONZE_FILES: "3" };
+    // Two batches of six event types: 12 bronze files, no type with 3, but 12 ≥ 4 × 3 in all.
+    const types = ["a", "b", "c", "d", "e", "f"];
+    await deliver([
+      message(
+        p.id,
+        types.map((t) => queued(p.id, `x-${t}`, { event_type: t })),
+      ),
+    ]);
+    expect(await compactSoon(tight, [p.id])).toEqual([]);
+    await deliver([
+      message(
+        p.id,
+        types.map((t) => queued(p.id, `y-${t}`, { event_type: t })),
+      ),
+    ]);
+    expect(await compactSoon(tight, [p.id])).toEqual([p.id]);
+  });
 });
 
 describe("jobs API and cron", () => {
