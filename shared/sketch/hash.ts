@@ -41,13 +41,19 @@ export function hashNumber(x: number, seed = 0x9747b28c): number {
   return fmix(h ^ 8);
 }
 
+/** Booleans as the numbers SQL holds them as; anything else by its JSON text. */
+function hashOther(v: unknown): number {
+  if (typeof v === "boolean") return hashNumber(v ? 1 : 0);
+  return hashString(JSON.stringify(v));
+}
+
 /**
  * Hash of a non-null value: a string, a number, a boolean (as 1 or 0: the SQL engine holds BOOLEAN
  * as numbers, so a live window and a query count `true` alike), anything else by its JSON text.
+ * The rare kinds sit in their own function so this one stays small enough to inline in hot loops.
  */
 export function hashValue(v: unknown): number {
-  if (typeof v === "number") return hashNumber(v);
   if (typeof v === "string") return hashString(v);
-  if (typeof v === "boolean") return hashNumber(v ? 1 : 0);
-  return hashString(JSON.stringify(v));
+  if (typeof v === "number") return hashNumber(v);
+  return hashOther(v);
 }
