@@ -1,6 +1,7 @@
 // The jobs queue consumer: runs one job per message, recording status, progress and attempts in D1.
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
 import { compactionCandidates } from "../services/manifest/read";
 import { readConfig } from "../shared/config";
@@ -68,7 +69,12 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     }
   }
   await progress(100);
-  return total as unknown as Record<string, unknown>;
+  // Bronze that landed while this ran: the next compaction starts now, not at the next landing.
+  const next = total.files_in > 0 ? await compactSoon(env, [job.projectId], { exceptJob: job.id }) : [];
+  return { ...total, ...(next.length > 0 ? { followed_by_compaction: true } : {}) } as unknown as Record<
+    string,
+    unknown
+  >;
 }
 
 async function execute(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {

@@ -194,15 +194,21 @@ export async function compactionCandidates(
   return rows as { dataset: string; layer: "bronze" | "silver"; dt: string }[];
 }
 
-/** Current bronze files per dataset of the project: how far compaction is behind ingest. */
+/**
+ * Current bronze files per dataset of the project that compaction can merge (those sharing an arrival
+ * day with another): how far compaction is behind ingest.
+ */
 export async function bronzeFileCounts(db: D1Database, projectId: string): Promise<Map<string, number>> {
   const rows = await drizzle(db)
     .select({ dataset: lakeFiles.dataset, n: sql<number>`count(*)` })
     .from(lakeFiles)
     .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.removedSnapshot), eq(lakeFiles.layer, "bronze")))
-    .groupBy(lakeFiles.dataset)
+    .groupBy(lakeFiles.dataset, lakeFiles.dt)
+    .having(sql`count(*) > 1`)
     .all();
-  return new Map(rows.map((r) => [r.dataset, r.n]));
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + r.n);
+  return counts;
 }
 
 /** Files added or removed after `snapshot`: what makes a rollup built at that snapshot stale. */

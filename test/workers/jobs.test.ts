@@ -244,6 +244,34 @@ describe("few large files", () => {
     ]);
     expect(await compactSoon(tight, [p.id])).toEqual([p.id]);
   });
+
+  it("has a finishing compaction queue the next one when bronze landed meanwhile", async () => {
+    const p = await createProject("soon-chain");
+    const tight = { ...env, COMPACT_BRONZE_FILES: "2" };
+    const job = await insertJob(p.id, "compact");
+    // The job compacts what is there; more lands while it runs (its hook), enough for another.
+    for (const b of [0, 1]) await deliver([message(p.id, [queued(p.id, `c${b}`)])]);
+    let landed = false;
+    await runJob(tight, job, {
+      compact: {
+        afterWrite: async () => {
+          if (landed) return;
+          landed = true;
+          for (const b of [2, 3]) await deliver([message(p.id, [queued(p.id, `c${b}`)])]);
+        },
+      },
+    });
+    expect(JSON.parse(String((await jobRow(job))?.result))).toMatchObject({
+      files_in: 2,
+      followed_by_compaction: true,
+    });
+    const next = await env.DB.prepare(
+      "SELECT count(*) AS n FROM jobs WHERE project_id = ? AND type = 'compact' AND id != ?",
+    )
+      .bind(p.id, job)
+      .first<{ n: number }>();
+    expect(next?.n).toBe(1);
+  });
 });
 
 describe("jobs API and cron", () => {
