@@ -111,15 +111,20 @@ export async function compactPartition(
   for (const [n, group] of planOutputs(compactable, job.targetRows).entries()) {
     const rows: LakeRow[] = [];
     for (const file of group) {
-      for await (const chunk of readLakeRowGroups(r2AsyncBuffer(env.LAKE, file.key, file.bytes))) {
-        rowsIn += chunk.length;
-        for (const row of chunk) {
-          if (seen.has(row.event_id)) duplicates++;
-          else {
-            seen.add(row.event_id);
-            rows.push(row);
+      try {
+        for await (const chunk of readLakeRowGroups(r2AsyncBuffer(env.LAKE, file.key, file.bytes))) {
+          rowsIn += chunk.length;
+          for (const row of chunk) {
+            if (seen.has(row.event_id)) duplicates++;
+            else {
+              seen.add(row.event_id);
+              rows.push(row);
+            }
           }
         }
+      } catch (err) {
+        // Name the input: the job's error (GET /v1/jobs/{id}) then says which file would not read.
+        throw new Error(`reading ${file.key} (${file.rows} rows, ${file.bytes} bytes): ${String(err)}`, { cause: err });
       }
     }
     const name = `${job.id}-${job.attempt}-${layer[0]}${dt.replaceAll("-", "")}-${n}`;
