@@ -2,11 +2,13 @@
 // partition of its arrival hour. Event times only decide pruning (each file's min/max ts in the
 // manifest, its row groups' statistics): a backfill spanning days still lands as one file per
 // dataset and batch, not one per event hour (compaction later sorts rows into event days).
-import { putLakeFile } from "../services/lake-objects/put-file";
+import { type PutFile, putLakeFile } from "../services/lake-objects/put-file";
 import { getOrInsert } from "../shared/collections";
 import type { QueuedEvent } from "../shared/events/queue-message";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
-import type { WrittenFile } from "../shared/lake/written-file";
+
+/** A written bronze object and the partition it went to, for the batch's manifest append. */
+export type WrittenFile = PutFile & { partition: Partition };
 
 /** Groups events by dataset in the arrival partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(

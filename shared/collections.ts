@@ -9,3 +9,8 @@ export function getOrInsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   }
   return value;
 }
+
+/** `xs` cut into consecutive runs of at most `n` (the last may be shorter). */
+export function chunked<T>(xs: readonly T[], n: number): T[][] {
+  return Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+}

@@ -1,5 +1,6 @@
 // After a rollback, events that left the lake must be able to land again: their ids leave the
 // dedupe window, so a producer re-sending them gets them accepted and written once more.
+import { getOrInsert } from "../../shared/collections";
 import { readConfig } from "../../shared/config";
 import { dedupeKey, shardOf } from "../../shared/dedupe";
 import { readEventIds } from "../lake-objects/event-ids";
@@ -23,10 +24,7 @@ export async function releaseRolledBack(
   for (const id of left) {
     if (stayed.has(id)) continue;
     const key = dedupeKey(projectId, id);
-    const shard = shardOf(key, shards);
-    const keys = byShard.get(shard) ?? [];
-    keys.push(key);
-    byShard.set(shard, keys);
+    getOrInsert(byShard, shardOf(key, shards), () => []).push(key);
   }
   const freed = await Promise.all([...byShard].map(([shard, keys]) => shardStub(env, shard).forget(keys)));
   return freed.reduce((n, k) => n + k, 0);

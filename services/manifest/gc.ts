@@ -2,13 +2,11 @@
 // period, and objects the manifest never took in (a writer died before publishing) or staged bodies.
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { chunked } from "../../shared/collections";
 import { lakeFiles, snapshots } from "../../shared/db/lake";
 
 /** Keys per D1 statement (100 bound parameters at most). */
 const KEYS_PER_STATEMENT = 80;
-
-const chunks = <T>(xs: T[], n: number): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
  * Deletes objects whose manifest rows left the tables before `before` (ISO-8601), unless another row
@@ -31,7 +29,7 @@ export async function collectRemovedFiles(
   if (candidates.length === 0) return 0;
   const keys = [...new Set(candidates.map((c) => c.key))];
   const stillUsed = new Set<string>();
-  for (const part of chunks(keys, KEYS_PER_STATEMENT)) {
+  for (const part of chunked(keys, KEYS_PER_STATEMENT)) {
     const rows = await d
       .select({ key: lakeFiles.key })
       .from(lakeFiles)
@@ -40,7 +38,7 @@ export async function collectRemovedFiles(
     for (const r of rows) stillUsed.add(r.key);
   }
   const doomed = candidates.filter((c) => !stillUsed.has(c.key));
-  for (const part of chunks(doomed, KEYS_PER_STATEMENT)) {
+  for (const part of chunked(doomed, KEYS_PER_STATEMENT)) {
     await env.LAKE.delete([...new Set(part.map((c) => c.key))]);
     await d
       .update(lakeFiles)
@@ -59,7 +57,7 @@ export async function collectRemovedFiles(
 /** Of these keys, the ones some manifest row names (now or in the past). */
 async function knownKeys(db: D1Database, keys: string[]): Promise<Set<string>> {
   const known = new Set<string>();
-  for (const part of chunks(keys, KEYS_PER_STATEMENT)) {
+  for (const part of chunked(keys, KEYS_PER_STATEMENT)) {
     const rows = await drizzle(db)
       .selectDistinct({ key: lakeFiles.key })
       .from(lakeFiles)
@@ -98,7 +96,7 @@ export async function sweepOrphans(
       const old = page.objects.filter((o) => o.uploaded < before).map((o) => o.key);
       const known = field === "orphans" && old.length > 0 ? await knownKeys(env.DB, old) : new Set<string>();
       const doomed = old.filter((k) => !known.has(k));
-      for (const part of chunks(doomed, 1000)) await env.LAKE.delete(part);
+      for (const part of chunked(doomed, 1000)) await env.LAKE.delete(part);
       result[field] += doomed.length;
       cursor = page.truncated ? page.cursor : undefined;
     } while (cursor);

@@ -2,13 +2,13 @@
 // rollback, and later uploads and erasure rewrites) is published here as one atomic D1 batch.
 import { inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { chunked } from "../../shared/collections";
 import { ingestCommits, lakeFiles, publishGuards, snapshots } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
+import type { Layer } from "../../shared/lake/partition";
 
 /** D1 binds at most 100 parameters per statement; stay well under. */
 const IDS_PER_STATEMENT = 80;
-
-export type Layer = "bronze" | "silver" | "gold";
 
 export interface NewFile {
   key: string;
@@ -42,9 +42,6 @@ export interface ReplaceChange {
 }
 
 export type Change = AppendChange | ReplaceChange;
-
-const chunks = <T>(xs: T[], n: number): T[][] =>
-  Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 type Db = ReturnType<typeof drizzle>;
 type Statement = Parameters<Db["batch"]>[0][number];
@@ -83,7 +80,7 @@ function appendStatements(d: Db, change: AppendChange): Statement[] {
  */
 function replaceStatements(d: Db, change: ReplaceChange): Statement[] {
   const snapshotId = snapshotIdOf(change.commitId, change.projectId);
-  const guards = chunks(change.remove, IDS_PER_STATEMENT).map((ids) =>
+  const guards = chunked(change.remove, IDS_PER_STATEMENT).map((ids) =>
     d.insert(publishGuards).values({
       ok: sql`(SELECT count(*) FROM lake_files WHERE id IN (${sql.join(
         ids.map((id) => sql`${id}`),
@@ -91,7 +88,7 @@ function replaceStatements(d: Db, change: ReplaceChange): Statement[] {
       )}) AND removed_snapshot IS NULL) = ${ids.length}`,
     }),
   );
-  const removals = chunks(change.remove, IDS_PER_STATEMENT).map((ids) =>
+  const removals = chunked(change.remove, IDS_PER_STATEMENT).map((ids) =>
     d.update(lakeFiles).set({ removedSnapshot: snapshotId }).where(inArray(lakeFiles.id, ids)),
   );
   return [

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
+import type { Layer } from "../../shared/lake/partition";
 
 export type ManifestFile = typeof lakeFiles.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
@@ -12,7 +13,7 @@ export interface FileFilter {
   /** Only files whose time range meets [minTs, maxTs]. */
   minTs?: number;
   maxTs?: number;
-  layer?: "bronze" | "silver" | "gold";
+  layer?: Layer;
   dt?: string;
   /** The lake as it was right after this snapshot; omitted means now. */
   snapshot?: number;

@@ -194,9 +194,8 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     rollup: gold.answer
       ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
       : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
-    scans: source === "scan" ? scans : [],
+    scans,
   };
-  if (source !== "scan") explanation.scans = scans;
   if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
   const lines = describe(explanation);
   return {

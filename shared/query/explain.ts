@@ -3,7 +3,6 @@
 // types as the scan would be, and cut into the splits the scan would run.
 import type { QueryPlan } from "./bind";
 import type { ExecEnv } from "./exec-env";
-import { tokenize } from "./lexer";
 import { cutSplits, shouldSplit } from "./partial";
 import { TABLE_COLUMNS } from "./schema";
 import { listTable, tableName } from "./table-scan";
@@ -39,6 +38,7 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
   for (let depth = 0; current; depth++) {
     const table = tableName(current);
     if (table !== null) {
+      const listedBefore = env.stats.files_listed;
       const scan = await listTable(current, table, env);
       const ts = scan.ranges.get("ts");
       const types = scan.ranges.get("event_type")?.values;
@@ -50,7 +50,7 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
       out.push({
         depth,
         table,
-        files_listed: env.stats.files_listed,
+        files_listed: env.stats.files_listed - listedBefore,
         files_to_read: scan.files.length,
         rows_to_read: scan.files.reduce((n, f) => n + f.rows, 0),
         bytes_to_read: scan.files.reduce((n, f) => n + (f.bytes ?? 0), 0),
@@ -74,11 +74,14 @@ export interface ExplainRequest {
   sql: string;
 }
 
-/** Splits a leading `EXPLAIN [ANALYZE]` off a query. */
+/** Whitespace and comments, then EXPLAIN and an optional ANALYZE, at the start of a query. */
+const EXPLAIN_HEAD =
+  /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*explain\b(?:(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)+(analyze)\b)?/i;
+
+/** Splits a leading `EXPLAIN [ANALYZE]` off a query (reads only its head: every query passes here). */
 export function explainPrefix(sql: string): ExplainRequest {
-  const [first, second] = tokenize(sql);
-  if (first?.kind !== "word" || first.text.toLowerCase() !== "explain") return { mode: "none", sql };
-  const analyze = second?.kind === "word" && second.text.toLowerCase() === "analyze";
-  const end = analyze && second ? second.end : first.end;
-  return { mode: analyze ? "analyze" : "plan", sql: sql.slice(0, end).replace(/[^\n]/g, " ") + sql.slice(end) };
+  const head = EXPLAIN_HEAD.exec(sql);
+  if (!head) return { mode: "none", sql };
+  const end = head[0].length;
+  return { mode: head[1] ? "analyze" : "plan", sql: sql.slice(0, end).replace(/[^\n]/g, " ") + sql.slice(end) };
 }
