@@ -55,20 +55,18 @@ function request(url: string, method: string, headers: Record<string, string>, b
 
 /** A DevTools protocol session over the inspector's WebSocket. */
 async function inspect(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string }[];
-  const target = targets[0];
-  if (!target) throw new Error("the inspector lists no target");
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  // wrangler's inspector proxy serves the worker (the one target) at /ws.
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
   await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
+    ws.addEventListener("open", resolve);
+    ws.addEventListener("error", reject);
   });
   let id = 0;
   const pending = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (m) => {
+  ws.addEventListener("message", (m: MessageEvent) => {
     const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  };
+  });
   return {
     post<T>(method: string, params: object = {}): Promise<T> {
       const n = ++id;
