@@ -10,6 +10,7 @@
 // isolate is sampled; miniflare's D1, R2 and Queues simulators run in other threads on the same cores.
 import { writeFileSync } from "node:fs";
 import http from "node:http";
+import WebSocket from "ws";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 
@@ -55,16 +56,17 @@ function request(url: string, method: string, headers: Record<string, string>, b
 
 /** A DevTools protocol session over the inspector's WebSocket. */
 async function inspect(port: number) {
-  // wrangler's inspector proxy serves the worker (the one target) at /ws.
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  // wrangler's inspector proxy serves the worker (the one target) at /ws. Node's built-in WebSocket
+  // fails its handshake with that proxy; the `ws` client does not.
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { maxPayload: 1 << 30 });
   await new Promise((resolve, reject) => {
-    ws.addEventListener("open", resolve);
-    ws.addEventListener("error", reject);
+    ws.once("open", resolve);
+    ws.once("error", reject);
   });
   let id = 0;
   const pending = new Map<number, (result: unknown) => void>();
-  ws.addEventListener("message", (m: MessageEvent) => {
-    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown };
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
   });
   return {
