@@ -233,16 +233,19 @@ export class WindowStore {
 
   /** Closes up to `limit` open windows that ended at or before `watermark`; returns them. */
   closeDue(watermark: number, limit: number): { size: WindowSize; start: number }[] {
+    // One statement however many windows are due (a backfill makes thousands due at once); RETURNING
+    // has no order, so the earliest-ending-first order of the selection is restored here.
     const due = this.sql
-      .exec<{ size: WindowSize; start: number }>(
-        "SELECT size, start FROM windows WHERE closed = 0 AND end_ms <= ? ORDER BY end_ms LIMIT ?",
+      .exec<{ size: WindowSize; start: number; end_ms: number }>(
+        `UPDATE windows SET closed = 1, rev = rev + 1 WHERE (size, start) IN
+           (SELECT size, start FROM windows WHERE closed = 0 AND end_ms <= ? ORDER BY end_ms LIMIT ?)
+         RETURNING size, start, end_ms`,
         watermark,
         limit,
       )
       .toArray();
-    for (const w of due)
-      this.sql.exec("UPDATE windows SET closed = 1, rev = rev + 1 WHERE size = ? AND start = ?", w.size, w.start);
-    return due;
+    due.sort((a, b) => a.end_ms - b.end_ms || a.start - b.start);
+    return due.map(({ size, start }) => ({ size, start }));
   }
 
   /** The earliest end of an open window, or null. */
