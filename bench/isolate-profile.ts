@@ -130,6 +130,50 @@ function moduleIndex(sources: Map<string, string>) {
   };
 }
 
+/** Which isolate a sample's work would run in on Cloudflare: the stack's Durable Object, consumer or edge frame. */
+function roleOf(modules: (string | undefined)[]): string {
+  if (modules.some((m) => m?.startsWith("durable-objects/"))) return "durable objects";
+  if (modules.some((m) => m?.startsWith("queues/"))) return "queue consumer";
+  if (modules.some((m) => m?.startsWith("workers/") || m?.startsWith("hono/"))) return "edge";
+  return "runtime (GC, program, other)";
+}
+
+/**
+ * Isolate time per event by role. Under `wrangler dev` the edge, the consumer and the Durable
+ * Objects share one thread; on Cloudflare each runs in isolates of its own (and the consumer scales
+ * out with the queue's max_concurrency), so each role's own µs per event is what bounds it there.
+ * GC and other runtime time is spread over the roles in proportion to their samples.
+ */
+function byRole(profile: Profile, moduleOf: (f: CallFrame) => string | undefined, events: number): string[] {
+  const parent = new Map<number, ProfileNode>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+  const roles = new Map<string, number>();
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const leaf = byId.get(id) as ProfileNode;
+    if (leaf.callFrame.functionName === "(idle)") {
+      idle += dt;
+      return;
+    }
+    const modules: (string | undefined)[] = [];
+    for (let n: ProfileNode | undefined = leaf; n; n = parent.get(n.id)) modules.push(moduleOf(n.callFrame));
+    const role = roleOf(modules);
+    roles.set(role, (roles.get(role) ?? 0) + dt);
+  });
+  const runtime = roles.get("runtime (GC, program, other)") ?? 0;
+  roles.delete("runtime (GC, program, other)");
+  const attributed = [...roles.values()].reduce((a, b) => a + b, 0);
+  const lines = ["## isolate time per event by role (runtime share spread in proportion)"];
+  for (const [role, us] of [...roles].sort((a, b) => b[1] - a[1])) {
+    const perEvent = (us * (1 + runtime / attributed)) / events;
+    lines.push(`${perEvent.toFixed(1).padStart(7)} µs/event  ${role}  (alone: ${Math.round(1e6 / perEvent)} events/s)`);
+  }
+  lines.push(`${(idle / events).toFixed(1).padStart(7)} µs/event  idle`);
+  return lines;
+}
+
 function summarise(profile: Profile, moduleOf: (f: CallFrame) => string | undefined): string[] {
   const parent = new Map<number, ProfileNode>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -232,7 +276,8 @@ async function main(): Promise<void> {
         `sent in ${((sent - start) / 1000).toFixed(1)} s, landed in ${((done - start) / 1000).toFixed(1)} s ` +
         `(${Math.round(accepted / ((done - start) / 1000))} events/s)`,
     );
-    for (const line of summarise(profile, moduleIndex(sources))) console.log(line);
+    const moduleOf = moduleIndex(sources);
+    for (const line of [...byRole(profile, moduleOf, accepted), ...summarise(profile, moduleOf)]) console.log(line);
   } finally {
     await server.stop();
   }
