@@ -17,6 +17,12 @@ export interface Scope {
   columns: ColumnInfo[];
   /** Names that may qualify a column (table name or alias), lower case. */
   qualifiers: string[];
+  /** Per column, the qualifiers it belongs to (a join's scope); absent: every column to every qualifier. */
+  owners?: string[][];
+  /** Per column, 1 when an unqualified name must not find it (the other side of a USING column). */
+  hidden?: Uint8Array;
+  /** The order SELECT * lists columns in (USING columns once), when not simply 0…n-1. */
+  starOrder?: number[];
 }
 
 export interface ExprBinder {
@@ -28,6 +34,10 @@ export interface ExprBinder {
   clause: string;
   /** Fallback for names that are no column: SELECT aliases (DuckDB allows them in WHERE and GROUP BY). */
   alias?: (name: string) => Bound | null;
+  /** Binds a window call to a placeholder slot, where window functions are allowed. */
+  windows?: (e: Extract<Expr, { kind: "window" }>, b: ExprBinder) => Bound;
+  /** Binds a subquery in an expression (its answer is computed before the query runs). */
+  subqueries?: (e: Extract<Expr, { kind: "subquery" | "exists" | "inSubquery" }>, b: ExprBinder) => Bound;
 }
 
 const AGGREGATES = new Set([
@@ -57,8 +67,20 @@ export function resolveColumn(scope: Scope, name: string, table: string | null):
     throw new NameError(`Referenced table "${table}" not found in FROM clause`, table);
   }
   const lower = name.toLowerCase();
-  const index = scope.columns.findIndex((c) => c.name.toLowerCase() === lower);
-  return index < 0 ? null : index;
+  const qualifier = table?.toLowerCase() ?? null;
+  let found: number | null = null;
+  for (let i = 0; i < scope.columns.length; i++) {
+    if ((scope.columns[i] as ColumnInfo).name.toLowerCase() !== lower) continue;
+    if (qualifier !== null ? scope.owners && !scope.owners[i]?.includes(qualifier) : scope.hidden?.[i] === 1) continue;
+    if (found !== null) {
+      const owners = [found, i].map((k) => scope.owners?.[k]?.[0]).filter(Boolean);
+      throw invalidSql(
+        `Ambiguous reference to column name "${name}"${owners.length === 2 ? ` (use: "${owners[0]}.${name}" or "${owners[1]}.${name}")` : ""}`,
+      );
+    }
+    found = i;
+  }
+  return found;
 }
 
 function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound {
@@ -166,7 +188,7 @@ export function bindExpr(e: Expr, b: ExprBinder): Bound {
   const ctx = b.ctx;
   switch (e.kind) {
     case "column": {
-      const slot = resolveColumn(b.scope, e.name, e.table);
+      const slot = e.slot ?? resolveColumn(b.scope, e.name, e.table);
       if (slot !== null) return { kind: "col", slot, type: (b.scope.columns[slot] as ColumnInfo).type };
       const aliased = e.table === null ? b.alias?.(e.name) : null;
       if (aliased) return aliased;
@@ -218,6 +240,14 @@ export function bindExpr(e: Expr, b: ExprBinder): Bound {
         ctx,
       );
     }
+    case "window":
+      if (!b.windows) throw invalidSql(`Window functions are not allowed in ${b.clause}`);
+      return b.windows(e, b);
+    case "subquery":
+    case "exists":
+    case "inSubquery":
+      if (!b.subqueries) throw invalidSql(`Subqueries are not allowed in ${b.clause}`);
+      return b.subqueries(e, b);
   }
 }
 
@@ -226,6 +256,12 @@ export function hasAggregate(e: Expr): boolean {
   switch (e.kind) {
     case "call":
       return isAggregateName(e.name) || e.args.some(hasAggregate);
+    case "window":
+      return (
+        e.args.some(hasAggregate) ||
+        e.over.partitionBy.some(hasAggregate) ||
+        e.over.orderBy.some((o) => hasAggregate(o.expr))
+      );
     case "unary":
     case "isNull":
     case "cast":

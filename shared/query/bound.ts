@@ -57,3 +57,9 @@ export function slotsOf(b: Bound, into: Set<number> = new Set()): Set<number> {
 export function constant(value: unknown, type: SqlType): Bound {
   return { kind: "const", value, type };
 }
+
+export interface OrderSpec {
+  expr: Bound;
+  desc: boolean;
+  nullsFirst: boolean;
+}

@@ -25,10 +25,13 @@
 //
 // Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
-// time filters where the table is read). Not supported: joins, set operations, window functions,
-// subqueries in expressions, DISTINCT inside aggregates other than count.
+// time filters where the table is read). Joins (hash-join.ts) run in this invocation over sides that
+// are plans of their own: WHERE and ON conditions on one side are pushed into that side's scan (and
+// so into manifest and row-group pruning), and a side's scan is split over sub-invocations like any
+// scan (each split answers the side's filtered, projected rows; the coordinator builds and probes).
+// A split names its scan by the plan's pre-order number (SplitRequest.depth; plan-tree.ts).
+// Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
-import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
@@ -38,6 +41,7 @@ import { explainScans, type ScanExplain } from "./explain";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
+import { findPlan, planQuery } from "./plan-tree";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
@@ -63,6 +67,11 @@ export interface QueryOptions {
   footerCache?: FooterCache;
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
+  /**
+   * Rows a join may hold of its build side (and a subquery in an expression may return) before the
+   * query is QUERY_TOO_LARGE (default 1,000,000: about 60 MB for a few columns, inside 128 MB).
+   */
+  maxJoinRows?: number;
 }
 
 export interface QueryResult {
@@ -93,7 +102,7 @@ export function validateQuery(sql: string, tables: string[]): { valid: true } | 
   try {
     parsed = parseQuery(sql);
     const known = new Set([EVENTS_TABLE, ...tables].map((t) => t.toLowerCase()));
-    bindSelect(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
+    planQuery(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
     return { valid: true };
   } catch (error) {
     const located = locate(error, parsed, sql);
@@ -128,6 +137,9 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     sql,
     deadline,
     fanOut: options.fanOut,
+    maxJoinRows: options.maxJoinRows ?? 1_000_000,
+    listings: new WeakMap(),
+    joins: [],
   };
 }
 
@@ -163,7 +175,7 @@ export async function runQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
-    const plan = bindSelect(parsed.select, { ctx: env.ctx });
+    const plan = planQuery(parsed.select, { ctx: env.ctx });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
@@ -199,7 +211,7 @@ export async function explainQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
-    return await explainScans(bindSelect(parsed.select, { ctx: env.ctx }), env);
+    return await explainScans(planQuery(parsed.select, { ctx: env.ctx }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }
@@ -229,12 +241,8 @@ export async function runSplit(
     { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
     deadline,
   );
-  let plan = bindSelect(parseQuery(request.sql).select, { ctx: env.ctx });
-  for (let d = 0; d < request.depth; d++) {
-    if (plan.source.kind !== "subquery") throw new Error(`split depth ${request.depth} is past the query's FROM chain`);
-    plan = plan.source.plan;
-  }
-  if (plan.source.kind !== "table") throw new Error(`split depth ${request.depth} does not read a table`);
+  const plan = findPlan(planQuery(parseQuery(request.sql).select, { ctx: env.ctx }), request.depth);
+  if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),
     deadline,

@@ -23,7 +23,7 @@ function tighter(a: unknown, b: unknown, desc: boolean): unknown {
  * `bound` is a k-th key already known elsewhere (a split's coordinator).
  */
 export function scanHints(plan: QueryPlan, sink: Sink, bound?: unknown): Pick<ScanOptions, "topK" | "firstBatchRows"> {
-  if (plan.aggregate || plan.distinct || plan.limit === null) return {};
+  if (plan.aggregate || plan.distinct || plan.windows || plan.limit === null) return {};
   const first = plan.orderBy[0];
   if (!first) return { firstBatchRows: Math.max(1024, plan.limit + plan.offset) };
   if (first.expr.kind !== "col") return {};
@@ -57,7 +57,17 @@ export function keptFiles(files: FileRef[], ranges: Map<string, ColumnRange>): F
   );
 }
 
-export async function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+/** The plan's table listing (asked of the catalog once per plan and run). */
+export function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+  let listing = env.listings.get(plan) as Promise<TableScan> | undefined;
+  if (!listing) {
+    listing = listTableNow(plan, table, env);
+    env.listings.set(plan, listing);
+  }
+  return listing;
+}
+
+async function listTableNow(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
   const ranges = rangesOf(plan);
   const ts = ranges.get("ts");
   const types = ranges.get("event_type");
