@@ -8,6 +8,7 @@ import { invalidSql, NameError } from "./errors";
 import { exprName } from "./names";
 import * as F from "./operators";
 import { TABLE_COLUMNS } from "./schema";
+import { bindSubquery, type SubqueryHost } from "./subquery-bind";
 import { commonType, NULL_TYPE, type SqlType } from "./types";
 import { bindWindowCall, type FrameEdge, hasWindow, WINDOW_SLOT, type WindowCall } from "./window-bind";
 
@@ -398,10 +399,30 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
   for (const c of select.ctes) ctes.set(c.name.toLowerCase(), { query: c.query, ctes: new Map(ctes) });
   const { source, scope } = bindSource(select, opts, ctes);
   const ctx = opts.ctx;
+  const subs: NonNullable<QueryPlan["subqueries"]> = [];
+  const host: SubqueryHost = {
+    bind: (s) => {
+      const plan = bindSelect(s, opts, ctes);
+      return { plan, columns: plan.columns };
+    },
+    scopeOf: (s) => bindSource(s, opts, ctes).scope,
+    cast: (p, types) => {
+      const plan = p as QueryPlan;
+      if (types.every((t) => t === null)) return plan;
+      const out = passThrough({ kind: "subquery", plan }, plan.columns);
+      out.outputs = out.outputs.map((o, i) => (types[i] ? coerce(o, types[i] as SqlType, ctx) : o));
+      out.columns = plan.columns.map((c, i) => ({ name: c.name, type: types[i] ?? c.type }));
+      return out;
+    },
+    register: (p, fill) => {
+      subs.push({ plan: p as QueryPlan, fill });
+    },
+  };
+  const subqueries = (e: Parameters<NonNullable<ExprBinder["subqueries"]>>[0], b: ExprBinder) => bindSubquery(e, b, host);
   const items = expandStars(select.items, scope);
   const names = items.map((i) => i.alias ?? exprName(i.expr));
 
-  const plain: ExprBinder = { scope, ctx, aggs: null, clause: "WHERE" };
+  const plain: ExprBinder = { scope, ctx, aggs: null, clause: "WHERE", subqueries };
   const alias = (name: string): Bound | null => {
     const idx = aliasIndex(items, { kind: "column", table: null, name });
     const item = items[idx];
@@ -444,7 +465,7 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
   };
 
   if (!grouped && (!select.distinct || windowed)) {
-    const binder: ExprBinder = { scope, ctx, aggs: null, clause: "SELECT", windows };
+    const binder: ExprBinder = { scope, ctx, aggs: null, clause: "SELECT", windows, subqueries };
     plan.outputs = items.map((i) => bindExpr(i.expr, binder));
     plan.orderBy = select.orderBy.map((o) => {
       const pos = positionOf(o.expr, items.length, "ORDER BY");
@@ -462,6 +483,7 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
       : null;
     finishWindows(plan, calls, qualify, scope.columns.length);
     plan.needed = neededOf(plan);
+    if (subs.length) plan.subqueries = subs;
     plan.columns = plan.outputs.map((b, i) => ({
       name: names[i] as string,
       type: b.type === NULL_TYPE ? "INTEGER" : b.type,
@@ -500,7 +522,7 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
   }
 
   const aggs: AggSpec[] = [];
-  const collect: ExprBinder = { scope, ctx, aggs, clause: "SELECT", windows };
+  const collect: ExprBinder = { scope, ctx, aggs, clause: "SELECT", windows, subqueries };
   const outputs0 = items.map((i) => bindExpr(i.expr, collect));
   const having0 = select.having
     ? requireBoolean(bindExpr(select.having, { ...collect, clause: "HAVING" }), "HAVING")
@@ -568,6 +590,7 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
   }
   finishWindows(plan, calls, qualify0 ? toPost(qualify0) : null, k + aggs.length);
   plan.needed = neededOf(plan);
+  if (subs.length) plan.subqueries = subs;
   plan.columns = plan.outputs.map((b, i) => ({
     name: names[i] as string,
     type: b.type === NULL_TYPE ? "INTEGER" : b.type,

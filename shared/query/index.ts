@@ -41,7 +41,8 @@ import { explainScans, type ScanExplain } from "./explain";
 import { findName } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
-import { findPlan, planQuery } from "./plan-tree";
+import { pathTo, planQuery } from "./plan-tree";
+import { runSubqueries } from "./subquery-run";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
@@ -241,8 +242,16 @@ export async function runSplit(
     { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
     deadline,
   );
-  const plan = findPlan(planQuery(parseQuery(request.sql).select, { ctx: env.ctx }), request.depth);
+  const root = planQuery(parseQuery(request.sql).select, { ctx: env.ctx });
+  const path = pathTo(root, request.depth);
+  const plan = path.at(-1);
   if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
+  // Subqueries in expressions of this scan or the plans above it are answered here first (their
+  // functions may have been pushed down into the scan's WHERE).
+  for (const [i, p] of path.entries()) {
+    const subs = (p.subqueries ?? []).filter((s) => s.plan !== path[i + 1]);
+    if (subs.length) await runSubqueries({ ...p, subqueries: subs }, env, execute);
+  }
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),
     deadline,
