@@ -90,7 +90,12 @@ export type JoinType = "inner" | "left" | "right" | "full" | "cross";
 export type SetOpKind = "union" | "intersect" | "except";
 
 export type FromItem =
-  | { kind: "table"; name: string; alias: string | null }
+  | {
+      kind: "table";
+      name: string;
+      alias: string | null /** `datasets.<name>`: the event type, never `events` nor a CTE. */;
+      dataset?: true;
+    }
   | { kind: "subquery"; query: Select; alias: string | null }
   | { kind: "join"; joinType: JoinType; left: FromItem; right: FromItem; on: Expr | null; using: string[] | null }
   | { kind: "setop"; op: SetOpKind; all: boolean; left: Select; right: Select; alias: string | null };

@@ -15,7 +15,7 @@ import { bindWindowCall, type FrameEdge, hasWindow, WINDOW_SLOT, type WindowCall
 export type { FrameEdge, OrderSpec, WindowCall };
 
 export type SourcePlan =
-  | { kind: "table"; table: string }
+  | { kind: "table"; table: string /** `datasets.<name>`: only that event type's files. */; dataset?: true }
   | { kind: "subquery"; plan: QueryPlan }
   | { kind: "join"; join: JoinPlan }
   | { kind: "setop"; op: SetOpKind; all: boolean; left: QueryPlan; right: QueryPlan }
@@ -349,6 +349,14 @@ function bindFrom(from: FromItem, opts: BindOptions, ctes: Map<string, Cte>): Re
     };
   }
   const qualifier = (from.alias ?? from.name).toLowerCase();
+  if (from.dataset) {
+    if (opts.tableExists && !opts.tableExists(from.name))
+      throw new NameError(`Table "${from.name}" does not exist`, from.name);
+    return {
+      source: { kind: "table", table: from.name, dataset: true },
+      scope: { columns: TABLE_COLUMNS, qualifiers: [qualifier] },
+    };
+  }
   const cte = ctes.get(from.name.toLowerCase());
   if (cte) {
     const plan = bindSelect(cte.query, opts, cte.ctes);
@@ -418,7 +426,8 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
       subs.push({ plan: p as QueryPlan, fill });
     },
   };
-  const subqueries = (e: Parameters<NonNullable<ExprBinder["subqueries"]>>[0], b: ExprBinder) => bindSubquery(e, b, host);
+  const subqueries = (e: Parameters<NonNullable<ExprBinder["subqueries"]>>[0], b: ExprBinder) =>
+    bindSubquery(e, b, host);
   const items = expandStars(select.items, scope);
   const names = items.map((i) => i.alias ?? exprName(i.expr));
 

@@ -37,23 +37,24 @@ import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
 import type { ExecEnv } from "./exec-env";
 import { execute } from "./execute";
-import { explainScans, type ScanExplain } from "./explain";
-import { findName } from "./lexer";
+import { explainScans, type QueryExplain } from "./explain";
+import { findName, type Token, tokenize } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
 import { pathTo, planQuery } from "./plan-tree";
-import { runSubqueries } from "./subquery-run";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
+import { runSubqueries } from "./subquery-run";
 
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
-export { type ExplainRequest, explainPrefix, type ScanExplain } from "./explain";
+export { type ExplainRequest, explainPrefix, type JoinExplain, type QueryExplain, type ScanExplain } from "./explain";
 export { createFooterCache } from "./footer-cache";
 export { type Parsed, parseQuery } from "./parse";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
+export { sqlTableName } from "./schema";
 
 export interface QueryOptions {
   /** now() for the query (default: the current time). */
@@ -87,10 +88,32 @@ export interface QueryResult {
   statistics: ScanStatistics;
 }
 
+/** Words of an error message that name a construct: quoted names and upper-case keywords. */
+function constructWords(message: string): string[] {
+  const quoted = [...message.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+  const keywords = [...message.matchAll(/\b([A-Z][A-Z_]{2,})\b/g)].map((m) => m[1] as string);
+  return [...quoted, ...keywords.filter((k) => k !== "SELECT" && k !== "BOOLEAN" && k !== "NULL")];
+}
+
+/** Give an INVALID_SQL error the line and column of the name or construct it is about, where it appears. */
 function locate(error: unknown, parsed: Parsed | null, sql: string): unknown {
-  if (!(error instanceof NameError) || error.position || !parsed) return error;
-  const position: SqlPosition | undefined = findName(sql, parsed.tokens, error.name_);
-  return position ? new QueryError(error.code, error.message, position) : error;
+  if (!(error instanceof QueryError) || error.position || error.code !== "INVALID_SQL") return error;
+  const tokens = parsed?.tokens ?? safeTokens(sql);
+  if (!tokens) return error;
+  const words = error instanceof NameError ? [error.name_] : constructWords(error.message);
+  for (const word of words) {
+    const position: SqlPosition | undefined = findName(sql, tokens, word);
+    if (position) return new QueryError(error.code, error.message, position);
+  }
+  return error;
+}
+
+function safeTokens(sql: string): Token[] | null {
+  try {
+    return tokenize(sql);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -199,14 +222,14 @@ export async function runQuery(
 }
 
 /**
- * What the SELECT would read, scan by scan, without reading any file (EXPLAIN).
- * @example const [scan] = await explainQuery("SELECT count(*) FROM events WHERE ts >= now() - INTERVAL 1 HOUR", catalog)
+ * What the SELECT would read, scan by scan, and how it would join, without reading any file (EXPLAIN).
+ * @example const { scans: [scan] } = await explainQuery("SELECT count(*) FROM events WHERE ts >= now() - INTERVAL 1 HOUR", catalog)
  */
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
   options: Pick<QueryOptions, "now" | "fanOut"> = {},
-): Promise<ScanExplain[]> {
+): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {

@@ -120,6 +120,12 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
       i++;
       continue;
     }
+    if (
+      word(t, "NATURAL") &&
+      (word(next, "JOIN") || word(next, "LEFT") || word(next, "RIGHT") || word(next, "FULL") || word(next, "INNER"))
+    )
+      throw invalidSql("NATURAL joins are not supported; use USING (…) or ON", positionAt(sql, t.start));
+    if (word(t, "LATERAL")) throw invalidSql("LATERAL is not supported", positionAt(sql, t.start));
     if (word(t, "CROSS") && word(next, "JOIN")) {
       // The parser reads `a CROSS JOIN b` as `a AS cross JOIN b`; a comma is the same join.
       edits.push({ start: t.start, end: (next as Token).end, text: "," });

@@ -8,7 +8,7 @@ import { bindExpr, type ColumnInfo, type ExprBinder, hasAggregate, type Scope } 
 import type { Bound, ScalarFn } from "./bound";
 import { coerce, comparisonType } from "./coerce";
 import { invalidSql, NameError, QueryError } from "./errors";
-import { storageOf, type SqlType } from "./types";
+import { type SqlType, storageOf } from "./types";
 import { constVec, fromValues, type Vec, valueAt } from "./vector";
 
 /** What binding a subquery needs from the SELECT binder (kept apart to avoid an import cycle). */
@@ -59,6 +59,7 @@ function bindsIn(e: Expr, scope: Scope, b: ExprBinder): boolean {
 
 /** The correlation of a subquery: equalities between inner and outer expressions, and the rest. */
 function correlation(
+  label: string,
   select: Select,
   host: SubqueryHost,
   outer: ExprBinder,
@@ -88,7 +89,7 @@ function correlation(
       }
     }
     throw invalidSql(
-      "A correlated subquery may refer to the outer query only in WHERE equalities (inner = outer) joined by AND",
+      `Correlated ${label} subquery: it may refer to the outer query only in WHERE equalities (inner = outer) joined by AND`,
     );
   }
   return correlated ? { inner, outer: outerKeys, rest } : null;
@@ -99,7 +100,8 @@ const and = (parts: Expr[]): Expr | null =>
 
 /** Bind a subquery expression for the query `outer` binds; its answer is registered with the host. */
 export function bindSubquery(e: SubExpr, outer: ExprBinder, host: SubqueryHost): Bound {
-  const corr = correlation(e.query, host, outer);
+  const label = e.kind === "exists" ? "EXISTS" : e.kind === "inSubquery" ? "IN" : "scalar";
+  const corr = correlation(label, e.query, host, outer);
   if (corr) return bindCorrelated(e, corr, outer, host);
   const { plan, columns } = host.bind(e.query);
   if (e.kind !== "exists" && columns.length !== 1)
@@ -111,7 +113,7 @@ export function bindSubquery(e: SubExpr, outer: ExprBinder, host: SubqueryHost):
     });
     return {
       kind: "fn",
-      fn: fnOf("exists", (_args, n) => constVec((holder.any !== e.negated) ? 1 : 0, n)),
+      fn: fnOf("exists", (_args, n) => constVec(holder.any !== e.negated ? 1 : 0, n)),
       args: [],
       type: "BOOLEAN",
     };
@@ -124,7 +126,12 @@ export function bindSubquery(e: SubExpr, outer: ExprBinder, host: SubqueryHost):
         throw invalidSql("More than one row returned by a subquery used as an expression; add LIMIT 1 or aggregate");
       holder.value = rows[0]?.[0] ?? null;
     });
-    return { kind: "fn", fn: fnOf("scalar_subquery", (_args, n) => constVec(holder.value, n)), args: [], type: column.type };
+    return {
+      kind: "fn",
+      fn: fnOf("scalar_subquery", (_args, n) => constVec(holder.value, n)),
+      args: [],
+      type: column.type,
+    };
   }
   // IN (SELECT …): the answer as a set; NULLs as SQL's three-valued IN has them.
   const arg = bindExpr(e.arg, outer);
@@ -154,7 +161,12 @@ export function bindSubquery(e: SubExpr, outer: ExprBinder, host: SubqueryHost):
     }
     return fromValues("num", out);
   };
-  return { kind: "fn", fn: fnOf(negated ? "not_in_subquery" : "in_subquery", impl), args: [coerce(arg, type, outer.ctx)], type: "BOOLEAN" };
+  return {
+    kind: "fn",
+    fn: fnOf(negated ? "not_in_subquery" : "in_subquery", impl),
+    args: [coerce(arg, type, outer.ctx)],
+    type: "BOOLEAN",
+  };
 }
 
 function bindCorrelated(
@@ -177,7 +189,8 @@ function bindCorrelated(
     if (q.items.length !== 1) throw invalidSql("A subquery used as a value must return one column");
     const item = q.items[0] as Select["items"][number];
     const aggregated = hasAggregate(item.expr) && q.groupBy.length === 0;
-    if (q.groupBy.length || q.distinct) throw invalidSql("A correlated subquery used as a value cannot use GROUP BY or DISTINCT");
+    if (q.groupBy.length || q.distinct)
+      throw invalidSql("A correlated subquery used as a value cannot use GROUP BY or DISTINCT");
     rewritten = { ...base, items: [...keyItems, item], groupBy: aggregated ? corr.inner : [] };
     // What the aggregate gives over no rows (count: 0, most others NULL), for outer rows with no match.
     if (aggregated && e.kind === "subquery")
@@ -187,7 +200,9 @@ function bindCorrelated(
   // Keys compared as one type on both sides.
   const types = outerKeys.map((k, i) => comparisonType(k.type, (columns[i] as ColumnInfo).type));
   const args = outerKeys.map((k, i) => coerce(k, types[i] as SqlType, outer.ctx));
-  const castTypes: (SqlType | null)[] = columns.map((c, i) => (i < keyCount && types[i] !== c.type ? (types[i] as SqlType) : null));
+  const castTypes: (SqlType | null)[] = columns.map((c, i) =>
+    i < keyCount && types[i] !== c.type ? (types[i] as SqlType) : null,
+  );
   const valueType = (columns[keyCount] as ColumnInfo | undefined)?.type ?? "BOOLEAN";
   let argType: SqlType | null = null;
   let argBound: Bound | null = null;

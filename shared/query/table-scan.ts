@@ -75,8 +75,12 @@ async function listTableNow(plan: QueryPlan, table: string, env: ExecEnv): Promi
   if (typeof ts?.lo === "number") filter.minTs = ts.lo;
   if (typeof ts?.hi === "number") filter.maxTs = ts.hi;
   if (types?.values) filter.eventTypes = [...types.values].filter((v): v is string => typeof v === "string");
-  const files = await env.catalog.listFiles(table, filter);
-  if (files === null) throw new NameError(`Table "${table}" does not exist`, table);
+  const exact = plan.source.kind === "table" && plan.source.dataset === true;
+  if (exact) filter.eventTypes = (filter.eventTypes ?? [table]).filter((t) => t === table);
+  const listed = await env.catalog.listFiles(exact ? EVENTS_TABLE : table, filter);
+  if (listed === null) throw new NameError(`Table "${table}" does not exist`, table);
+  // datasets.<name>: the type's own files, even when it is called `events`.
+  const files = exact ? listed.filter((f) => f.dataset === table) : listed;
   env.stats.files_listed += files.length;
   return { files: keptFiles(files, ranges), ranges };
 }
@@ -108,5 +112,6 @@ export function scanTable(
 
 export function tableName(plan: QueryPlan): string | null {
   if (plan.source.kind !== "table") return null;
+  if (plan.source.dataset) return plan.source.table;
   return plan.source.table.toLowerCase() === EVENTS_TABLE ? EVENTS_TABLE : plan.source.table;
 }

@@ -193,7 +193,11 @@ function unary(node: P): Expr {
   const op = String(node.operator).toUpperCase();
   if (op === "NOT EXISTS" || op === "EXISTS") {
     const inner = node.expr;
-    const sub = isSubquery(inner) ? inner : Array.isArray(inner?.value) && isSubquery(inner.value[0]) ? inner.value[0] : null;
+    const sub = isSubquery(inner)
+      ? inner
+      : Array.isArray(inner?.value) && isSubquery(inner.value[0])
+        ? inner.value[0]
+        : null;
     if (!sub) throw invalidSql(`${op} needs a subquery`);
     return { kind: "exists", query: translation().select(sub.ast), negated: op === "NOT EXISTS" };
   }

@@ -3,6 +3,7 @@
 // matched to them by order).
 import type { Expr, FromItem, JoinType, OrderItem, Select, SelectItem, SetOpKind } from "./ast";
 import { invalidSql, NameError } from "./errors";
+import { DATASETS_SCHEMA } from "./schema";
 import { QUALIFY_WINDOW } from "./sql-rewrite";
 import { translation } from "./translate-context";
 import { functionName, identifier, type P, translateExpr } from "./translate-expr";
@@ -30,8 +31,14 @@ function fromOne(f: P): FromItem {
     throw new NameError(`Table functions are not supported (found ${name}); query a table such as events`, name);
   }
   if (f.type === "dual" || (!f.table && !f.expr)) throw invalidSql("Unsupported FROM item");
-  if (f.db)
-    throw invalidSql(`Schema-qualified tables are not supported (found ${identifier(f.db)}.${identifier(f.table)})`);
+  if (f.db) {
+    // `datasets.<type>` names an event type's table even when the type is called `events`.
+    if (identifier(f.db).toLowerCase() === DATASETS_SCHEMA)
+      return { kind: "table", name: identifier(f.table), alias: alias ?? identifier(f.table), dataset: true };
+    throw invalidSql(
+      `Schema-qualified tables are not supported except datasets.<event type> (found ${identifier(f.db)}.${identifier(f.table)})`,
+    );
+  }
   return { kind: "table", name: identifier(f.table), alias };
 }
 
@@ -96,7 +103,7 @@ function limitOffset(ast: P): { limit: number | null; offset: number } {
 function translateCtes(ast: P): Select["ctes"] {
   return (ast.with ?? []).map((w: P) => {
     if (w.columns?.length) throw invalidSql("Column lists on WITH are not supported; alias the columns inside");
-    if (w.recursive) throw invalidSql("WITH RECURSIVE is not supported");
+    if (w.recursive) throw invalidSql("RECURSIVE common table expressions are not supported");
     return { name: identifier(w.name), query: translation().select(w.stmt?.ast ?? w.stmt) };
   });
 }

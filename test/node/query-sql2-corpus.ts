@@ -43,10 +43,10 @@ export const SQL2_CORPUS: string[] = [
   "SELECT s.country, t.total FROM (SELECT country, count(*) AS n FROM signup GROUP BY 1) s CROSS JOIN (SELECT count(*) AS total FROM signup) t ORDER BY 1 NULLS FIRST",
   // CTEs over several tables
   "WITH u AS (SELECT user_id, min(ts) AS first_ts FROM events GROUP BY 1), c AS (SELECT user_id, count(*) AS n FROM click GROUP BY 1) SELECT count(*) AS users, sum(c.n) AS clicks FROM u JOIN c USING (user_id) WHERE u.first_ts < TIMESTAMP '2025-03-02'",
-  "WITH s AS (SELECT user_id, ts FROM signup), o AS (SELECT user_id, ts FROM \"order.created\") SELECT count(DISTINCT s.user_id) AS converted FROM s JOIN o ON s.user_id = o.user_id AND o.ts > s.ts",
+  'WITH s AS (SELECT user_id, ts FROM signup), o AS (SELECT user_id, ts FROM "order.created") SELECT count(DISTINCT s.user_id) AS converted FROM s JOIN o ON s.user_id = o.user_id AND o.ts > s.ts',
   "WITH a AS (SELECT DISTINCT user_id FROM signup), b AS (SELECT DISTINCT user_id FROM error) SELECT (SELECT count(*) FROM a) AS a_n, (SELECT count(*) FROM b) AS b_n, (SELECT count(*) FROM a JOIN b USING (user_id)) AS both_n",
   // funnel and retention shapes
-  "SELECT count(DISTINCT s.user_id) AS step1, count(DISTINCT c.user_id) AS step2, count(DISTINCT o.user_id) AS step3 FROM signup s LEFT JOIN click c ON c.user_id = s.user_id AND c.ts > s.ts LEFT JOIN \"order.created\" o ON o.user_id = c.user_id AND o.ts > c.ts",
+  'SELECT count(DISTINCT s.user_id) AS step1, count(DISTINCT c.user_id) AS step2, count(DISTINCT o.user_id) AS step3 FROM signup s LEFT JOIN click c ON c.user_id = s.user_id AND c.ts > s.ts LEFT JOIN "order.created" o ON o.user_id = c.user_id AND o.ts > c.ts',
   "WITH first AS (SELECT user_id, date_trunc('day', min(ts)) AS cohort FROM events WHERE user_id IS NOT NULL GROUP BY 1) SELECT f.cohort, date_diff('day', f.cohort, date_trunc('day', e.ts)) AS day_n, count(DISTINCT e.user_id) AS users FROM first f JOIN events e USING (user_id) GROUP BY 1, 2 ORDER BY 1, 2",
   // set operations
   "SELECT user_id FROM signup UNION SELECT user_id FROM error ORDER BY 1 NULLS FIRST",
@@ -124,7 +124,12 @@ export const joinArb = fc
     key: fc.constantFrom(...KEYS),
     join: fc.constantFrom(...JOINS),
     extra: fc.constantFrom("", " AND a.ts < b.ts", " AND b.country = 'NL'", " AND a.region = b.region"),
-    where: fc.constantFrom("", " WHERE a.country IN ('NL', 'DE')", " WHERE b.ts >= TIMESTAMP '2025-03-02'", " WHERE a.user_id IS NULL"),
+    where: fc.constantFrom(
+      "",
+      " WHERE a.country IN ('NL', 'DE')",
+      " WHERE b.ts >= TIMESTAMP '2025-03-02'",
+      " WHERE a.user_id IS NULL",
+    ),
     shape: fc.constantFrom("count", "group"),
   })
   .map(({ left, right, key, join, extra, where, shape }) => {
