@@ -51,6 +51,16 @@ const AGGREGATES = new Set([
   "median",
   "quantile_cont",
   "quantile",
+  "stddev_samp",
+  "stddev",
+  "stddev_pop",
+  "var_samp",
+  "variance",
+  "var_pop",
+  "corr",
+  "string_agg",
+  "mode",
+  "approx_quantile",
 ]);
 
 export function isAggregateName(name: string): boolean {
@@ -92,6 +102,8 @@ function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound
   let kind: AggKind;
   let arg: Bound | null = null;
   let fraction = 0.5;
+  let arg2: Bound | null = null;
+  let separator: string | undefined;
   let type: SqlType = "BIGINT";
   const one = () => {
     if (e.args.length !== 1 || e.star) throw invalidSql(`${name} takes one argument`);
@@ -150,14 +162,68 @@ function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound
       else throw invalidSql(`No function matches ${name}(${arg.type}); add explicit type casts`);
       break;
     }
+    case "stddev_samp":
+    case "stddev":
+    case "stddev_pop":
+    case "var_samp":
+    case "variance":
+    case "var_pop": {
+      kind = name === "stddev" ? "stddev_samp" : name === "variance" ? "var_samp" : name;
+      arg = one();
+      if (!isNumeric(arg.type) && arg.type !== NULL_TYPE)
+        throw invalidSql(`No function matches ${name}(${arg.type}); add explicit type casts`);
+      type = "DOUBLE";
+      break;
+    }
+    case "corr": {
+      kind = "corr";
+      if (e.args.length !== 2) throw invalidSql("corr takes two arguments: corr(y, x)");
+      arg = bindExpr(e.args[0] as Expr, inner);
+      arg2 = bindExpr(e.args[1] as Expr, inner);
+      for (const a of [arg, arg2])
+        if (!isNumeric(a.type) && a.type !== NULL_TYPE)
+          throw invalidSql(`No function matches corr(${arg.type}, ${arg2.type}); add explicit type casts`);
+      type = "DOUBLE";
+      break;
+    }
+    case "string_agg": {
+      kind = "string_agg";
+      if (e.args.length < 1 || e.args.length > 2)
+        throw invalidSql("string_agg takes a value and an optional separator");
+      arg = coerce(bindExpr(e.args[0] as Expr, inner), "VARCHAR", b.ctx);
+      const sep = e.args[1] ? bindExpr(e.args[1] as Expr, inner) : null;
+      if (sep && (sep.kind !== "const" || (sep.value !== null && typeof sep.value !== "string")))
+        throw invalidSql("string_agg's separator must be a constant string");
+      separator = sep ? String(sep.value ?? "") : ",";
+      type = "VARCHAR";
+      break;
+    }
+    case "mode":
+      kind = "mode";
+      arg = one();
+      type = arg.type;
+      break;
+    case "approx_quantile": {
+      kind = "approx_quantile";
+      if (e.args.length !== 2) throw invalidSql("approx_quantile takes a value and a constant fraction");
+      const q = bindExpr(e.args[1] as Expr, inner);
+      if (q.kind !== "const" || typeof q.value !== "number" || q.value < 0 || q.value > 1)
+        throw invalidSql("approx_quantile's fraction must be a constant between 0 and 1");
+      fraction = q.value;
+      arg = bindExpr(e.args[0] as Expr, inner);
+      if (!isNumeric(arg.type) && !isTemporal(arg.type))
+        throw invalidSql(`No function matches approx_quantile(${arg.type}); add explicit type casts`);
+      type = arg.type;
+      break;
+    }
     default:
       throw new NameError(`Function "${e.name}" does not exist`, e.name);
   }
-  const spec: AggSpec = { kind, distinct: e.distinct, arg, fraction, type };
-  const key = `${kind}:${e.distinct}:${fraction}:${arg ? signature(arg) : "*"}`;
-  const existing = b.aggs.findIndex(
-    (a) => `${a.kind}:${a.distinct}:${a.fraction}:${a.arg ? signature(a.arg) : "*"}` === key,
-  );
+  const spec: AggSpec = { kind, distinct: e.distinct, arg, fraction, type, arg2, separator };
+  const sig = (a: AggSpec) =>
+    `${a.kind}:${a.distinct}:${a.fraction}:${a.arg ? signature(a.arg) : "*"}:${a.arg2 ? signature(a.arg2) : ""}:${a.separator ?? ""}`;
+  const key = sig(spec);
+  const existing = b.aggs.findIndex((a) => sig(a) === key);
   if (existing >= 0) return aggRef(existing, type);
   b.aggs.push(spec);
   return aggRef(b.aggs.length - 1, type);

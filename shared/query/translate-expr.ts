@@ -351,5 +351,7 @@ function aggregate(node: P): Expr {
   const distinct = String(a.distinct ?? "").toUpperCase() === "DISTINCT";
   if (a.expr?.type === "star") return { kind: "call", name, args: [], distinct, star: true };
   const list = a.expr ? [a.expr] : Array.isArray(a.value) ? a.value : [];
+  // string_agg(x, sep): the parser keeps the separator apart.
+  if (a.separator?.delimiter) list.push(a.separator.delimiter);
   return { kind: "call", name, args: list.map(translateExpr), distinct, star: false };
 }

@@ -110,6 +110,17 @@ export const SQL2_CORPUS: string[] = [
   "SELECT country, count(*) AS n FROM events GROUP BY 1 QUALIFY rank() OVER (ORDER BY count(*) DESC) <= 3 ORDER BY n DESC",
   // sessionization
   "WITH g AS (SELECT user_id, ts, CASE WHEN ts - lag(ts) OVER (PARTITION BY user_id ORDER BY ts, event_id) > INTERVAL 30 MINUTE OR lag(ts) OVER (PARTITION BY user_id ORDER BY ts, event_id) IS NULL THEN 1 ELSE 0 END AS starts FROM click WHERE user_id IS NOT NULL) SELECT count(*) AS events, sum(starts) AS sessions FROM g",
+  // functions of the second edition
+  "SELECT event_id, regexp_matches(event_id, '[0-9]{3}') AS m, regexp_matches(country, '^n', 'i') AS mi, regexp_extract(event_id, '-([a-z0-9]+)-', 1) AS g, regexp_extract(event_id, 'zzz') AS none, regexp_replace(event_id, '[aeiou]', '_') AS r1, regexp_replace(event_id, '([a-z])-', '\\1+', 'g') AS r2 FROM signup ORDER BY event_id LIMIT 50",
+  "SELECT event_id, replace(event_id, '-', '/') AS a, split_part(event_id, '-', 2) AS b, split_part(event_id, '-', -1) AS c, split_part(event_id, '-', 9) AS d, starts_with(event_id, 'ev-s') AS e, contains(event_id, 'up-1') AS f, left(event_id, 4) AS l, right(event_id, 3) AS r, left(event_id, -3) AS ln, right(event_id, -3) AS rn FROM signup ORDER BY event_id LIMIT 50",
+  "SELECT trim('  ab  ') AS a, ltrim('  ab  ') AS b, rtrim('  ab  ') AS c, trim('xxabxx', 'x') AS d, trim(country) AS e, contains(NULL, 'a') AS n FROM signup ORDER BY event_id LIMIT 5",
+  "SELECT event_id, strftime(ts, '%Y-%m-%d %H:%M:%S') AS a, strftime(ts, '%a %A %b %B %j %y %p %I %w %u %%') AS b FROM signup ORDER BY event_id LIMIT 30",
+  "SELECT event_id, date_diff('day', ts, received_at + INTERVAL 3 DAY) AS d, date_diff('hour', TIMESTAMP '2025-03-01 10:30', ts) AS h, date_diff('month', TIMESTAMP '2024-11-15', ts) AS m, date_diff('week', TIMESTAMP '2025-01-01', ts) AS w, date_diff('week', ts, TIMESTAMP '2025-01-01') AS wn, date_diff('year', TIMESTAMP '2020-06-01', ts) AS y, date_diff('minute', ts, received_at) AS mi, date_diff('second', ts, received_at) AS s, date_diff('quarter', TIMESTAMP '2024-11-15', ts) AS q FROM signup ORDER BY event_id LIMIT 40",
+  "SELECT event_id, date_add(ts, INTERVAL 1 MONTH) AS a, date_add(ts, INTERVAL 36 HOUR) AS b, time_bucket(INTERVAL 15 MINUTE, ts) AS c, time_bucket(INTERVAL 7 DAY, ts) AS d, time_bucket(INTERVAL 1 MONTH, ts) AS e, time_bucket(INTERVAL 3 HOUR, ts, TIMESTAMP '2025-03-01 01:00') AS f, time_bucket(INTERVAL '1 week', ts) AS g FROM signup ORDER BY event_id LIMIT 40",
+  "SELECT country, stddev_samp(length(event_id)) AS a, stddev_pop(length(event_id)) AS b, var_samp(length(event_id)) AS c, var_pop(length(event_id)) AS d, corr(length(event_id), epoch(ts)) AS e, stddev(epoch(ts)) AS f FROM events GROUP BY 1 ORDER BY 1 NULLS FIRST",
+  "SELECT event_type, length(string_agg(user_id, ', ')) AS a, length(string_agg(country)) AS b, mode(region) AS m FROM events GROUP BY 1 ORDER BY 1",
+  "SELECT var_samp(x) AS a, corr(x, x) AS c, var_pop(x) AS p, stddev_samp(x) AS s FROM (SELECT 1 AS x)",
+  "SELECT var_samp(x) AS a, string_agg(y, '-') AS s, mode(x) AS m FROM (SELECT 1 AS x, 'a' AS y) WHERE x > 1",
 ];
 
 const TABLES = ["signup", "click", "error", '"order.created"'];
