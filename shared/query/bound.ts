@@ -18,6 +18,8 @@ export interface ScalarFn {
    * can run on a dictionary's entries alone (codes keep mapping rows to results).
    */
   strict: boolean;
+  /** Reads an answer computed in this invocation (a subquery's), so a split cannot evaluate it. */
+  local?: boolean;
 }
 
 export type Bound =
@@ -38,6 +40,15 @@ export function signature(b: Bound): string {
     case "case":
       return `case(${b.whens.map((w) => `${signature(w.when)}->${signature(w.result)}`).join(",")};${signature(b.otherwise)})`;
   }
+}
+
+/** Whether a bound tree reads an answer only this invocation holds (see ScalarFn.local). */
+export function readsLocal(b: Bound | null): boolean {
+  if (!b) return false;
+  if (b.kind === "fn") return b.fn.local === true || b.args.some(readsLocal);
+  if (b.kind === "case")
+    return b.whens.some((w) => readsLocal(w.when) || readsLocal(w.result)) || readsLocal(b.otherwise);
+  return false;
 }
 
 /** Column slots a bound tree reads. */

@@ -4,6 +4,7 @@
 // Sources other than a table: a FROM subquery, a join (hash-join.ts), a set operation (set-ops.ts).
 import { Aggregator, finishGroups } from "./aggregator";
 import type { QueryPlan } from "./bind";
+import { type Bound, readsLocal } from "./bound";
 import { applyFilter, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
 import { executeJoin, type JoinRunner } from "./hash-join";
@@ -57,6 +58,18 @@ export async function estimateRows(plan: QueryPlan, env: ExecEnv): Promise<numbe
   return rows;
 }
 
+/**
+ * Whether a scan can run in splits: not with windows (they need every row here) nor when it reads a
+ * subquery's answer (only this invocation holds it).
+ */
+export function splittable(plan: QueryPlan): boolean {
+  if (plan.windows) return false;
+  const parts: (Bound | null)[] = [plan.where, plan.having, ...plan.outputs, ...plan.orderBy.map((o) => o.expr)];
+  if (plan.aggregate)
+    parts.push(...plan.aggregate.keys, ...plan.aggregate.aggs.flatMap((a) => [a.arg, a.arg2 ?? null]));
+  return !parts.some(readsLocal);
+}
+
 /** The plan's result as batches of its output columns. */
 export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Batch> {
   if (plan.subqueries?.length) await runSubqueries(plan, env, execute);
@@ -66,7 +79,7 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   const table = tableName(plan);
   const scan = table === null ? null : await listTable(plan, table, env);
   const shape = { grouped: plan.aggregate !== null, rows: plan.limit === null ? null : plan.limit + plan.offset };
-  if (scan && !plan.windows && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
+  if (scan && splittable(plan) && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
     yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
     return;
   }

@@ -3,7 +3,7 @@
 // types as the scan would be, and cut into the splits the scan would run.
 import type { QueryPlan } from "./bind";
 import type { ExecEnv } from "./exec-env";
-import { estimateRows } from "./execute";
+import { estimateRows, splittable } from "./execute";
 import { cutSplits, shouldSplit } from "./partial";
 import { allPlans } from "./plan-tree";
 import { DATASETS_SCHEMA, TABLE_COLUMNS } from "./schema";
@@ -95,7 +95,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
         grouped: current.aggregate !== null,
         rows: current.limit === null ? null : current.limit + current.offset,
       };
-      const split = env.fanOut && !current.windows && shouldSplit(scan.files, env.fanOut, shape);
+      const split = env.fanOut && splittable(current) && shouldSplit(scan.files, env.fanOut, shape);
       scans.push({
         depth,
         table: scanName(current, table),

@@ -41,11 +41,10 @@ import { explainScans, type QueryExplain } from "./explain";
 import { findName, type Token, tokenize } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
-import { pathTo, planQuery } from "./plan-tree";
+import { findPlan, planQuery } from "./plan-tree";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
-import { runSubqueries } from "./subquery-run";
 
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
@@ -265,16 +264,8 @@ export async function runSplit(
     { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
     deadline,
   );
-  const root = planQuery(parseQuery(request.sql).select, { ctx: env.ctx });
-  const path = pathTo(root, request.depth);
-  const plan = path.at(-1);
+  const plan = findPlan(planQuery(parseQuery(request.sql).select, { ctx: env.ctx }), request.depth);
   if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
-  // Subqueries in expressions of this scan or the plans above it are answered here first (their
-  // functions may have been pushed down into the scan's WHERE).
-  for (const [i, p] of path.entries()) {
-    const subs = (p.subqueries ?? []).filter((s) => s.plan !== path[i + 1]);
-    if (subs.length) await runSubqueries({ ...p, subqueries: subs }, env, execute);
-  }
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),
     deadline,

@@ -28,7 +28,7 @@ let serial = 0;
 type SubExpr = Extract<Expr, { kind: "subquery" | "exists" | "inSubquery" }>;
 
 function fnOf(name: string, impl: ScalarFn["impl"]): ScalarFn {
-  return { name: `${name}#${++serial}`, impl, strict: false };
+  return { name: `${name}#${++serial}`, impl, strict: false, local: true };
 }
 
 function keyOf(values: unknown[]): unknown {

@@ -98,7 +98,7 @@ export const SQL2_CORPUS: string[] = [
   "SELECT event_id, sum(length(event_id)) OVER (PARTITION BY country ORDER BY ts, event_id ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS s FROM signup ORDER BY event_id",
   "SELECT event_id, count(*) OVER (PARTITION BY country) AS n, avg(length(event_id)) OVER (ORDER BY ts, event_id) AS a FROM signup ORDER BY event_id",
   "SELECT event_id, min(ts) OVER (PARTITION BY country ORDER BY ts, event_id ROWS 3 PRECEDING) AS mn, max(ts) OVER (PARTITION BY user_id) AS mx FROM signup ORDER BY event_id",
-  "SELECT event_id, sum(1) OVER (ORDER BY date_trunc('hour', ts)) AS running_peers, count(user_id) OVER (ORDER BY date_trunc('hour', ts) ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rest FROM signup ORDER BY event_id",
+  "SELECT event_id, sum(1) OVER (ORDER BY date_trunc('hour', ts)) AS running_peers, count(user_id) OVER (ORDER BY date_trunc('hour', ts), event_id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS rest FROM signup ORDER BY event_id",
   "SELECT event_id, count(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL 1 HOUR PRECEDING AND CURRENT ROW) AS c, sum(1) OVER (ORDER BY ts DESC RANGE BETWEEN CURRENT ROW AND INTERVAL '2 hours' FOLLOWING) AS s FROM signup ORDER BY event_id",
   "SELECT event_id, max(length(event_id)) OVER (ORDER BY length(event_id) RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING) AS m, min(event_id) OVER (PARTITION BY user_id ORDER BY ts, event_id ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING) AS later FROM signup ORDER BY event_id",
   "SELECT event_id, sum(length(event_id)) OVER (PARTITION BY user_id ORDER BY ts, event_id ROWS BETWEEN 5 PRECEDING AND 3 PRECEDING) AS s FROM click ORDER BY event_id",
