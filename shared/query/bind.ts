@@ -10,7 +10,14 @@ import * as F from "./operators";
 import { TABLE_COLUMNS } from "./schema";
 import { bindSubquery, type SubqueryHost } from "./subquery-bind";
 import { commonType, NULL_TYPE, type SqlType } from "./types";
-import { bindWindowCall, type FrameEdge, hasWindow, WINDOW_SLOT, type WindowCall } from "./window-bind";
+import {
+  bindWindowCall,
+  type FrameEdge,
+  hasWindow,
+  WINDOW_SLOT,
+  type WindowCall,
+  windowSignature,
+} from "./window-bind";
 
 export type { FrameEdge, OrderSpec, WindowCall };
 
@@ -448,6 +455,10 @@ export function bindSelect(select: Select, opts: BindOptions, outer: Map<string,
   const calls: WindowCall[] = [];
   const windows = (e: Extract<Expr, { kind: "window" }>, b: ExprBinder): Bound => {
     const call = bindWindowCall(e, b);
+    // The same call twice (lag(ts) in two CASE arms) is computed once.
+    const key = windowSignature(call);
+    const same = calls.findIndex((c) => windowSignature(c) === key);
+    if (same >= 0) return { kind: "col", slot: WINDOW_SLOT + same, type: call.type };
     calls.push(call);
     return { kind: "col", slot: WINDOW_SLOT + calls.length - 1, type: call.type };
   };

@@ -2,7 +2,7 @@
 // A call is bound to a placeholder slot (WINDOW_SLOT + i), renumbered once the pre-window row is known.
 import type { Expr } from "./ast";
 import { bindExpr, type ExprBinder } from "./bind-expr";
-import type { Bound, OrderSpec } from "./bound";
+import { type Bound, type OrderSpec, signature } from "./bound";
 import { coerce, comparisonType } from "./coerce";
 import { invalidSql, NameError } from "./errors";
 import { decimal, decimalParts, isDecimal, isInteger, isNumeric, isTemporal, NULL_TYPE, type SqlType } from "./types";
@@ -147,6 +147,12 @@ export function bindWindowCall(e: Extract<Expr, { kind: "window" }>, b: ExprBind
     frame = { unit: f.unit, start: edge(f.start, b, f.unit), end: edge(f.end, b, f.unit) };
   }
   return { name, args, partitionBy, orderBy, frame, type, distinct: false, star: e.star };
+}
+
+/** A canonical text of a window call: equal texts compute equal values. */
+export function windowSignature(c: WindowCall): string {
+  const order = c.orderBy.map((o) => `${signature(o.expr)}:${o.desc}:${o.nullsFirst}`).join(",");
+  return `${c.name}(${c.star ? "*" : c.args.map(signature).join(",")})|${c.partitionBy.map(signature).join(",")}|${order}|${JSON.stringify(c.frame)}`;
 }
 
 /** Whether an expression contains a window call. */

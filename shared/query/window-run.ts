@@ -5,7 +5,7 @@
 import { Aggregator } from "./aggregator";
 import type { Interval } from "./ast";
 import type { FrameEdge, QueryPlan, WindowCall } from "./bind";
-import type { Bound } from "./bound";
+import { type Bound, signature } from "./bound";
 import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
@@ -68,43 +68,79 @@ function cmp(x: unknown, y: unknown, obj: boolean): number {
   return obj ? compareIntervals(x, y) : compareValues(x, y);
 }
 
-/** One call's values over all rows. */
-function computeCall(call: WindowCall, batch: Batch, env: ExecEnv): Vec {
+/** Rows sorted by a window's (PARTITION BY, ORDER BY, arrival), with comparators for partitions and peers. */
+interface Sorted {
+  order: number[];
+  samePart: (a: number, b: number) => boolean;
+  compareOrder: (a: number, b: number) => number;
+  firstKey: unknown[] | null;
+}
+
+function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
   const n = batch.n;
   const ctx = env.ctx;
-  const parts = call.partitionBy.map((p) => evaluate(p, batch, ctx));
-  const partObj = call.partitionBy.map((p) => physicalOf(p.type) === "obj");
-  const keys = call.orderBy.map((o) => evaluate(o.expr, batch, ctx));
-  const keyObj = call.orderBy.map((o) => physicalOf(o.expr.type) === "obj");
-  const partVals = parts.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
-  const keyVals = keys.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
-  const comparePart = (a: number, b: number) => {
-    for (let j = 0; j < partVals.length; j++) {
-      const x = (partVals[j] as unknown[])[a];
-      const y = (partVals[j] as unknown[])[b];
-      if (x === y) continue;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      const c = cmp(x, y, partObj[j] as boolean);
-      if (c !== 0) return c;
+  // Partitions only need telling apart: number them in order of appearance.
+  const pid = new Int32Array(n);
+  if (call.partitionBy.length > 0) {
+    const parts = call.partitionBy.map((p) => evaluate(p, batch, ctx));
+    const ids = new Map<unknown, number>();
+    for (let i = 0; i < n; i++) {
+      let key: unknown;
+      if (parts.length === 1) {
+        const v = valueAt(parts[0] as Vec, i);
+        key = typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+      } else key = JSON.stringify(parts.map((p) => valueAt(p, i)));
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(key, id);
+      }
+      pid[i] = id;
     }
-    return 0;
-  };
+  }
+  const keys = call.orderBy.map((o) => evaluate(o.expr, batch, ctx));
+  const keyVals = keys.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
+  const objs = call.orderBy.map((o) => physicalOf(o.expr.type) === "obj");
+  const nums = call.orderBy.map((o) => physicalOf(o.expr.type) === "num");
+  const numVals = keyVals.map((vals, j) =>
+    nums[j] ? Float64Array.from(vals, (v) => (v === null ? 0 : (v as number))) : null,
+  );
+  const nulls = keyVals.map((vals) => Uint8Array.from(vals, (v) => (v === null ? 1 : 0)));
   const compareOrder = (a: number, b: number) => {
     for (let j = 0; j < keyVals.length; j++) {
       const o = call.orderBy[j] as WindowCall["orderBy"][number];
-      const x = (keyVals[j] as unknown[])[a];
-      const y = (keyVals[j] as unknown[])[b];
-      if (x === y) continue;
-      if (x === null || y === null) return (x === null) === o.nullsFirst ? -1 : 1;
-      const c = cmp(x, y, keyObj[j] as boolean);
+      const na = (nulls[j] as Uint8Array)[a];
+      const nb = (nulls[j] as Uint8Array)[b];
+      if (na || nb) {
+        if (na && nb) continue;
+        return (na === 1) === o.nullsFirst ? -1 : 1;
+      }
+      const fast = numVals[j];
+      let c: number;
+      if (fast) {
+        const d = (fast[a] as number) - (fast[b] as number);
+        c = d < 0 ? -1 : d > 0 ? 1 : 0;
+      } else c = cmp((keyVals[j] as unknown[])[a], (keyVals[j] as unknown[])[b], objs[j] as boolean);
       if (c !== 0) return o.desc ? -c : c;
     }
     return 0;
   };
   const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => comparePart(a, b) || compareOrder(a, b) || a - b);
+  order.sort((a, b) => (pid[a] as number) - (pid[b] as number) || compareOrder(a, b) || a - b);
+  return { order, samePart: (a, b) => pid[a] === pid[b], compareOrder, firstKey: keyVals[0] ?? null };
+}
 
+/** One call's values over all rows (rows sorted once per distinct PARTITION BY and ORDER BY). */
+function computeCall(call: WindowCall, batch: Batch, env: ExecEnv, sorts: Map<string, Sorted>): Vec {
+  const n = batch.n;
+  const ctx = env.ctx;
+  const sortKey = `${call.partitionBy.map(signature).join(",")}|${call.orderBy.map((o) => `${signature(o.expr)}:${o.desc}:${o.nullsFirst}`).join(",")}`;
+  let sorted = sorts.get(sortKey);
+  if (!sorted) {
+    sorted = sortRows(call, batch, env);
+    sorts.set(sortKey, sorted);
+  }
+  const { order, samePart, compareOrder, firstKey } = sorted;
   const args = call.args.map((a) => evaluate(a, batch, ctx));
   const argVals = args.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
   const out: unknown[] = new Array(n).fill(null);
@@ -114,8 +150,8 @@ function computeCall(call: WindowCall, batch: Batch, env: ExecEnv): Vec {
   let ps = 0;
   while (ps < n) {
     let pe = ps + 1;
-    while (pe < n && comparePart(order[ps] as number, order[pe] as number) === 0) pe++;
-    computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, keyVals[0] ?? null);
+    while (pe < n && samePart(order[ps] as number, order[pe] as number)) pe++;
+    computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, firstKey);
     ps = pe;
   }
   return fromValues(storageOf(call.type), out);
@@ -369,9 +405,10 @@ export async function* applyWindows(
   if (batch.n > 0) {
     const cols = batch.cols.slice();
     cols.length = Math.max(cols.length, windows.base + windows.calls.length);
+    const sorts = new Map<string, Sorted>();
     windows.calls.forEach((call, i) => {
       env.checkpoint();
-      cols[windows.base + i] = computeCall(call, batch, env);
+      cols[windows.base + i] = computeCall(call, batch, env, sorts);
     });
     batch = { n: batch.n, cols };
     if (windows.qualify) batch = applyFilter(filterSteps(windows.qualify), batch, env.ctx);
