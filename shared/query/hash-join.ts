@@ -56,6 +56,10 @@ class BuildTable {
   private next = new Int32Array(1024);
   matched: Uint8Array | null = null;
 
+  /** Per string column: value → code (the column's `values` are then its distinct values). */
+  private readonly dicts: (Map<string, number> | null)[];
+  private readonly codes: (Int32Array | null)[];
+
   constructor(
     private readonly slots: number[],
     side: QueryPlan,
@@ -63,6 +67,8 @@ class BuildTable {
   ) {
     this.values = slots.map(() => []);
     this.storage = side.outputs.map((o) => storageOf(o.type));
+    this.dicts = this.storage.map((st) => (st === "str" ? new Map<string, number>() : null));
+    this.codes = this.storage.map((st) => (st === "str" ? new Int32Array(1024) : null));
   }
 
   add(out: Batch, keys: Vec[]): void {
@@ -70,6 +76,33 @@ class BuildTable {
     const n = out.n;
     for (let j = 0; j < this.slots.length; j++) {
       const col = out.cols[j] as Vec;
+      const dict = this.dicts[j];
+      if (dict) {
+        // Strings are kept as codes into one dictionary for the whole side.
+        let codes = this.codes[j] as Int32Array;
+        if (codes.length < base + n) {
+          const grown = new Int32Array(Math.max(codes.length * 2, base + n, 1024));
+          grown.set(codes);
+          codes = grown;
+          this.codes[j] = codes;
+        }
+        const uniques = this.values[j] as unknown[];
+        for (let i = 0; i < n; i++) {
+          const v = valueAt(col, i);
+          if (v === null) {
+            codes[base + i] = -1;
+            continue;
+          }
+          let code = dict.get(v as string);
+          if (code === undefined) {
+            code = uniques.length;
+            uniques.push(v);
+            dict.set(v as string, code);
+          }
+          codes[base + i] = code;
+        }
+        continue;
+      }
       const dst = this.values[j] as unknown[];
       for (let i = 0; i < n; i++) dst.push(valueAt(col, i));
     }
@@ -103,6 +136,23 @@ class BuildTable {
 
   /** Column j's values at the given build rows (-1: NULL). */
   column(j: number, rows: Int32Array, count: number): Vec {
+    const codes = this.codes[j];
+    if (codes) {
+      const uniques = this.values[j] as (string | null)[];
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        const r = rows[i] as number;
+        out[i] = r < 0 ? -1 : (codes[r] as number);
+      }
+      // A small dictionary travels as codes (grouping runs on them); a large one as strings.
+      if (uniques.length <= count) return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
+      const values: (string | null)[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const c = out[i] as number;
+        values[i] = c < 0 ? null : (uniques[c] as string);
+      }
+      return { kind: "str", n: count, values };
+    }
     const src = this.values[j] as unknown[];
     const out: unknown[] = new Array(count);
     for (let i = 0; i < count; i++) {
