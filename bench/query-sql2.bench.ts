@@ -44,19 +44,32 @@ GROUP BY 1 ORDER BY 2 DESC, 1`,
   },
   {
     name: "join_dimension_100k",
-    sql: `SELECT c.country AS customer_country, count(*) AS events, count(DISTINCT e.user_id) AS users
+    sql: `SELECT c.payload->>'plan' AS plan, count(*) AS events, count(DISTINCT e.user_id) AS users
 FROM events e JOIN customer c ON e.user_id = c.user_id WHERE e.event_type <> 'customer'
-GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+GROUP BY 1 ORDER BY 1`,
   },
 ];
 
-const DIMENSION_ROWS = 100_000;
+export const DIMENSION_ROWS = 100_000;
+
+/** The dimension's users: every user of the events once, then users who sent nothing, 100k in all. */
+export function dimensionUsers(eventUsers: string[]): string[] {
+  const out = [...new Set(eventUsers)].sort().slice(0, DIMENSION_ROWS);
+  for (let i = 0; out.length < DIMENSION_ROWS; i++) out.push(`user_dim_${i}`);
+  return out;
+}
+
+/** A customer's plan, seeded by position. */
+export function planOf(i: number): string {
+  return mulberry32(1000 + i)() < 0.2 ? "pro" : "free";
+}
 
 /** A 100k-row `customer` table: every user of the events once, then users who sent nothing. */
 async function dimension(files: (FileRef & { path: string })[], users: string[]): Promise<FileRef & { path: string }> {
-  const file = path.join(path.dirname((files[0] as { path: string }).path), `customer-${DIMENSION_ROWS}.parquet`);
+  const file = path.join(path.dirname((files[0] as { path: string }).path), `customer-v2-${DIMENSION_ROWS}.parquet`);
   const random = mulberry32(99);
   const countries = ["US", "GB", "DE", "FR", "NL", "JP", "BR", "IN"];
+  const ids = dimensionUsers(users);
   const rows: LakeRow[] = [];
   const base = Date.UTC(2025, 0, 1);
   for (let i = 0; i < DIMENSION_ROWS; i++) {
@@ -66,7 +79,7 @@ async function dimension(files: (FileRef & { path: string })[], users: string[])
       event_type: "customer",
       ts,
       received_at: ts,
-      user_id: users[i] ?? `user_dim_${i}`,
+      user_id: ids[i] as string,
       session_id: null,
       correlation_id: null,
       source: "import",
@@ -76,7 +89,7 @@ async function dimension(files: (FileRef & { path: string })[], users: string[])
       request_id: null,
       country: countries[Math.floor(random() * countries.length)] as string,
       colo: null,
-      payload: JSON.stringify({ plan: random() < 0.2 ? "pro" : "free" }),
+      payload: JSON.stringify({ plan: planOf(i) }),
       metadata: null,
     });
   }

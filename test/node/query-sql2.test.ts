@@ -10,6 +10,7 @@ import {
   type SplitRequest,
   validateQuery,
 } from "../../shared/query/index";
+import { matchRollupQuery } from "../../shared/rollup/match";
 import { expectSameAsDuckDB, lakeWithDuckDB } from "./query-fixtures";
 import { joinArb, SQL2_CORPUS, windowArb } from "./query-sql2-corpus";
 
@@ -178,4 +179,21 @@ describe("refusals name the construct, its line and column", () => {
       expect(error.position).toEqual(position);
     });
   }
+});
+
+describe("rollups and the second edition", () => {
+  it("never answer a query with windows, QUALIFY, subqueries or datasets.<type> from rollups", () => {
+    for (const sql of [
+      "SELECT event_type, count(*) AS n FROM events GROUP BY 1 QUALIFY rank() OVER (ORDER BY count(*) DESC) <= 3",
+      "SELECT event_type, count(*) AS n, rank() OVER (ORDER BY count(*)) AS r FROM events GROUP BY 1",
+      "SELECT event_type, count(*) AS n FROM events WHERE user_id IN (SELECT user_id FROM signup) GROUP BY 1",
+      "SELECT count(*) AS n, (SELECT count(*) FROM signup) AS s FROM events",
+      "SELECT s.event_type, count(*) AS n FROM events s JOIN signup t USING (user_id) GROUP BY 1",
+      "SELECT event_type, count(*) AS n FROM events GROUP BY 1 UNION ALL SELECT 'x', 1",
+    ]) {
+      expect(matchRollupQuery(sql), sql).toBeNull();
+    }
+    expect(matchRollupQuery("SELECT count(*) AS n FROM datasets.events")?.eventTypes).toEqual(new Set(["events"]));
+    expect(matchRollupQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1")).not.toBeNull();
+  });
 });
