@@ -125,8 +125,28 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     }
     return 0;
   };
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => (pid[a] as number) - (pid[b] as number) || compareOrder(a, b) || a - b);
+  // Partitions by counting sort (arrival order kept), then each partition sorted by ORDER BY.
+  let parts = 0;
+  for (let i = 0; i < n; i++) if ((pid[i] as number) >= parts) parts = (pid[i] as number) + 1;
+  const starts = new Int32Array(parts + 1);
+  for (let i = 0; i < n; i++) starts[(pid[i] as number) + 1] = (starts[(pid[i] as number) + 1] as number) + 1;
+  for (let p = 0; p < parts; p++) starts[p + 1] = (starts[p + 1] as number) + (starts[p] as number);
+  const fill = starts.slice(0, parts);
+  const sortedRows = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = pid[i] as number;
+    sortedRows[fill[p] as number] = i;
+    fill[p] = (fill[p] as number) + 1;
+  }
+  const byOrder = (a: number, b: number) => compareOrder(a, b) || a - b;
+  if (keyVals.length > 0) {
+    for (let p = 0; p < parts; p++) {
+      const from = starts[p] as number;
+      const to = starts[p + 1] as number;
+      if (to - from > 1) sortedRows.subarray(from, to).sort(byOrder);
+    }
+  }
+  const order = Array.from(sortedRows);
   return { order, samePart: (a, b) => pid[a] === pid[b], compareOrder, firstKey: keyVals[0] ?? null };
 }
 
