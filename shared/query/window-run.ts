@@ -13,7 +13,7 @@ import { compareIntervals, compareValues } from "./ops-logic";
 import type { Sink } from "./sink";
 import { addInterval } from "./time";
 import { physicalOf, storageOf } from "./types";
-import { type Batch, concatVecs, fromValues, type Vec, valueAt } from "./vector";
+import { asAny, asNum, type Batch, concatVecs, fromValues, type Vec, valueAt } from "./vector";
 
 /** The pre-window rows as one batch. */
 async function materialize(
@@ -73,7 +73,8 @@ interface Sorted {
   order: number[];
   samePart: (a: number, b: number) => boolean;
   compareOrder: (a: number, b: number) => number;
-  firstKey: unknown[] | null;
+  /** The first ORDER BY key's values (for RANGE offsets), made on first use. */
+  firstKey: () => unknown[] | null;
 }
 
 function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
@@ -99,26 +100,29 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     }
   }
   const keys = call.orderBy.map((o) => evaluate(o.expr, batch, ctx));
-  const keyVals = keys.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
   const objs = call.orderBy.map((o) => physicalOf(o.expr.type) === "obj");
   const nums = call.orderBy.map((o) => physicalOf(o.expr.type) === "num");
-  const numVals = keyVals.map((vals, j) =>
-    nums[j] ? Float64Array.from(vals, (v) => (v === null ? 0 : (v as number))) : null,
-  );
-  const nulls = keyVals.map((vals) => Uint8Array.from(vals, (v) => (v === null ? 1 : 0)));
+  // Numbers as typed arrays with a NULL mask; strings and intervals as the vector's own values.
+  const numVals = keys.map((v, j) => (nums[j] ? asNum(v) : null));
+  const keyVals = keys.map((v, j) => (nums[j] ? null : asAny(v)));
+  const isNull = (j: number, i: number) => {
+    const f = numVals[j];
+    if (f) return f.valid !== null && f.valid[i] === 0;
+    return ((keyVals[j] as unknown[])[i] ?? null) === null;
+  };
   const compareOrder = (a: number, b: number) => {
-    for (let j = 0; j < keyVals.length; j++) {
+    for (let j = 0; j < keys.length; j++) {
       const o = call.orderBy[j] as WindowCall["orderBy"][number];
-      const na = (nulls[j] as Uint8Array)[a];
-      const nb = (nulls[j] as Uint8Array)[b];
+      const na = isNull(j, a);
+      const nb = isNull(j, b);
       if (na || nb) {
         if (na && nb) continue;
-        return (na === 1) === o.nullsFirst ? -1 : 1;
+        return na === o.nullsFirst ? -1 : 1;
       }
       const fast = numVals[j];
       let c: number;
       if (fast) {
-        const d = (fast[a] as number) - (fast[b] as number);
+        const d = (fast.values[a] as number) - (fast.values[b] as number);
         c = d < 0 ? -1 : d > 0 ? 1 : 0;
       } else c = cmp((keyVals[j] as unknown[])[a], (keyVals[j] as unknown[])[b], objs[j] as boolean);
       if (c !== 0) return o.desc ? -c : c;
@@ -139,7 +143,7 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     fill[p] = (fill[p] as number) + 1;
   }
   const byOrder = (a: number, b: number) => compareOrder(a, b) || a - b;
-  if (keyVals.length > 0) {
+  if (keys.length > 0) {
     for (let p = 0; p < parts; p++) {
       const from = starts[p] as number;
       const to = starts[p + 1] as number;
@@ -147,7 +151,13 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     }
   }
   const order = Array.from(sortedRows);
-  return { order, samePart: (a, b) => pid[a] === pid[b], compareOrder, firstKey: keyVals[0] ?? null };
+  const first = keys[0];
+  let firstValues: unknown[] | null = null;
+  const firstKey = () => {
+    if (first && !firstValues) firstValues = numVals[0] ? asAny(first) : (keyVals[0] as unknown[]);
+    return firstValues;
+  };
+  return { order, samePart: (a, b) => pid[a] === pid[b], compareOrder, firstKey };
 }
 
 /** One call's values over all rows (rows sorted once per distinct PARTITION BY and ORDER BY). */
@@ -161,8 +171,11 @@ function computeCall(call: WindowCall, batch: Batch, env: ExecEnv, sorts: Map<st
     sorts.set(sortKey, sorted);
   }
   const { order, samePart, compareOrder, firstKey } = sorted;
+  const f = call.frame;
+  const offsets = f?.unit === "range" && [f.start.kind, f.end.kind].some((k) => k === "preceding" || k === "following");
+  const rangeKey = offsets ? firstKey() : null;
   const args = call.args.map((a) => evaluate(a, batch, ctx));
-  const argVals = args.map((v) => Array.from({ length: n }, (_, i) => valueAt(v, i)));
+  const argVals = args.map((v) => asAny(v));
   const out: unknown[] = new Array(n).fill(null);
   const x = argVals[0] ?? [];
   const constArg = (k: number) => valueAt(args[k] as Vec, 0);
@@ -171,7 +184,7 @@ function computeCall(call: WindowCall, batch: Batch, env: ExecEnv, sorts: Map<st
   while (ps < n) {
     let pe = ps + 1;
     while (pe < n && samePart(order[ps] as number, order[pe] as number)) pe++;
-    computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, firstKey);
+    computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, rangeKey);
     ps = pe;
   }
   return fromValues(storageOf(call.type), out);
