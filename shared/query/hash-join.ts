@@ -145,7 +145,8 @@ class BuildTable {
         out[i] = r < 0 ? -1 : (codes[r] as number);
       }
       // A small dictionary travels as codes (grouping runs on them); a large one as strings.
-      if (uniques.length <= count) return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
+      if (uniques.length <= count)
+        return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
       const values: (string | null)[] = new Array(count);
       for (let i = 0; i < count; i++) {
         const c = out[i] as number;
