@@ -80,6 +80,8 @@ export interface QueryPlan {
   columns: ColumnInfo[];
   /** Subqueries in expressions: run before this plan, their answers held by the functions that read them. */
   subqueries?: { plan: QueryPlan; fill: (rows: unknown[][]) => void }[];
+  /** A join's side (its scan may be split when a filter was pushed into it). */
+  joinSide?: true;
   /** Window functions, computed after grouping; QUALIFY filters on them. */
   windows?: WindowPlan;
 }
@@ -216,8 +218,8 @@ function bindJoin(from: Extract<FromItem, { kind: "join" }>, opts: BindOptions, 
   const rw = r.scope.columns.length;
   const join: JoinPlan = {
     joinType: from.joinType,
-    left: passThrough(l.source, l.scope.columns),
-    right: passThrough(r.source, r.scope.columns),
+    left: { ...passThrough(l.source, l.scope.columns), joinSide: true },
+    right: { ...passThrough(r.source, r.scope.columns), joinSide: true },
     leftSlots: l.scope.columns.map((_, i) => i),
     rightSlots: r.scope.columns.map((_, i) => i),
     leftWidth: lw,

@@ -78,7 +78,11 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   if (sink.done) return;
   const table = tableName(plan);
   const scan = table === null ? null : await listTable(plan, table, env);
-  const shape = { grouped: plan.aggregate !== null, rows: plan.limit === null ? null : plan.limit + plan.offset };
+  const shape = {
+    // A join side with a filter pushed into it sends back only its matching rows: worth splitting.
+    grouped: plan.aggregate !== null || (plan.joinSide === true && plan.where !== null),
+    rows: plan.limit === null ? null : plan.limit + plan.offset,
+  };
   if (scan && splittable(plan) && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
     yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
     return;

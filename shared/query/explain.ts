@@ -92,7 +92,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
       const ts = scan.ranges.get("ts");
       const types = scan.ranges.get("event_type")?.values;
       const shape = {
-        grouped: current.aggregate !== null,
+        grouped: current.aggregate !== null || (current.joinSide === true && current.where !== null),
         rows: current.limit === null ? null : current.limit + current.offset,
       };
       const split = env.fanOut && splittable(current) && shouldSplit(scan.files, env.fanOut, shape);
@@ -107,7 +107,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
         time_range: ts && (ts.lo !== undefined || ts.hi !== undefined) ? { from: iso(ts.lo), to: iso(ts.hi) } : null,
         event_types: types ? [...types].filter((v): v is string => typeof v === "string").sort() : null,
         splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : 0,
-        grouped: shape.grouped,
+        grouped: current.aggregate !== null,
         limit: shape.rows,
       });
     }

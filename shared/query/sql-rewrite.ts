@@ -52,6 +52,7 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
   const windows: WindowText[] = [];
   const named = new Map<string, Token[]>();
   const setOpAll: boolean[] = [];
+  const moves: { start: number; condStart: number; condEnd: number; at: number }[] = [];
   let i = 0;
   while (i < tokens.length) {
     const t = tokens[i] as Token;
@@ -98,7 +99,9 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
       continue;
     }
     if (word(t, "QUALIFY")) {
-      // QUALIFY cond → WINDOW tarn_qualify AS (ORDER BY cond): a clause the parser keeps in place.
+      // The parser keeps a WINDOW clause only after ORDER BY and LIMIT (before them it silently
+      // drops them), so QUALIFY cond moves to the end of its block as WINDOW tarn_qualify AS
+      // (ORDER BY cond).
       let depth = 0;
       let j = i + 1;
       for (; j < tokens.length; j++) {
@@ -114,9 +117,24 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
           break;
       }
       if (j === i + 1) throw invalidSql("QUALIFY needs a condition", positionAt(sql, t.start));
-      edits.push({ start: t.start, end: t.end, text: `WINDOW ${QUALIFY_WINDOW} AS (ORDER BY` });
-      const last = tokens[j - 1] as Token;
-      edits.push({ start: last.end, end: last.end, text: ")" });
+      let k = j;
+      depth = 0;
+      for (; k < tokens.length; k++) {
+        const u = tokens[k] as Token;
+        if (u.kind === "punct" && u.text === "(") depth++;
+        else if (u.kind === "punct" && u.text === ")") {
+          if (depth === 0) break;
+          depth--;
+        } else if (
+          depth === 0 &&
+          ((u.kind === "punct" && u.text === ";") || word(u, "UNION") || word(u, "INTERSECT") || word(u, "EXCEPT"))
+        )
+          break;
+      }
+      const condStart = (tokens[i + 1] as Token).start;
+      const condEnd = (tokens[j - 1] as Token).end;
+      const at = k < tokens.length ? (tokens[k] as Token).start : sql.length;
+      moves.push({ start: t.start, condStart, condEnd, at });
       i++;
       continue;
     }
@@ -139,6 +157,20 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
       else if (word(next, "DISTINCT")) edits.push({ start: (next as Token).start, end: (next as Token).end, text: "" });
     }
     i++;
+  }
+  // QUALIFY conditions move to their block's end, with the edits inside them applied.
+  for (const m of moves) {
+    const inside = edits.filter((e) => e.start >= m.condStart && e.end <= m.condEnd).sort((a, b) => a.start - b.start);
+    let cond = "";
+    let from = m.condStart;
+    for (const e of inside) {
+      cond += sql.slice(from, e.start) + e.text;
+      from = e.end;
+    }
+    cond += sql.slice(from, m.condEnd);
+    for (const e of inside) edits.splice(edits.indexOf(e), 1);
+    edits.push({ start: m.start, end: m.condEnd, text: "" });
+    edits.push({ start: m.at, end: m.at, text: ` WINDOW ${QUALIFY_WINDOW} AS (ORDER BY ${cond}) ` });
   }
   let text = "";
   let at = 0;
