@@ -41,6 +41,21 @@ const PART_ONE: Record<string, string> = {
   filtered: "SELECT count(*) AS n FROM events WHERE environment = 'production' AND event_type = 'purchase'",
 };
 
+/**
+ * fetch, retried while the dev server restarts (wrangler reloads once when it cannot fetch the
+ * Request.cf object offline); a resent batch of events is deduplicated by event id.
+ */
+const fetch: typeof globalThis.fetch = async (input, init) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await globalThis.fetch(input, init);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+
 const QUERIES: Record<string, string> = sql2 ? Object.fromEntries(SQL2_QUERIES.map((q) => [q.name, q.sql])) : PART_ONE;
 
 async function json(res: Response) {
