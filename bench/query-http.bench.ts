@@ -2,7 +2,10 @@
 // Parquet files, downloaded from the lake. Every Tarn query text is made unique with a comment so
 // the 5-minute answer cache never serves it.
 //
-//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5] [split_files=64] [compact=yes] [order=time]
+//   npx tsx bench/query-http.bench.ts [events=200000] [runs=5] [split_files=64] [compact=yes] [order=time] [queries=part1]
+//
+// `queries=sql2` also sends a 100k-row `customer` dimension (as events of that type) and runs the
+// second edition's queries (bench/query-sql2.bench.ts) instead of part one's.
 //
 // Events come from bench/data.ts (seeded), are sent through POST /v1/events, land, and are compacted
 // (POST /v1/jobs compact; `no` queries the bronze files instead; `auto` starts no job and watches the
@@ -19,6 +22,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 import { generateRows } from "./data";
+import { DIMENSION_ROWS, dimensionUsers, planOf, SQL2_QUERIES } from "./query-sql2.bench";
 
 const total = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 5);
@@ -26,15 +30,33 @@ const splitFiles = Number(process.argv[4] ?? 64);
 const compactMode = process.argv[5] ?? "yes";
 const compact = compactMode === "yes";
 const shuffled = process.argv[6] === "shuffled";
+const sql2 = process.argv[7] === "sql2";
 const CHUNK = 1_000_000;
 const DAY = 86_400_000;
 
-const QUERIES: Record<string, string> = {
+const PART_ONE: Record<string, string> = {
   group_by_type: "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type",
   hourly: "SELECT date_trunc('hour', ts) AS h, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
   approx_users: "SELECT approx_count_distinct(user_id) AS u FROM events",
   filtered: "SELECT count(*) AS n FROM events WHERE environment = 'production' AND event_type = 'purchase'",
 };
+
+/**
+ * fetch, retried while the dev server restarts (wrangler reloads once when it cannot fetch the
+ * Request.cf object offline); a resent batch of events is deduplicated by event id.
+ */
+const fetch: typeof globalThis.fetch = async (input, init) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await globalThis.fetch(input, init);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+
+const QUERIES: Record<string, string> = sql2 ? Object.fromEntries(SQL2_QUERIES.map((q) => [q.name, q.sql])) : PART_ONE;
 
 async function json(res: Response) {
   if (!res.ok) throw new Error(`${res.status} ${await res.text()}`);
@@ -156,7 +178,29 @@ async function main() {
         process.stderr.write(`sent and landed ${Math.min(total, (chunk + 1) * CHUNK)} events\n`);
       }
     }
-    await landedAtLeast(total);
+    let expected = total;
+    if (sql2) {
+      const users = dimensionUsers(
+        generateRows(Math.min(CHUNK, total), 11).flatMap((r) => (r.user_id ? [r.user_id] : [])),
+      );
+      const base = Date.UTC(2025, 0, 1);
+      for (let i = 0; i < DIMENSION_ROWS; i += 500) {
+        const body = JSON.stringify(
+          users.slice(i, i + 500).map((u, k) => ({
+            eventType: "customer",
+            eventId: `cust-${i + k}`,
+            timestamp: new Date(base + (i + k) * 1000).toISOString(),
+            userId: u,
+            data: { payload: { plan: planOf(i + k) } },
+          })),
+        );
+        const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
+        if (res.status !== 202) throw new Error(`ingest ${res.status}`);
+        await res.arrayBuffer();
+      }
+      expected += DIMENSION_ROWS;
+    }
+    await landedAtLeast(expected);
     // A compaction run reads at most COMPACT_MAX_FILES_PER_RUN files and hands the rest to a
     // follow-up job (`result.continued_by`): wait for the whole chain.
     let jobId = !compact
@@ -218,7 +262,7 @@ async function main() {
       const bytes = new Uint8Array(
         await (await fetch(`${server.url}/v1/lake/files/${f.key}`, { headers: auth(admin) })).arrayBuffer(),
       );
-      writeFileSync(path.join(dir, `f${i}.parquet`), bytes);
+      writeFileSync(path.join(dir, `${f.dataset === "customer" ? "customer-" : ""}f${i}.parquet`), bytes);
     }
     console.log(
       `# ${total} events (${shuffled ? "shuffled" : "in time order"}) in ${files.length} files ${compact ? `after compaction (${runsOfCompaction} runs)` : compactMode === "auto" ? "(compacting itself)" : "(bronze)"}, QUERY_SPLIT_FILES=${splitFiles}`,
@@ -227,6 +271,7 @@ async function main() {
     const duck = await (await DuckDBInstance.create(":memory:")).connect();
     await duck.run("SET threads = 1");
     await duck.run(`CREATE VIEW events AS SELECT * FROM read_parquet('${dir}/*.parquet')`);
+    if (sql2) await duck.run(`CREATE VIEW customer AS SELECT * FROM read_parquet('${dir}/customer-*.parquet')`);
 
     const ratios: number[] = [];
     let salt = 0;

@@ -5,6 +5,7 @@ import {
   emptyStatistics,
   explainPrefix,
   explainQuery,
+  type JoinExplain,
   type Parsed,
   parseQuery,
   QueryError,
@@ -44,7 +45,11 @@ export interface Explanation {
   snapshot: number;
   cache: { eligible: boolean; hit: boolean; reason?: string };
   rollup: { eligible: boolean; level?: string; groups?: number; reason?: string };
+  /** Every table the query reads, as written in SQL (`datasets.<type>` for the type-only table). */
+  tables: string[];
   scans: ScanExplain[];
+  /** Each join: its type, keys, the side it builds its hash table from, and the estimates behind it. */
+  joins: JoinExplain[];
   /** With EXPLAIN ANALYZE: what running it read. */
   analyzed?: QueryStatistics;
 }
@@ -180,7 +185,7 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
   const gold = await tryRollups(plan);
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
-  const scans = await explainQuery(plan.parsed, catalog, {
+  const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
     now: plan.now,
     fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
   });
@@ -194,7 +199,9 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     rollup: gold.answer
       ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
       : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
+    tables,
     scans,
+    joins,
   };
   if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
   const lines = describe(explanation);
@@ -215,6 +222,13 @@ function describe(e: Explanation): string[] {
       ? `rollup: level ${e.rollup.level}, ${e.rollup.groups} rows`
       : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
   );
+  lines.push(`tables: ${e.tables.join(", ") || "none"}`);
+  for (const j of e.joins) {
+    lines.push(
+      `join ${j.type.toUpperCase()} (depth ${j.depth}): ${j.keys > 0 ? `hash join on ${j.keys} key${j.keys > 1 ? "s" : ""}` : "nested loop"}, ` +
+        `build ${j.build} side (${j.tables[j.build].join(", ") || "subquery"}; estimated rows left ${j.estimated_rows.left}, right ${j.estimated_rows.right})`,
+    );
+  }
   for (const s of e.scans) {
     const range = s.time_range ? ` ts ${s.time_range.from ?? "-∞"} … ${s.time_range.to ?? "+∞"};` : "";
     const types = s.event_types ? ` event types ${s.event_types.join(", ")};` : "";

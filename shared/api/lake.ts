@@ -8,6 +8,8 @@ export const DatasetList = z
     datasets: z.array(
       z.object({
         name: z.string(),
+        /** How SQL names the dataset's table (quoted when needed; `datasets.events` for a type called events). */
+        table: z.string(),
         rows: z.number().int(),
         bytes: z.number().int(),
         files: z.number().int(),

@@ -50,6 +50,19 @@ export const QueryAnswer = z
           groups: z.number().int().optional(),
           reason: z.string().optional(),
         }),
+        /** Every table the query reads, as SQL names it. */
+        tables: z.array(z.string()),
+        /** Each join: type, equality keys, the side built into the hash table and the row estimates behind it. */
+        joins: z.array(
+          z.object({
+            depth: z.number().int(),
+            type: z.string(),
+            keys: z.number().int(),
+            build: z.enum(["left", "right"]),
+            estimated_rows: z.object({ left: z.number(), right: z.number() }),
+            tables: z.object({ left: z.array(z.string()), right: z.array(z.string()) }),
+          }),
+        ),
         scans: z.array(
           z.object({
             depth: z.number().int(),

@@ -4,7 +4,23 @@ import type { Bound } from "./bound";
 import type { SqlType } from "./types";
 import type { Vec } from "./vector";
 
-export type AggKind = "count_star" | "count" | "sum" | "avg" | "min" | "max" | "approx_count_distinct" | "quantile";
+export type AggKind =
+  | "count_star"
+  | "count"
+  | "sum"
+  | "avg"
+  | "min"
+  | "max"
+  | "approx_count_distinct"
+  | "quantile"
+  | "var_samp"
+  | "var_pop"
+  | "stddev_samp"
+  | "stddev_pop"
+  | "corr"
+  | "string_agg"
+  | "mode"
+  | "approx_quantile";
 
 export interface AggSpec {
   kind: AggKind;
@@ -14,11 +30,15 @@ export interface AggSpec {
   /** quantile_cont's fraction (median: 0.5). */
   fraction: number;
   type: SqlType;
+  /** corr's second argument (x in corr(y, x)). */
+  arg2?: Bound | null;
+  /** string_agg's separator. */
+  separator?: string;
 }
 
 export interface AggState {
   /** Fold a batch in: `gids` gives each row's group (null: one group), `groups` the groups so far. */
-  update(gids: Int32Array | null, arg: Vec | null, n: number, groups: number): void;
+  update(gids: Int32Array | null, arg: Vec | null, n: number, groups: number, arg2?: Vec | null): void;
   /** Values for groups 0..groups-1. */
   finish(groups: number): Vec;
   /** Values held (distinct sets, quantile lists), for the memory guard. */

@@ -3,6 +3,8 @@ import type { AggSpec, AggState } from "./agg-state";
 import { CountState } from "./count-state";
 import { ApproxDistinctState, DistinctState } from "./distinct-states";
 import { ExtremeState } from "./extreme-state";
+import { ListState } from "./list-states";
+import { MomentsState } from "./moments-state";
 import { QuantileState } from "./quantile-state";
 import { SumState } from "./sum-state";
 import { isInteger, storageOf } from "./types";
@@ -27,5 +29,17 @@ export function createState(spec: AggSpec): AggState {
       return new ApproxDistinctState();
     case "quantile":
       return new QuantileState(spec.fraction);
+    case "var_samp":
+    case "var_pop":
+    case "stddev_samp":
+    case "stddev_pop":
+    case "corr":
+      return new MomentsState(spec.kind);
+    case "string_agg":
+      return new ListState("string_agg", "str", spec.separator ?? ",");
+    case "mode":
+      return new ListState("mode", storageOf(argType ?? "INTEGER"), null);
+    case "approx_quantile":
+      return new ListState("approx_quantile", storageOf(argType ?? "INTEGER"), spec.fraction);
   }
 }

@@ -38,7 +38,8 @@ export class Aggregator {
     }
     this.agg.aggs.forEach((spec, i) => {
       const arg = spec.arg ? evaluate(spec.arg, batch, ctx) : null;
-      (this.states[i] as AggState).update(gids, arg, batch.n, groups);
+      const arg2 = spec.arg2 ? evaluate(spec.arg2, batch, ctx) : null;
+      (this.states[i] as AggState).update(gids, arg, batch.n, groups, arg2);
     });
     this.guard(groups);
   }

@@ -30,7 +30,12 @@ export type BinaryOp =
   | "->>";
 
 export type Expr =
-  | { kind: "column"; table: string | null; name: string }
+  | {
+      kind: "column";
+      table: string | null;
+      name: string /** Already resolved (SELECT * over a join). */;
+      slot?: number;
+    }
   | { kind: "star"; table: string | null }
   | { kind: "literal"; value: LiteralValue; type: SqlType }
   | { kind: "unary"; op: "-" | "NOT"; arg: Expr }
@@ -41,7 +46,32 @@ export type Expr =
   | { kind: "like"; arg: Expr; pattern: Expr; caseInsensitive: boolean; negated: boolean; escape: string | null }
   | { kind: "case"; operand: Expr | null; whens: { when: Expr; result: Expr }[]; otherwise: Expr | null }
   | { kind: "cast"; arg: Expr; to: SqlType; syntax: "cast" | "::" }
-  | { kind: "call"; name: string; args: Expr[]; distinct: boolean; star: boolean };
+  | { kind: "call"; name: string; args: Expr[]; distinct: boolean; star: boolean }
+  | { kind: "window"; name: string; args: Expr[]; distinct: boolean; star: boolean; over: WindowSpec }
+  | { kind: "subquery"; query: Select }
+  | { kind: "exists"; query: Select; negated: boolean }
+  | { kind: "inSubquery"; arg: Expr; query: Select; negated: boolean };
+
+/** One end of a window frame; offsets are constant expressions (numbers, or intervals for RANGE). */
+export type FrameBound =
+  | { kind: "unbounded_preceding" }
+  | { kind: "preceding"; offset: Expr }
+  | { kind: "current_row" }
+  | { kind: "following"; offset: Expr }
+  | { kind: "unbounded_following" };
+
+export interface WindowFrame {
+  unit: "rows" | "range";
+  start: FrameBound;
+  end: FrameBound;
+}
+
+export interface WindowSpec {
+  partitionBy: Expr[];
+  orderBy: OrderItem[];
+  /** null: DuckDB's default (RANGE UNBOUNDED PRECEDING to CURRENT ROW with ORDER BY, else the whole partition). */
+  frame: WindowFrame | null;
+}
 
 export interface SelectItem {
   expr: Expr;
@@ -55,9 +85,20 @@ export interface OrderItem {
   nullsFirst: boolean | null;
 }
 
+export type JoinType = "inner" | "left" | "right" | "full" | "cross";
+
+export type SetOpKind = "union" | "intersect" | "except";
+
 export type FromItem =
-  | { kind: "table"; name: string; alias: string | null }
-  | { kind: "subquery"; query: Select; alias: string | null };
+  | {
+      kind: "table";
+      name: string;
+      alias: string | null /** `datasets.<name>`: the event type, never `events` nor a CTE. */;
+      dataset?: true;
+    }
+  | { kind: "subquery"; query: Select; alias: string | null }
+  | { kind: "join"; joinType: JoinType; left: FromItem; right: FromItem; on: Expr | null; using: string[] | null }
+  | { kind: "setop"; op: SetOpKind; all: boolean; left: Select; right: Select; alias: string | null };
 
 export interface Select {
   ctes: { name: string; query: Select }[];
@@ -67,6 +108,7 @@ export interface Select {
   where: Expr | null;
   groupBy: Expr[];
   having: Expr | null;
+  qualify: Expr | null;
   orderBy: OrderItem[];
   limit: number | null;
   offset: number;

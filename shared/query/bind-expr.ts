@@ -17,6 +17,12 @@ export interface Scope {
   columns: ColumnInfo[];
   /** Names that may qualify a column (table name or alias), lower case. */
   qualifiers: string[];
+  /** Per column, the qualifiers it belongs to (a join's scope); absent: every column to every qualifier. */
+  owners?: string[][];
+  /** Per column, 1 when an unqualified name must not find it (the other side of a USING column). */
+  hidden?: Uint8Array;
+  /** The order SELECT * lists columns in (USING columns once), when not simply 0…n-1. */
+  starOrder?: number[];
 }
 
 export interface ExprBinder {
@@ -28,6 +34,10 @@ export interface ExprBinder {
   clause: string;
   /** Fallback for names that are no column: SELECT aliases (DuckDB allows them in WHERE and GROUP BY). */
   alias?: (name: string) => Bound | null;
+  /** Binds a window call to a placeholder slot, where window functions are allowed. */
+  windows?: (e: Extract<Expr, { kind: "window" }>, b: ExprBinder) => Bound;
+  /** Binds a subquery in an expression (its answer is computed before the query runs). */
+  subqueries?: (e: Extract<Expr, { kind: "subquery" | "exists" | "inSubquery" }>, b: ExprBinder) => Bound;
 }
 
 const AGGREGATES = new Set([
@@ -41,6 +51,16 @@ const AGGREGATES = new Set([
   "median",
   "quantile_cont",
   "quantile",
+  "stddev_samp",
+  "stddev",
+  "stddev_pop",
+  "var_samp",
+  "variance",
+  "var_pop",
+  "corr",
+  "string_agg",
+  "mode",
+  "approx_quantile",
 ]);
 
 export function isAggregateName(name: string): boolean {
@@ -57,8 +77,20 @@ export function resolveColumn(scope: Scope, name: string, table: string | null):
     throw new NameError(`Referenced table "${table}" not found in FROM clause`, table);
   }
   const lower = name.toLowerCase();
-  const index = scope.columns.findIndex((c) => c.name.toLowerCase() === lower);
-  return index < 0 ? null : index;
+  const qualifier = table?.toLowerCase() ?? null;
+  let found: number | null = null;
+  for (let i = 0; i < scope.columns.length; i++) {
+    if ((scope.columns[i] as ColumnInfo).name.toLowerCase() !== lower) continue;
+    if (qualifier !== null ? scope.owners && !scope.owners[i]?.includes(qualifier) : scope.hidden?.[i] === 1) continue;
+    if (found !== null) {
+      const owners = [found, i].map((k) => scope.owners?.[k]?.[0]).filter(Boolean);
+      throw invalidSql(
+        `Ambiguous reference to column name "${name}"${owners.length === 2 ? ` (use: "${owners[0]}.${name}" or "${owners[1]}.${name}")` : ""}`,
+      );
+    }
+    found = i;
+  }
+  return found;
 }
 
 function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound {
@@ -70,6 +102,8 @@ function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound
   let kind: AggKind;
   let arg: Bound | null = null;
   let fraction = 0.5;
+  let arg2: Bound | null = null;
+  let separator: string | undefined;
   let type: SqlType = "BIGINT";
   const one = () => {
     if (e.args.length !== 1 || e.star) throw invalidSql(`${name} takes one argument`);
@@ -128,14 +162,68 @@ function bindAggregate(e: Extract<Expr, { kind: "call" }>, b: ExprBinder): Bound
       else throw invalidSql(`No function matches ${name}(${arg.type}); add explicit type casts`);
       break;
     }
+    case "stddev_samp":
+    case "stddev":
+    case "stddev_pop":
+    case "var_samp":
+    case "variance":
+    case "var_pop": {
+      kind = name === "stddev" ? "stddev_samp" : name === "variance" ? "var_samp" : name;
+      arg = one();
+      if (!isNumeric(arg.type) && arg.type !== NULL_TYPE)
+        throw invalidSql(`No function matches ${name}(${arg.type}); add explicit type casts`);
+      type = "DOUBLE";
+      break;
+    }
+    case "corr": {
+      kind = "corr";
+      if (e.args.length !== 2) throw invalidSql("corr takes two arguments: corr(y, x)");
+      arg = bindExpr(e.args[0] as Expr, inner);
+      arg2 = bindExpr(e.args[1] as Expr, inner);
+      for (const a of [arg, arg2])
+        if (!isNumeric(a.type) && a.type !== NULL_TYPE)
+          throw invalidSql(`No function matches corr(${arg.type}, ${arg2.type}); add explicit type casts`);
+      type = "DOUBLE";
+      break;
+    }
+    case "string_agg": {
+      kind = "string_agg";
+      if (e.args.length < 1 || e.args.length > 2)
+        throw invalidSql("string_agg takes a value and an optional separator");
+      arg = coerce(bindExpr(e.args[0] as Expr, inner), "VARCHAR", b.ctx);
+      const sep = e.args[1] ? bindExpr(e.args[1] as Expr, inner) : null;
+      if (sep && (sep.kind !== "const" || (sep.value !== null && typeof sep.value !== "string")))
+        throw invalidSql("string_agg's separator must be a constant string");
+      separator = sep ? String(sep.value ?? "") : ",";
+      type = "VARCHAR";
+      break;
+    }
+    case "mode":
+      kind = "mode";
+      arg = one();
+      type = arg.type;
+      break;
+    case "approx_quantile": {
+      kind = "approx_quantile";
+      if (e.args.length !== 2) throw invalidSql("approx_quantile takes a value and a constant fraction");
+      const q = bindExpr(e.args[1] as Expr, inner);
+      if (q.kind !== "const" || typeof q.value !== "number" || q.value < 0 || q.value > 1)
+        throw invalidSql("approx_quantile's fraction must be a constant between 0 and 1");
+      fraction = q.value;
+      arg = bindExpr(e.args[0] as Expr, inner);
+      if (!isNumeric(arg.type) && !isTemporal(arg.type))
+        throw invalidSql(`No function matches approx_quantile(${arg.type}); add explicit type casts`);
+      type = arg.type;
+      break;
+    }
     default:
       throw new NameError(`Function "${e.name}" does not exist`, e.name);
   }
-  const spec: AggSpec = { kind, distinct: e.distinct, arg, fraction, type };
-  const key = `${kind}:${e.distinct}:${fraction}:${arg ? signature(arg) : "*"}`;
-  const existing = b.aggs.findIndex(
-    (a) => `${a.kind}:${a.distinct}:${a.fraction}:${a.arg ? signature(a.arg) : "*"}` === key,
-  );
+  const spec: AggSpec = { kind, distinct: e.distinct, arg, fraction, type, arg2, separator };
+  const sig = (a: AggSpec) =>
+    `${a.kind}:${a.distinct}:${a.fraction}:${a.arg ? signature(a.arg) : "*"}:${a.arg2 ? signature(a.arg2) : ""}:${a.separator ?? ""}`;
+  const key = sig(spec);
+  const existing = b.aggs.findIndex((a) => sig(a) === key);
   if (existing >= 0) return aggRef(existing, type);
   b.aggs.push(spec);
   return aggRef(b.aggs.length - 1, type);
@@ -166,7 +254,7 @@ export function bindExpr(e: Expr, b: ExprBinder): Bound {
   const ctx = b.ctx;
   switch (e.kind) {
     case "column": {
-      const slot = resolveColumn(b.scope, e.name, e.table);
+      const slot = e.slot ?? resolveColumn(b.scope, e.name, e.table);
       if (slot !== null) return { kind: "col", slot, type: (b.scope.columns[slot] as ColumnInfo).type };
       const aliased = e.table === null ? b.alias?.(e.name) : null;
       if (aliased) return aliased;
@@ -218,6 +306,14 @@ export function bindExpr(e: Expr, b: ExprBinder): Bound {
         ctx,
       );
     }
+    case "window":
+      if (!b.windows) throw invalidSql(`Window functions are not allowed in ${b.clause}`);
+      return b.windows(e, b);
+    case "subquery":
+    case "exists":
+    case "inSubquery":
+      if (!b.subqueries) throw invalidSql(`Subqueries are not allowed in ${b.clause}`);
+      return b.subqueries(e, b);
   }
 }
 
@@ -226,6 +322,12 @@ export function hasAggregate(e: Expr): boolean {
   switch (e.kind) {
     case "call":
       return isAggregateName(e.name) || e.args.some(hasAggregate);
+    case "window":
+      return (
+        e.args.some(hasAggregate) ||
+        e.over.partitionBy.some(hasAggregate) ||
+        e.over.orderBy.some((o) => hasAggregate(o.expr))
+      );
     case "unary":
     case "isNull":
     case "cast":

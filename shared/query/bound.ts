@@ -18,6 +18,8 @@ export interface ScalarFn {
    * can run on a dictionary's entries alone (codes keep mapping rows to results).
    */
   strict: boolean;
+  /** Reads an answer computed in this invocation (a subquery's), so a split cannot evaluate it. */
+  local?: boolean;
 }
 
 export type Bound =
@@ -40,6 +42,15 @@ export function signature(b: Bound): string {
   }
 }
 
+/** Whether a bound tree reads an answer only this invocation holds (see ScalarFn.local). */
+export function readsLocal(b: Bound | null): boolean {
+  if (!b) return false;
+  if (b.kind === "fn") return b.fn.local === true || b.args.some(readsLocal);
+  if (b.kind === "case")
+    return b.whens.some((w) => readsLocal(w.when) || readsLocal(w.result)) || readsLocal(b.otherwise);
+  return false;
+}
+
 /** Column slots a bound tree reads. */
 export function slotsOf(b: Bound, into: Set<number> = new Set()): Set<number> {
   if (b.kind === "col") into.add(b.slot);
@@ -56,4 +67,10 @@ export function slotsOf(b: Bound, into: Set<number> = new Set()): Set<number> {
 
 export function constant(value: unknown, type: SqlType): Bound {
   return { kind: "const", value, type };
+}
+
+export interface OrderSpec {
+  expr: Bound;
+  desc: boolean;
+  nullsFirst: boolean;
 }

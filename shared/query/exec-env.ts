@@ -19,4 +19,10 @@ export interface ExecEnv {
   deadline: number;
   /** When set, scans of many files are split over sub-invocations. */
   fanOut?: FanOut;
+  /** A join's build side (or a subquery's answer) past this many rows is QUERY_TOO_LARGE. */
+  maxJoinRows: number;
+  /** Each scan's listing, asked of the catalog once (estimates and the scan share it). */
+  listings: WeakMap<object, Promise<unknown>>;
+  /** The joins run so far: which side was built, and the estimates that chose it. */
+  joins: { type: string; build: "left" | "right"; estimates: { left: number; right: number } }[];
 }

@@ -1,14 +1,16 @@
-// EXPLAIN: what a SELECT would read, without reading it. Each table scan in the FROM chain is
+// EXPLAIN: what a SELECT would read, without reading it. Each table scan of the plan tree is
 // listed through the catalog (the manifest's pruning), pruned by the files' time ranges and event
 // types as the scan would be, and cut into the splits the scan would run.
 import type { QueryPlan } from "./bind";
 import type { ExecEnv } from "./exec-env";
+import { estimateRows, splittable } from "./execute";
 import { cutSplits, shouldSplit } from "./partial";
-import { TABLE_COLUMNS } from "./schema";
+import { allPlans } from "./plan-tree";
+import { DATASETS_SCHEMA, TABLE_COLUMNS } from "./schema";
 import { listTable, tableName } from "./table-scan";
 
 export interface ScanExplain {
-  /** 0 for the outermost SELECT, +1 per FROM subquery or CTE. */
+  /** The scan's plan number: 0 for the outermost SELECT, then pre-order over FROM, joins and subqueries. */
   depth: number;
   table: string;
   /** Files the manifest returned for the table and WHERE's time range. */
@@ -31,11 +33,58 @@ export interface ScanExplain {
 
 const iso = (v: unknown) => (typeof v === "number" ? new Date(v).toISOString() : null);
 
-/** The scans of the plan's FROM chain, outermost first. */
-export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanExplain[]> {
-  const out: ScanExplain[] = [];
-  let current: QueryPlan | null = plan;
-  for (let depth = 0; current; depth++) {
+/** A join as EXPLAIN shows it: its type, the side it would build its hash table from, and why. */
+export interface JoinExplain {
+  /** The plan number of the query block that joins. */
+  depth: number;
+  type: string;
+  /** Equality keys (a hash join) or none (every pair tested: a nested-loop join). */
+  keys: number;
+  /** The side held in memory: the one the manifest says has fewer rows after pruning. */
+  build: "left" | "right";
+  estimated_rows: { left: number; right: number };
+  /** The tables each side reads. */
+  tables: { left: string[]; right: string[] };
+}
+
+export interface QueryExplain {
+  /** Every table the query reads (FROM, joins, set operations, subqueries), once each. */
+  tables: string[];
+  scans: ScanExplain[];
+  joins: JoinExplain[];
+}
+
+function scanName(plan: QueryPlan, table: string): string {
+  return plan.source.kind === "table" && plan.source.dataset ? `${DATASETS_SCHEMA}.${table}` : table;
+}
+
+function tablesOf(plan: QueryPlan): string[] {
+  const out = new Set<string>();
+  for (const p of allPlans(plan)) {
+    const t = tableName(p);
+    if (t !== null) out.add(scanName(p, t));
+  }
+  return [...out];
+}
+
+/** The scans and joins of the plan tree, in plan order (depth = the plan's number). */
+export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<QueryExplain> {
+  const scans: ScanExplain[] = [];
+  const joins: JoinExplain[] = [];
+  for (const current of allPlans(root)) {
+    const depth = current.id;
+    if (current.source.kind === "join") {
+      const j = current.source.join;
+      const [left, right] = await Promise.all([estimateRows(j.left, env), estimateRows(j.right, env)]);
+      joins.push({
+        depth,
+        type: j.joinType,
+        keys: j.leftKeys.length,
+        build: left < right ? "left" : "right",
+        estimated_rows: { left, right },
+        tables: { left: tablesOf(j.left), right: tablesOf(j.right) },
+      });
+    }
     const table = tableName(current);
     if (table !== null) {
       const listedBefore = env.stats.files_listed;
@@ -43,13 +92,13 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
       const ts = scan.ranges.get("ts");
       const types = scan.ranges.get("event_type")?.values;
       const shape = {
-        grouped: current.aggregate !== null,
+        grouped: current.aggregate !== null || (current.joinSide === true && current.where !== null),
         rows: current.limit === null ? null : current.limit + current.offset,
       };
-      const split = env.fanOut && shouldSplit(scan.files, env.fanOut, shape);
-      out.push({
+      const split = env.fanOut && splittable(current) && shouldSplit(scan.files, env.fanOut, shape);
+      scans.push({
         depth,
-        table,
+        table: scanName(current, table),
         files_listed: env.stats.files_listed - listedBefore,
         files_to_read: scan.files.length,
         rows_to_read: scan.files.reduce((n, f) => n + f.rows, 0),
@@ -58,13 +107,12 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
         time_range: ts && (ts.lo !== undefined || ts.hi !== undefined) ? { from: iso(ts.lo), to: iso(ts.hi) } : null,
         event_types: types ? [...types].filter((v): v is string => typeof v === "string").sort() : null,
         splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : 0,
-        grouped: shape.grouped,
+        grouped: current.aggregate !== null,
         limit: shape.rows,
       });
     }
-    current = current.source.kind === "subquery" ? current.source.plan : null;
   }
-  return out;
+  return { tables: tablesOf(root), scans, joins };
 }
 
 export interface ExplainRequest {

@@ -2,8 +2,23 @@
 import type { Bound, EvalContext } from "./bound";
 import { apply, coerce, noMatch } from "./coerce";
 import { invalidSql, NameError } from "./errors";
+import { dateAddFn, dateDiff, dateDiffFn, strftimeFn, timeBucketFn } from "./fn-dates";
 import { absFn, ceilFn, floorFn, roundFn } from "./fn-math";
 import { concatFn, lengthFn, lowerFn, substrFn, upperFn } from "./fn-string";
+import {
+  containsFn,
+  leftFn,
+  ltrimFn,
+  regexpExtractFn,
+  regexpMatchesFn,
+  regexpReplaceFn,
+  replaceFn,
+  rightFn,
+  rtrimFn,
+  splitPartFn,
+  startsWithFn,
+  trimFn,
+} from "./fn-text";
 import {
   currentDateFn,
   datePartDynamicFn,
@@ -154,6 +169,114 @@ export function callFunction(name: string, args: Bound[], ctx: EvalContext): Bou
     case "ifnull":
       if (name === "ifnull") arity(name, args, 2);
       return coalesce(args, ctx);
+    default:
+      return secondEdition(name, args, ctx);
+  }
+}
+
+/** Constant arguments must be of these types; the first is the string being worked on. */
+function strings(name: string, args: Bound[], ctx: EvalContext, min: number, max: number): Bound[] {
+  arity(name, args, min, max);
+  return args.map((b) => {
+    if (isString(b.type) || b.type === NULL_TYPE) return coerce(b, "VARCHAR", ctx);
+    return noMatch(name, args);
+  });
+}
+
+function integerArg(name: string, args: Bound[], b: Bound | undefined, ctx: EvalContext): Bound {
+  if (!b || !(isInteger(b.type) || b.type === NULL_TYPE)) return noMatch(name, args);
+  return coerce(b, "BIGINT", ctx);
+}
+
+function temporal(name: string, args: Bound[], b: Bound | undefined, ctx: EvalContext): Bound {
+  if (!b) return noMatch(name, args);
+  if (isTemporal(b.type) || b.type === NULL_TYPE) return b;
+  if (isString(b.type) && b.kind === "const") return coerce(b, "TIMESTAMP", ctx);
+  return noMatch(name, args);
+}
+
+/** The functions API.md's second edition adds (strings, regexps, time helpers). */
+function secondEdition(name: string, args: Bound[], ctx: EvalContext): Bound {
+  switch (name) {
+    case "regexp_matches":
+      return apply(regexpMatchesFn, strings(name, args, ctx, 2, 3), "BOOLEAN", ctx);
+    case "regexp_extract": {
+      arity(name, args, 2, 3);
+      const [s0, p] = strings(name, args.slice(0, 2), ctx, 2, 2);
+      const rest = args[2] ? [integerArg(name, args, args[2], ctx)] : [];
+      return apply(regexpExtractFn, [s0 as Bound, p as Bound, ...rest], "VARCHAR", ctx);
+    }
+    case "regexp_replace":
+      return apply(regexpReplaceFn, strings(name, args, ctx, 3, 4), "VARCHAR", ctx);
+    case "replace":
+      return apply(replaceFn, strings(name, args, ctx, 3, 3), "VARCHAR", ctx);
+    case "split_part": {
+      arity(name, args, 3);
+      const [s0, sep] = strings(name, args.slice(0, 2), ctx, 2, 2);
+      return apply(splitPartFn, [s0 as Bound, sep as Bound, integerArg(name, args, args[2], ctx)], "VARCHAR", ctx);
+    }
+    case "starts_with":
+    case "prefix":
+      return apply(startsWithFn, strings(name, args, ctx, 2, 2), "BOOLEAN", ctx);
+    case "contains":
+      return apply(containsFn, strings(name, args, ctx, 2, 2), "BOOLEAN", ctx);
+    case "trim":
+    case "ltrim":
+    case "rtrim":
+      return apply(
+        name === "trim" ? trimFn : name === "ltrim" ? ltrimFn : rtrimFn,
+        strings(name, args, ctx, 1, 2),
+        "VARCHAR",
+        ctx,
+      );
+    case "left":
+    case "right": {
+      arity(name, args, 2);
+      const [s0] = strings(name, args.slice(0, 1), ctx, 1, 1);
+      return apply(
+        name === "left" ? leftFn : rightFn,
+        [s0 as Bound, integerArg(name, args, args[1], ctx)],
+        "VARCHAR",
+        ctx,
+      );
+    }
+    case "strftime": {
+      arity(name, args, 2);
+      const timeFirst = !isString((args[0] as Bound).type) || (args[0] as Bound).type === NULL_TYPE;
+      const t = temporal(name, args, timeFirst ? args[0] : args[1], ctx);
+      const f = args[timeFirst ? 1 : 0] as Bound;
+      if (!isString(f.type)) noMatch(name, args);
+      return apply(strftimeFn(true), [t, coerce(f, "VARCHAR", ctx)], "VARCHAR", ctx);
+    }
+    case "date_diff":
+    case "datediff": {
+      arity(name, args, 3);
+      const part = constPart(args[0], name);
+      const a = temporal(name, args, args[1], ctx);
+      const b = temporal(name, args, args[2], ctx);
+      dateDiff(part, 0, 0);
+      return apply(dateDiffFn(part), [args[0] as Bound, a, b], "BIGINT", ctx);
+    }
+    case "date_add": {
+      arity(name, args, 2);
+      const t = temporal(name, args, args[0], ctx);
+      const iv = args[1] as Bound;
+      if (iv.type !== "INTERVAL" && iv.type !== NULL_TYPE) noMatch(name, args);
+      return apply(dateAddFn, [t, coerce(iv, "INTERVAL", ctx)], "TIMESTAMP", ctx);
+    }
+    case "time_bucket": {
+      arity(name, args, 2, 3);
+      const iv = args[0] as Bound;
+      if (iv.type !== "INTERVAL") noMatch(name, args);
+      const t = temporal(name, args, args[1], ctx);
+      const origin = args[2] ? [temporal(name, args, args[2], ctx)] : [];
+      return apply(
+        timeBucketFn,
+        [iv, t, ...origin],
+        t.type === "DATE" ? "TIMESTAMP" : t.type === NULL_TYPE ? "TIMESTAMP" : t.type,
+        ctx,
+      );
+    }
     default:
       throw new NameError(`Function "${name}" does not exist`, name);
   }

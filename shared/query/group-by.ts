@@ -68,6 +68,17 @@ class KeyEncoder {
         }
         return out;
       }
+      case "str": {
+        // Plain strings (high-cardinality columns are not dictionary-encoded): one Map lookup a row.
+        const values = vec.values;
+        const ids = this.ids;
+        for (let i = 0; i < n; i++) {
+          const s = values[i] ?? null;
+          const id = s === null ? undefined : ids.get(s);
+          out[i] = id === undefined ? this.idOf(s) : id;
+        }
+        return out;
+      }
       default: {
         for (let i = 0; i < n; i++) out[i] = this.idOf(valueAt(vec, i));
         return out;

@@ -25,19 +25,23 @@
 //
 // Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
-// time filters where the table is read). Not supported: joins, set operations, window functions,
-// subqueries in expressions, DISTINCT inside aggregates other than count.
+// time filters where the table is read). Joins (hash-join.ts) run in this invocation over sides that
+// are plans of their own: WHERE and ON conditions on one side are pushed into that side's scan (and
+// so into manifest and row-group pruning), and a side's scan is split over sub-invocations like any
+// scan (each split answers the side's filtered, projected rows; the coordinator builds and probes).
+// A split names its scan by the plan's pre-order number (SplitRequest.depth; plan-tree.ts).
+// Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
-import { bindSelect } from "./bind";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
 import type { ExecEnv } from "./exec-env";
 import { execute } from "./execute";
-import { explainScans, type ScanExplain } from "./explain";
-import { findName } from "./lexer";
+import { explainScans, type QueryExplain } from "./explain";
+import { findName, type Token, tokenize } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
+import { findPlan, planQuery } from "./plan-tree";
 import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
@@ -45,10 +49,11 @@ import { executePartial } from "./split-run";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
-export { type ExplainRequest, explainPrefix, type ScanExplain } from "./explain";
+export { type ExplainRequest, explainPrefix, type JoinExplain, type QueryExplain, type ScanExplain } from "./explain";
 export { createFooterCache } from "./footer-cache";
 export { type Parsed, parseQuery } from "./parse";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
+export { sqlTableName } from "./schema";
 
 export interface QueryOptions {
   /** now() for the query (default: the current time). */
@@ -63,6 +68,11 @@ export interface QueryOptions {
   footerCache?: FooterCache;
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
+  /**
+   * Rows a join may hold of its build side (and a subquery in an expression may return) before the
+   * query is QUERY_TOO_LARGE (default 1,000,000: about 60 MB for a few columns, inside 128 MB).
+   */
+  maxJoinRows?: number;
 }
 
 export interface QueryResult {
@@ -77,10 +87,32 @@ export interface QueryResult {
   statistics: ScanStatistics;
 }
 
+/** Words of an error message that name a construct: quoted names and upper-case keywords. */
+function constructWords(message: string): string[] {
+  const quoted = [...message.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+  const keywords = [...message.matchAll(/\b([A-Z][A-Z_]{2,})\b/g)].map((m) => m[1] as string);
+  return [...quoted, ...keywords.filter((k) => k !== "SELECT" && k !== "BOOLEAN" && k !== "NULL")];
+}
+
+/** Give an INVALID_SQL error the line and column of the name or construct it is about, where it appears. */
 function locate(error: unknown, parsed: Parsed | null, sql: string): unknown {
-  if (!(error instanceof NameError) || error.position || !parsed) return error;
-  const position: SqlPosition | undefined = findName(sql, parsed.tokens, error.name_);
-  return position ? new QueryError(error.code, error.message, position) : error;
+  if (!(error instanceof QueryError) || error.position || error.code !== "INVALID_SQL") return error;
+  const tokens = parsed?.tokens ?? safeTokens(sql);
+  if (!tokens) return error;
+  const words = error instanceof NameError ? [error.name_] : constructWords(error.message);
+  for (const word of words) {
+    const position: SqlPosition | undefined = findName(sql, tokens, word);
+    if (position) return new QueryError(error.code, error.message, position);
+  }
+  return error;
+}
+
+function safeTokens(sql: string): Token[] | null {
+  try {
+    return tokenize(sql);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -93,7 +125,7 @@ export function validateQuery(sql: string, tables: string[]): { valid: true } | 
   try {
     parsed = parseQuery(sql);
     const known = new Set([EVENTS_TABLE, ...tables].map((t) => t.toLowerCase()));
-    bindSelect(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
+    planQuery(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
     return { valid: true };
   } catch (error) {
     const located = locate(error, parsed, sql);
@@ -128,6 +160,9 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     sql,
     deadline,
     fanOut: options.fanOut,
+    maxJoinRows: options.maxJoinRows ?? 1_000_000,
+    listings: new WeakMap(),
+    joins: [],
   };
 }
 
@@ -163,7 +198,7 @@ export async function runQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
-    const plan = bindSelect(parsed.select, { ctx: env.ctx });
+    const plan = planQuery(parsed.select, { ctx: env.ctx });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
@@ -186,20 +221,20 @@ export async function runQuery(
 }
 
 /**
- * What the SELECT would read, scan by scan, without reading any file (EXPLAIN).
- * @example const [scan] = await explainQuery("SELECT count(*) FROM events WHERE ts >= now() - INTERVAL 1 HOUR", catalog)
+ * What the SELECT would read, scan by scan, and how it would join, without reading any file (EXPLAIN).
+ * @example const { scans: [scan] } = await explainQuery("SELECT count(*) FROM events WHERE ts >= now() - INTERVAL 1 HOUR", catalog)
  */
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
   options: Pick<QueryOptions, "now" | "fanOut"> = {},
-): Promise<ScanExplain[]> {
+): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
-    return await explainScans(bindSelect(parsed.select, { ctx: env.ctx }), env);
+    return await explainScans(planQuery(parsed.select, { ctx: env.ctx }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }
@@ -229,12 +264,8 @@ export async function runSplit(
     { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
     deadline,
   );
-  let plan = bindSelect(parseQuery(request.sql).select, { ctx: env.ctx });
-  for (let d = 0; d < request.depth; d++) {
-    if (plan.source.kind !== "subquery") throw new Error(`split depth ${request.depth} is past the query's FROM chain`);
-    plan = plan.source.plan;
-  }
-  if (plan.source.kind !== "table") throw new Error(`split depth ${request.depth} does not read a table`);
+  const plan = findPlan(planQuery(parseQuery(request.sql).select, { ctx: env.ctx }), request.depth);
+  if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),
     deadline,

@@ -59,5 +59,19 @@ export function exprName(e: Expr): string {
       if (e.name === "date_part" && e.args.length === 2) return `main.date_part(${e.args.map(exprName).join(", ")})`;
       return `${e.name}(${e.distinct ? "DISTINCT " : ""}${e.args.map(exprName).join(", ")})`;
     }
+    case "window": {
+      const call = e.star ? `${e.name}_star()` : `${e.name}(${e.args.map(exprName).join(", ")})`;
+      const parts: string[] = [];
+      if (e.over.partitionBy.length) parts.push(`PARTITION BY ${e.over.partitionBy.map(exprName).join(", ")}`);
+      if (e.over.orderBy.length)
+        parts.push(`ORDER BY ${e.over.orderBy.map((o) => `${exprName(o.expr)}${o.desc ? " DESC" : ""}`).join(", ")}`);
+      return `${call} OVER (${parts.join(" ")})`;
+    }
+    case "subquery":
+      return "(SELECT)";
+    case "exists":
+      return e.negated ? "(NOT EXISTS(SELECT))" : "EXISTS(SELECT)";
+    case "inSubquery":
+      return `(${exprName(e.arg)} ${e.negated ? "NOT IN" : "IN"} (SELECT))`;
   }
 }

@@ -2,8 +2,11 @@
 import sqlParser from "node-sql-parser/build/postgresql.js";
 import type { Select } from "./ast";
 import { invalidSql, QueryError } from "./errors";
-import { prepareForParser, type Token, tokenize } from "./lexer";
+import { positionAt, prepareForParser, type Token, tokenize } from "./lexer";
+import { rewriteForParser } from "./sql-rewrite";
 import { translateSelect } from "./translate";
+import { withTranslation } from "./translate-context";
+import { translateWindow } from "./translate-window";
 
 // The build is CommonJS; bundlers and Node expose its exports as the default import.
 const { Parser } = sqlParser as unknown as typeof import("node-sql-parser");
@@ -18,20 +21,32 @@ export interface Parsed {
 /** Parse one SELECT statement, or throw QueryError INVALID_SQL with a position where one is known. */
 export function parseQuery(sql: string): Parsed {
   const tokens = tokenize(sql);
-  const text = prepareForParser(sql, tokens);
+  const prepared = prepareForParser(sql, tokens);
+  const rewritten = rewriteForParser(prepared, tokens);
+  const text = rewritten.text;
   let ast: unknown;
   try {
     ast = parser.astify(text, { database: "postgresql", parseOptions: { includeLocations: true } });
   } catch (error) {
-    const loc = (error as { location?: { start?: { line: number; column: number } } }).location?.start;
+    const loc = (error as { location?: { start?: { offset?: number } } }).location?.start;
     const found = /but (.+) found\.?$/.exec((error as Error).message ?? "")?.[1];
-    const message = `Syntax error${loc ? ` at line ${loc.line}, column ${loc.column}` : ""}${found ? `: unexpected ${found}` : ""}`;
-    throw invalidSql(message, loc ? { line: loc.line, column: loc.column } : undefined);
+    const at = typeof loc?.offset === "number" ? positionAt(sql, rewritten.originalOffset(loc.offset)) : undefined;
+    const message = `Syntax error${at ? ` at line ${at.line}, column ${at.column}` : ""}${found ? `: unexpected ${found}` : ""}`;
+    throw invalidSql(message, at);
   }
   const statements = Array.isArray(ast) ? ast : [ast];
   if (statements.length !== 1) throw invalidSql("Only a single SELECT statement is allowed (found several statements)");
+  const parseFragment = (fragment: string) => {
+    const fragmentText = prepareForParser(fragment, tokenize(fragment));
+    try {
+      return parser.astify(fragmentText, { database: "postgresql" });
+    } catch {
+      throw invalidSql(`Syntax error in a window specification or frame: ${fragment.slice(0, 80)}`);
+    }
+  };
   try {
-    return { select: translateSelect(statements[0]), sql, tokens };
+    const ctx = { sql, rewritten, setOps: 0, select: translateSelect, window: translateWindow, parseFragment };
+    return { select: withTranslation(ctx, () => translateSelect(statements[0])), sql, tokens };
   } catch (error) {
     if (error instanceof QueryError) throw error;
     throw invalidSql(`Unsupported query: ${(error as Error).message}`);

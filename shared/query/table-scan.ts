@@ -23,7 +23,7 @@ function tighter(a: unknown, b: unknown, desc: boolean): unknown {
  * `bound` is a k-th key already known elsewhere (a split's coordinator).
  */
 export function scanHints(plan: QueryPlan, sink: Sink, bound?: unknown): Pick<ScanOptions, "topK" | "firstBatchRows"> {
-  if (plan.aggregate || plan.distinct || plan.limit === null) return {};
+  if (plan.aggregate || plan.distinct || plan.windows || plan.limit === null) return {};
   const first = plan.orderBy[0];
   if (!first) return { firstBatchRows: Math.max(1024, plan.limit + plan.offset) };
   if (first.expr.kind !== "col") return {};
@@ -57,7 +57,17 @@ export function keptFiles(files: FileRef[], ranges: Map<string, ColumnRange>): F
   );
 }
 
-export async function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+/** The plan's table listing (asked of the catalog once per plan and run). */
+export function listTable(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
+  let listing = env.listings.get(plan) as Promise<TableScan> | undefined;
+  if (!listing) {
+    listing = listTableNow(plan, table, env);
+    env.listings.set(plan, listing);
+  }
+  return listing;
+}
+
+async function listTableNow(plan: QueryPlan, table: string, env: ExecEnv): Promise<TableScan> {
   const ranges = rangesOf(plan);
   const ts = ranges.get("ts");
   const types = ranges.get("event_type");
@@ -65,8 +75,12 @@ export async function listTable(plan: QueryPlan, table: string, env: ExecEnv): P
   if (typeof ts?.lo === "number") filter.minTs = ts.lo;
   if (typeof ts?.hi === "number") filter.maxTs = ts.hi;
   if (types?.values) filter.eventTypes = [...types.values].filter((v): v is string => typeof v === "string");
-  const files = await env.catalog.listFiles(table, filter);
-  if (files === null) throw new NameError(`Table "${table}" does not exist`, table);
+  const exact = plan.source.kind === "table" && plan.source.dataset === true;
+  if (exact) filter.eventTypes = (filter.eventTypes ?? [table]).filter((t) => t === table);
+  const listed = await env.catalog.listFiles(exact ? EVENTS_TABLE : table, filter);
+  if (listed === null) throw new NameError(`Table "${table}" does not exist`, table);
+  // datasets.<name>: the type's own files, even when it is called `events`.
+  const files = exact ? listed.filter((f) => f.dataset === table) : listed;
   env.stats.files_listed += files.length;
   return { files: keptFiles(files, ranges), ranges };
 }
@@ -98,5 +112,6 @@ export function scanTable(
 
 export function tableName(plan: QueryPlan): string | null {
   if (plan.source.kind !== "table") return null;
+  if (plan.source.dataset) return plan.source.table;
   return plan.source.table.toLowerCase() === EVENTS_TABLE ? EVENTS_TABLE : plan.source.table;
 }

@@ -1,7 +1,9 @@
 // From node-sql-parser's PostgreSQL expression nodes to the engine's expressions, refusing what the dialect lacks.
 import type { BinaryOp, Expr } from "./ast";
 import { invalidSql } from "./errors";
+import { WINDOW_MARK_WIDTH } from "./sql-rewrite";
 import { parseDate, parseInterval, parseTimestamp } from "./time";
+import { translation } from "./translate-context";
 import { decimal, NULL_TYPE, type SqlType, typeFromName } from "./types";
 
 // biome-ignore lint/suspicious/noExplicitAny: node-sql-parser's AST is untyped JSON
@@ -86,9 +88,31 @@ function isSubquery(node: P): boolean {
   return Boolean(node && typeof node === "object" && node.ast);
 }
 
+/** A `::numeric(99,i)` cast is the mark sql-rewrite.ts leaves for window i after its function call. */
+function windowMark(node: P): number | null {
+  const t = Array.isArray(node.target) ? node.target[0] : node.target;
+  if (String(t?.dataType ?? "").toUpperCase() !== "NUMERIC" || Number(t?.length) !== WINDOW_MARK_WIDTH) return null;
+  return Number(t.scale);
+}
+
+function windowCall(node: P, index: number): Expr {
+  const ctx = translation();
+  const text = ctx.rewritten.windows[index];
+  if (!text) throw invalidSql("Unsupported window");
+  const fn = translateExpr(node.expr);
+  if (fn.kind !== "call") throw invalidSql("OVER must follow a function call");
+  return {
+    kind: "window",
+    name: fn.name,
+    args: fn.args,
+    distinct: fn.distinct,
+    star: fn.star,
+    over: ctx.window(text),
+  };
+}
+
 export function translateExpr(node: P): Expr {
-  if (isSubquery(node))
-    throw invalidSql("Subqueries inside expressions are not supported; use a subquery in FROM or WITH");
+  if (isSubquery(node)) return { kind: "subquery", query: translation().select(node.ast) };
   if (node?.over) throw invalidSql("Window functions are not supported");
   switch (node?.type) {
     case "column_ref": {
@@ -132,7 +156,9 @@ export function translateExpr(node: P): Expr {
       return binary(node);
     case "case":
       return caseExpr(node);
-    case "cast":
+    case "cast": {
+      const mark = windowMark(node);
+      if (mark !== null) return windowCall(node, mark);
       if (String(node.keyword).toLowerCase() !== "cast") throw invalidSql(`${node.keyword} is not supported`);
       return {
         kind: "cast",
@@ -140,6 +166,7 @@ export function translateExpr(node: P): Expr {
         to: castTarget(node.target),
         syntax: node.symbol === "::" ? "::" : "cast",
       };
+    }
     case "function":
       return call(node);
     case "aggr_func":
@@ -164,13 +191,26 @@ export function translateExpr(node: P): Expr {
 
 function unary(node: P): Expr {
   const op = String(node.operator).toUpperCase();
+  if (op === "NOT EXISTS" || op === "EXISTS") {
+    const inner = node.expr;
+    const sub = isSubquery(inner)
+      ? inner
+      : Array.isArray(inner?.value) && isSubquery(inner.value[0])
+        ? inner.value[0]
+        : null;
+    if (!sub) throw invalidSql(`${op} needs a subquery`);
+    return { kind: "exists", query: translation().select(sub.ast), negated: op === "NOT EXISTS" };
+  }
   const arg = translateExpr(node.expr);
   if (op === "+") return arg;
   if (op === "-") {
     if (arg.kind === "literal" && typeof arg.value === "number") return { ...arg, value: -arg.value };
     return { kind: "unary", op: "-", arg };
   }
-  if (op === "NOT" || op === "!") return { kind: "unary", op: "NOT", arg };
+  if (op === "NOT" || op === "!") {
+    if (arg.kind === "exists" || arg.kind === "inSubquery") return { ...arg, negated: !arg.negated };
+    return { kind: "unary", op: "NOT", arg };
+  }
   throw invalidSql(`Operator "${node.operator}" is not supported`);
 }
 
@@ -206,15 +246,23 @@ function binary(node: P): Expr {
   const left = () => translateExpr(node.left);
   const list = (): Expr[] => {
     const r = node.right;
-    if (isSubquery(r) || (Array.isArray(r?.value) && r.value.some(isSubquery))) {
-      throw invalidSql("Subqueries inside expressions are not supported; use a subquery in FROM or WITH");
-    }
     return (Array.isArray(r?.value) ? r.value : [r]).map(translateExpr);
   };
   switch (op) {
     case "IN":
-    case "NOT IN":
+    case "NOT IN": {
+      const r = node.right;
+      const sub = isSubquery(r)
+        ? r
+        : Array.isArray(r?.value) && r.value.length === 1 && isSubquery(r.value[0])
+          ? r.value[0]
+          : null;
+      if (sub)
+        return { kind: "inSubquery", arg: left(), query: translation().select(sub.ast), negated: op === "NOT IN" };
+      if (Array.isArray(r?.value) && r.value.some(isSubquery))
+        throw invalidSql("IN takes either one subquery or a list of values");
       return { kind: "in", arg: left(), list: list(), negated: op === "NOT IN" };
+    }
     case "BETWEEN":
     case "NOT BETWEEN": {
       const [low, high] = list();
@@ -286,6 +334,11 @@ function call(node: P): Expr {
   if (name === "current_timestamp" || name === "get_current_timestamp") {
     return { kind: "call", name: "now", args: [], distinct: false, star: false };
   }
+  if (name === "exists") {
+    const [sub] = args(node);
+    if (!isSubquery(sub)) throw invalidSql("EXISTS needs a subquery");
+    return { kind: "exists", query: translation().select(sub.ast), negated: false };
+  }
   if (name === "current_date") return { kind: "call", name: "current_date", args: [], distinct: false, star: false };
   return { kind: "call", name, args: args(node).map(translateExpr), distinct: false, star: false };
 }
@@ -298,5 +351,7 @@ function aggregate(node: P): Expr {
   const distinct = String(a.distinct ?? "").toUpperCase() === "DISTINCT";
   if (a.expr?.type === "star") return { kind: "call", name, args: [], distinct, star: true };
   const list = a.expr ? [a.expr] : Array.isArray(a.value) ? a.value : [];
+  // string_agg(x, sep): the parser keeps the separator apart.
+  if (a.separator?.delimiter) list.push(a.separator.delimiter);
   return { kind: "call", name, args: list.map(translateExpr), distinct, star: false };
 }

@@ -115,8 +115,12 @@ function matchKey(k: Bound): RollupKey | null {
 
 function matchPlan(plan: QueryPlan): RollupPlan | null {
   if (plan.source.kind !== "table" || !plan.aggregate || plan.having || plan.distinct) return null;
+  // Windows (and QUALIFY) and subqueries' answers are the engine's to compute.
+  if (plan.windows || plan.subqueries?.length) return null;
   const table = plan.source.table;
-  const filter: Filter = { fromMs: null, toMs: null, eventTypes: table === EVENTS_TABLE ? null : new Set([table]) };
+  // datasets.<name> is that event type's table even when it is called `events`.
+  const everything = table === EVENTS_TABLE && !plan.source.dataset;
+  const filter: Filter = { fromMs: null, toMs: null, eventTypes: everything ? null : new Set([table]) };
   if (!matchWhere(plan.where, filter)) return null;
   const keys: RollupKey[] = [];
   for (const k of plan.aggregate.keys) {

@@ -8,6 +8,7 @@ import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } 
 import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
+import { sqlTableName } from "../../shared/query/schema";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -123,6 +124,7 @@ lakeRoutes
       {
         datasets: rows.map((r) => ({
           name: r.name,
+          table: sqlTableName(r.name),
           rows: r.rows,
           bytes: r.bytes,
           files: r.files,

@@ -17,7 +17,8 @@ const query = createRoute({
   tags,
   summary: "Run a SELECT over the lake (query)",
   description:
-    "Tables: `events` and one per event type. Formats: json (ClickHouse-style), csv, ndjson, arrow (Arrow IPC stream). " +
+    "Tables: `events`, one per event type (`datasets.<type>` names the type's table even for a type called `events`). " +
+    "Joins, UNION/INTERSECT/EXCEPT [ALL], subqueries in expressions, window functions and QUALIFY (README, SQL second edition). Formats: json (ClickHouse-style), csv, ndjson, arrow (Arrow IPC stream). " +
     "`snapshot` or `as_of` answer as the lake was then (410 GONE once its files were garbage-collected). " +
     "Each query is answered by the first step that can: the answer cache (identical query, unchanged lake, 5 minutes), " +
     "gold rollups (exact answers of counts and approximate distinct counts), or a scan of the files; " +

@@ -1,0 +1,339 @@
+// The join operator: a hash join that builds the side the manifest says is smaller and streams the
+// other through it. Both sides are plans of their own (so a large side's scan is still split over
+// sub-invocations and pruned by its pushed-down filters); the join itself runs in this invocation.
+// Outer joins: unmatched probe rows are emitted per batch, unmatched build rows at the end.
+import type { JoinPlan, QueryPlan } from "./bind";
+import type { Bound } from "./bound";
+import { QueryError } from "./errors";
+import { applyFilter, evaluate, filterSteps } from "./evaluate";
+import type { ExecEnv } from "./exec-env";
+import { storageOf } from "./types";
+import { type Batch, fromValues, gather, type Vec, valueAt } from "./vector";
+
+/** Output batches hold at most about this many joined rows. */
+const CHUNK = 16_384;
+
+export interface JoinRunner {
+  execute(plan: QueryPlan): AsyncGenerator<Batch>;
+  estimate(plan: QueryPlan): Promise<number>;
+}
+
+/** A side's output batch as a batch of the side's own column slots. */
+function sideBatch(out: Batch, slots: number[], width: number): Batch {
+  const cols: (Vec | undefined)[] = new Array(width);
+  slots.forEach((slot, j) => {
+    cols[slot] = out.cols[j];
+  });
+  return { n: out.n, cols };
+}
+
+/** A hashable key for row i of the key vectors, or null when any key is NULL (never equal). */
+function keyAt(keys: Vec[], i: number): unknown {
+  if (keys.length === 1) {
+    const v = valueAt(keys[0] as Vec, i);
+    return v === null ? null : typeof v === "object" ? JSON.stringify(v) : v;
+  }
+  let s = "";
+  for (const k of keys) {
+    const v = valueAt(k, i);
+    if (v === null) return null;
+    s +=
+      typeof v === "number"
+        ? `n${v}\u0001`
+        : typeof v === "string"
+          ? `s${v.length}:${v}`
+          : `o${JSON.stringify(v)}\u0001`;
+  }
+  return s;
+}
+
+/** The build side held in memory: its columns' values and a chained hash table over its keys. */
+class BuildTable {
+  readonly values: unknown[][];
+  readonly storage: ("num" | "str" | "obj")[];
+  rows = 0;
+  private readonly head = new Map<unknown, number>();
+  private next = new Int32Array(1024);
+  matched: Uint8Array | null = null;
+
+  /** Per string column: value → code (the column's `values` are then its distinct values). */
+  private readonly dicts: (Map<string, number> | null)[];
+  private readonly codes: (Int32Array | null)[];
+
+  constructor(
+    private readonly slots: number[],
+    side: QueryPlan,
+    private readonly keyed: boolean,
+  ) {
+    this.values = slots.map(() => []);
+    this.storage = side.outputs.map((o) => storageOf(o.type));
+    this.dicts = this.storage.map((st) => (st === "str" ? new Map<string, number>() : null));
+    this.codes = this.storage.map((st) => (st === "str" ? new Int32Array(1024) : null));
+  }
+
+  add(out: Batch, keys: Vec[]): void {
+    const base = this.rows;
+    const n = out.n;
+    for (let j = 0; j < this.slots.length; j++) {
+      const col = out.cols[j] as Vec;
+      const dict = this.dicts[j];
+      if (dict) {
+        // Strings are kept as codes into one dictionary for the whole side.
+        let codes = this.codes[j] as Int32Array;
+        if (codes.length < base + n) {
+          const grown = new Int32Array(Math.max(codes.length * 2, base + n, 1024));
+          grown.set(codes);
+          codes = grown;
+          this.codes[j] = codes;
+        }
+        const uniques = this.values[j] as unknown[];
+        for (let i = 0; i < n; i++) {
+          const v = valueAt(col, i);
+          if (v === null) {
+            codes[base + i] = -1;
+            continue;
+          }
+          let code = dict.get(v as string);
+          if (code === undefined) {
+            code = uniques.length;
+            uniques.push(v);
+            dict.set(v as string, code);
+          }
+          codes[base + i] = code;
+        }
+        continue;
+      }
+      const dst = this.values[j] as unknown[];
+      for (let i = 0; i < n; i++) dst.push(valueAt(col, i));
+    }
+    if (this.next.length < base + n) {
+      const grown = new Int32Array(Math.max(this.next.length * 2, base + n));
+      grown.set(this.next);
+      this.next = grown;
+    }
+    if (this.keyed) {
+      for (let i = 0; i < n; i++) {
+        const key = keyAt(keys, i);
+        if (key === null) {
+          this.next[base + i] = -1;
+          continue;
+        }
+        const prev = this.head.get(key);
+        this.next[base + i] = prev ?? -1;
+        this.head.set(key, base + i);
+      }
+    }
+    this.rows += n;
+  }
+
+  first(key: unknown): number {
+    return key === null ? -1 : (this.head.get(key) ?? -1);
+  }
+
+  chain(row: number): number {
+    return this.next[row] as number;
+  }
+
+  /** Column j's values at the given build rows (-1: NULL). */
+  column(j: number, rows: Int32Array, count: number): Vec {
+    const codes = this.codes[j];
+    if (codes) {
+      const uniques = this.values[j] as (string | null)[];
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) {
+        const r = rows[i] as number;
+        out[i] = r < 0 ? -1 : (codes[r] as number);
+      }
+      // A small dictionary travels as codes (grouping runs on them); a large one as strings.
+      if (uniques.length <= count)
+        return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
+      const values: (string | null)[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const c = out[i] as number;
+        values[i] = c < 0 ? null : (uniques[c] as string);
+      }
+      return { kind: "str", n: count, values };
+    }
+    const src = this.values[j] as unknown[];
+    const out: unknown[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const r = rows[i] as number;
+      out[i] = r < 0 ? null : src[r];
+    }
+    return fromValues(this.storage[j] as "num" | "str" | "obj", out);
+  }
+}
+
+/** Probe rows' first matching build row for each row of the batch (dictionary keys looked up once per entry). */
+function firstMatches(table: BuildTable, keys: Vec[], n: number): Int32Array {
+  const first = new Int32Array(n);
+  const only = keys[0];
+  if (keys.length === 1 && only && only.kind === "dict") {
+    const dict = only.dict;
+    const perCode = new Int32Array(dict.n);
+    for (let c = 0; c < dict.n; c++) perCode[c] = table.first(keyAt([dict], c));
+    for (let i = 0; i < n; i++) {
+      const c = only.codes[i] as number;
+      first[i] = c < 0 ? -1 : (perCode[c] as number);
+    }
+    return first;
+  }
+  for (let i = 0; i < n; i++) first[i] = table.first(keyAt(keys, i));
+  return first;
+}
+
+/** Run a join: batches of the joined row (left slots, right slots, merged USING columns). */
+export async function* executeJoin(
+  join: JoinPlan,
+  env: ExecEnv,
+  runner: JoinRunner,
+  maxBuildRows: number,
+): AsyncGenerator<Batch> {
+  const lw = join.leftWidth;
+  const rw = join.rightWidth;
+  const width = lw + rw + join.merged.length;
+  // Build the smaller side (by the manifest's row counts after pruning); the right one on a tie.
+  const [le, re] = await Promise.all([runner.estimate(join.left), runner.estimate(join.right)]);
+  const buildLeft = le < re;
+  env.joins.push({ type: join.joinType, build: buildLeft ? "left" : "right", estimates: { left: le, right: re } });
+  const build = buildLeft
+    ? { plan: join.left, slots: join.leftSlots, keys: join.leftKeys, width: lw, offset: 0 }
+    : { plan: join.right, slots: join.rightSlots, keys: join.rightKeys, width: rw, offset: lw };
+  const probe = buildLeft
+    ? { plan: join.right, slots: join.rightSlots, keys: join.rightKeys, width: rw, offset: lw }
+    : { plan: join.left, slots: join.leftSlots, keys: join.leftKeys, width: lw, offset: 0 };
+  const keepProbe = join.joinType === "full" || join.joinType === (buildLeft ? "right" : "left");
+  const keepBuild = join.joinType === "full" || join.joinType === (buildLeft ? "left" : "right");
+  const keyed = build.keys.length > 0;
+
+  const table = new BuildTable(build.slots, build.plan, keyed);
+  for await (const out of runner.execute(build.plan)) {
+    env.checkpoint();
+    if (out.n === 0) continue;
+    const local = sideBatch(out, build.slots, build.width);
+    const keys = build.keys.map((k) => evaluate(k, local, env.ctx));
+    table.add(out, keys);
+    if (table.rows > maxBuildRows) {
+      throw new QueryError(
+        "QUERY_TOO_LARGE",
+        `The join holds more than ${maxBuildRows} rows of its smaller side in memory; filter that side more (a time range on ts, an event type) or aggregate it in a subquery before joining`,
+      );
+    }
+  }
+  if (keepBuild) table.matched = new Uint8Array(table.rows);
+  const residual = join.residual ? filterSteps(join.residual) : [];
+
+  /** The joined batch for pairs (probe row, build row); -1 on either side is NULL-extended. */
+  const assemble = (probeOut: Batch, probeRows: Int32Array, buildRows: Int32Array, count: number): Batch => {
+    const cols: (Vec | undefined)[] = new Array(width);
+    probe.slots.forEach((slot, j) => {
+      const v = probeOut.cols[j] as Vec;
+      cols[probe.offset + slot] = gatherNullable(v, probeRows, count, storageOf((probe.plan.outputs[j] as Bound).type));
+    });
+    build.slots.forEach((slot, j) => {
+      cols[build.offset + slot] = table.column(j, buildRows, count);
+    });
+    join.merged.forEach((m, i) => {
+      const l = cols[m.left] as Vec;
+      const r = cols[lw + m.right] as Vec;
+      const out: unknown[] = new Array(count);
+      for (let k = 0; k < count; k++) out[k] = valueAt(l, k) ?? valueAt(r, k);
+      cols[lw + rw + i] = fromValues(storageOf(m.type), out);
+    });
+    return { n: count, cols };
+  };
+
+  for await (const probeOut of runner.execute(probe.plan)) {
+    env.checkpoint();
+    const n = probeOut.n;
+    if (n === 0) continue;
+    const local = sideBatch(probeOut, probe.slots, probe.width);
+    const first = keyed
+      ? firstMatches(
+          table,
+          probe.keys.map((k) => evaluate(k, local, env.ctx)),
+          n,
+        )
+      : null;
+    const probeMatched = keepProbe ? new Uint8Array(n) : null;
+    let pRows = new Int32Array(CHUNK);
+    let bRows = new Int32Array(CHUNK);
+    let count = 0;
+    const flush = function* (): Generator<Batch> {
+      if (count === 0) return;
+      let batch = assemble(probeOut, pRows, bRows, count);
+      let pr = pRows;
+      let br = bRows;
+      if (residual.length > 0) {
+        // Keep the pairs ON's other conditions accept, remembering which rows they were.
+        const tag = new Float64Array(count);
+        for (let k = 0; k < count; k++) tag[k] = k;
+        batch.cols.push({ kind: "num", n: count, values: tag, valid: null });
+        batch = applyFilter(residual, batch, env.ctx);
+        const tags = batch.cols.pop() as Vec;
+        pr = new Int32Array(batch.n);
+        br = new Int32Array(batch.n);
+        for (let k = 0; k < batch.n; k++) {
+          const at = valueAt(tags, k) as number;
+          pr[k] = pRows[at] as number;
+          br[k] = bRows[at] as number;
+        }
+      }
+      for (let k = 0; k < batch.n; k++) {
+        if (probeMatched) probeMatched[pr[k] as number] = 1;
+        if (table.matched) table.matched[br[k] as number] = 1;
+      }
+      count = 0;
+      pRows = new Int32Array(CHUNK);
+      bRows = new Int32Array(CHUNK);
+      if (batch.n > 0) yield batch;
+    };
+    for (let i = 0; i < n; i++) {
+      let b = first ? (first[i] as number) : table.rows > 0 ? 0 : -1;
+      while (b >= 0) {
+        pRows[count] = i;
+        bRows[count] = b;
+        if (++count === CHUNK) yield* flush();
+        b = first ? table.chain(b) : b + 1 < table.rows ? b + 1 : -1;
+      }
+    }
+    yield* flush();
+    if (probeMatched) {
+      const sel = new Int32Array(n);
+      let m = 0;
+      for (let i = 0; i < n; i++) if (!probeMatched[i]) sel[m++] = i;
+      if (m > 0) yield assemble(probeOut, sel, new Int32Array(m).fill(-1), m);
+    }
+  }
+  if (table.matched) {
+    const matched = table.matched;
+    for (let start = 0; start < table.rows; start += CHUNK) {
+      const rows: number[] = [];
+      for (let r = start; r < Math.min(table.rows, start + CHUNK); r++) if (!matched[r]) rows.push(r);
+      if (rows.length === 0) continue;
+      const nullProbe: Batch = {
+        n: 1,
+        cols: probe.plan.outputs.map((o) => fromValues(storageOf(o.type), [null])),
+      };
+      yield assemble(nullProbe, new Int32Array(rows.length).fill(-1), Int32Array.from(rows), rows.length);
+    }
+  }
+}
+
+/** Gather rows of a vector where -1 means NULL. */
+function gatherNullable(v: Vec, rows: Int32Array, count: number, storage: "num" | "str" | "obj"): Vec {
+  let hasNull = false;
+  for (let i = 0; i < count; i++) {
+    if ((rows[i] as number) < 0) {
+      hasNull = true;
+      break;
+    }
+  }
+  if (!hasNull) return gather(v, rows, count);
+  const out: unknown[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const r = rows[i] as number;
+    out[i] = r < 0 ? null : valueAt(v, r);
+  }
+  return fromValues(storage, out);
+}
