@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { renderApiReference } from "../shared/openapi-html";
 import { onError } from "./errors";
+import { requirePermission } from "./middleware/auth";
 import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
@@ -68,8 +69,11 @@ export function createApp() {
       'Each operation\'s `x-tarn-permission` names the permission it needs (README, "People and access").',
   });
   documentAccess(app);
+  app.use("/openapi.json", requirePermission("public"));
   app.doc("/openapi.json", OPENAPI_INFO);
-  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
+  app.get("/docs", requirePermission("public"), (c) =>
+    c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)),
+  );
 
   app.notFound(notFound);
   app.onError(onError);

@@ -6,9 +6,12 @@ import type { AppEnv } from "./context";
 /** `GET /v1/keys/:id` → its declared access, from the app's own route table (sub-apps included). */
 export function declaredAccess(app: OpenAPIHono<AppEnv>): Map<string, RouteAccess> {
   const out = new Map<string, RouteAccess>();
+  const methods = new Set(app.routes.map((r) => r.method).filter((m) => m !== "ALL"));
   for (const r of app.routes) {
     const access = (r.handler as { access?: RouteAccess }).access;
-    if (access) out.set(`${r.method} ${honoPath(r.path)}`, access);
+    if (!access) continue;
+    // `app.use(path, requirePermission(…))` on an exact path declares it for every method there.
+    for (const method of r.method === "ALL" ? methods : [r.method]) out.set(`${method} ${honoPath(r.path)}`, access);
   }
   return out;
 }
