@@ -8,7 +8,13 @@ import { resolveApiKey } from "../../services/keys/key-store";
 import { actionName, isAudited } from "../../shared/access/audit-actions";
 import type { AuditRecord } from "../../shared/access/audit-chain";
 import { readAccessConfig } from "../../shared/access/config";
-import { holds, isPermission, type Permission, type RouteAccess } from "../../shared/access/permissions";
+import {
+  holds,
+  isPermission,
+  PERMISSION_TABLE,
+  type Permission,
+  type RouteAccess,
+} from "../../shared/access/permissions";
 import { signingKeys } from "../../shared/access/signing-keys";
 import { rateLimitHeaders, retryAfterSeconds, type WindowDecision } from "../../shared/access/sliding-window";
 import { looksLikeJwt, TokenError, verifyToken } from "../../shared/access/tokens";
@@ -95,7 +101,10 @@ function deny(c: Ctx, principal: ProjectPrincipal, permission: Permission): neve
     status: 403,
     reason: `lacks permission ${permission}`,
   });
-  const held = principal.kind === "user" ? { role: principal.role } : { scopes: principal.scopes };
+  const held =
+    principal.kind === "user"
+      ? { role: principal.role }
+      : { required_scope: PERMISSION_TABLE[permission].scope, scopes: principal.scopes };
   throw new TarnError("FORBIDDEN", `this ${principal.kind} lacks the ${permission} permission`, {
     details: { required_permission: permission, ...held },
   });
