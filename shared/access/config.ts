@@ -10,10 +10,22 @@ export interface AccessConfig {
   /** Failed logins per email per 15 minutes before the next attempt is refused. */
   loginFailures: WindowLimit;
   issuer: string;
+  /**
+   * When true the response waits until its audit entry is stored (acknowledged only once audited);
+   * by default entries are appended after the response (waitUntil), adding no latency.
+   */
+  auditSync: boolean;
 }
 
 export type AccessVars = Partial<
-  Record<"RATE_LIMIT_FREE_PER_HOUR" | "RATE_LIMIT_PREMIUM_PER_HOUR" | "INGEST_EVENTS_PER_SECOND" | "JWT_ISSUER", string>
+  Record<
+    | "RATE_LIMIT_FREE_PER_HOUR"
+    | "RATE_LIMIT_PREMIUM_PER_HOUR"
+    | "INGEST_EVENTS_PER_SECOND"
+    | "JWT_ISSUER"
+    | "AUDIT_SYNC",
+    string
+  >
 >;
 
 const HOUR_MS = 3_600_000;
@@ -32,5 +44,6 @@ export function readAccessConfig(vars: AccessVars): AccessConfig {
     ingestLimit: { limit: int(vars.INGEST_EVENTS_PER_SECOND, 50_000, 1), windowMs: 1000 },
     loginFailures: { limit: 5, windowMs: 15 * 60_000 },
     issuer: vars.JWT_ISSUER || "tarn",
+    auditSync: vars.AUDIT_SYNC === "true",
   };
 }

@@ -75,13 +75,13 @@ function country(c: Ctx): string | null {
   return typeof cf?.country === "string" ? cf.country : null;
 }
 
-/** Records one audit entry for the request in the principal's project, after the response. */
+/** Records one audit entry for the request in the principal's project (after the response unless AUDIT_SYNC). */
 export function audit(
   c: Ctx,
   projectId: string,
   entry: Pick<AuditRecord, "actor" | "outcome" | "status"> & Partial<Pick<AuditRecord, "action" | "target" | "reason">>,
-): void {
-  recordAudit(c.env, (p) => c.executionCtx.waitUntil(p), projectId, {
+): Promise<void> {
+  return recordAudit(c.env, (p) => c.executionCtx.waitUntil(p), projectId, {
     at: new Date().toISOString(),
     action: entry.action ?? actionName(c.req.method, c.req.routePath),
     target: entry.target ?? c.req.path,
@@ -94,8 +94,8 @@ export function audit(
   });
 }
 
-function deny(c: Ctx, principal: ProjectPrincipal, permission: Permission): never {
-  audit(c, principal.projectId, {
+async function deny(c: Ctx, principal: ProjectPrincipal, permission: Permission): Promise<never> {
+  await audit(c, principal.projectId, {
     actor: actorOf(principal),
     outcome: "denied",
     status: 403,
@@ -122,8 +122,18 @@ function applyLimitHeaders(c: Ctx, decision: WindowDecision): void {
   }
 }
 
-function refuseOverLimit(c: Ctx, principal: ProjectPrincipal, decision: WindowDecision, what: string): never {
-  audit(c, principal.projectId, { actor: actorOf(principal), outcome: "denied", status: 429, reason: "rate limited" });
+async function refuseOverLimit(
+  c: Ctx,
+  principal: ProjectPrincipal,
+  decision: WindowDecision,
+  what: string,
+): Promise<never> {
+  await audit(c, principal.projectId, {
+    actor: actorOf(principal),
+    outcome: "denied",
+    status: 429,
+    reason: "rate limited",
+  });
   const retryAfter = retryAfterSeconds(decision);
   throw new TarnError("RATE_LIMITED", `${what}; retry in ${retryAfter} s`, {
     retryAfter,
@@ -171,7 +181,7 @@ export function requirePermission(access: RouteAccess, options: AccessOptions = 
     await next();
     if (decision) applyLimitHeaders(c, decision);
     if (c.res.status < 400 && isAudited(c.req.method, c.req.routePath, access))
-      audit(c, principal.projectId, { actor: actorOf(principal), outcome: "ok", status: c.res.status });
+      await audit(c, principal.projectId, { actor: actorOf(principal), outcome: "ok", status: c.res.status });
   };
   return Object.assign(middleware, { access });
 }
@@ -186,7 +196,7 @@ export async function limitIngest(c: Ctx, events: number): Promise<void> {
   if (!decision) return;
   for (const [k, v] of Object.entries(rateLimitHeaders(decision))) c.header(k, v);
   if (!decision.allowed)
-    refuseOverLimit(
+    await refuseOverLimit(
       c,
       principal,
       decision,

@@ -72,7 +72,7 @@ export const authRoutes = router()
     if (!project || !user || !ok || user.disabled) {
       await recordLoginFailure(c.env, throttleKey, body.email);
       if (project)
-        audit(c, project.id, {
+        await audit(c, project.id, {
           actor: user ? { type: "user", id: user.id } : { type: "anonymous", id: body.email },
           action: "auth.login",
           outcome: "denied",
@@ -88,7 +88,12 @@ export const authRoutes = router()
       { sub: user.id, pid: project.id, role: user.role, ver: user.tokenVersion },
       readAccessConfig(c.env).issuer,
     );
-    audit(c, project.id, { actor: { type: "user", id: user.id }, action: "auth.login", outcome: "ok", status: 200 });
+    await audit(c, project.id, {
+      actor: { type: "user", id: user.id },
+      action: "auth.login",
+      outcome: "ok",
+      status: 200,
+    });
     return c.json(
       {
         token,
