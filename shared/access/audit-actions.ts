@@ -10,6 +10,7 @@ const NAMED_ACTIONS: Record<string, string> = {
   "POST /v1/users/:id/tokens/revoke": "users.revoke_tokens",
   "GET /v1/audit": "audit.read",
   "GET /v1/audit/verify": "audit.verify",
+  "POST /v1/audit/export": "audit.export",
   "DELETE /v1/keys/:id": "keys.revoke",
   "POST /v1/datasets/:name/rollback": "datasets.rollback",
 };

@@ -132,3 +132,7 @@ export const AuditVerdict = z
     reason: z.string().optional(),
   })
   .meta({ id: "AuditVerdict" });
+
+export const AuditExport = z
+  .object({ files: z.array(z.string()).meta({ description: "R2 keys of the Parquet files written" }) })
+  .meta({ id: "AuditExport" });

@@ -1,8 +1,10 @@
 // The audit log through the real AuditLog object: what is recorded, filters and cursor, and tamper evidence.
 import { env, runInDurableObject } from "cloudflare:test";
+import { parquetReadObjects } from "hyparquet";
 import { describe, expect, it } from "vitest";
 import type { AuditLog } from "../../durable-objects/audit-log/index";
 import { auditStub } from "../../services/stubs/audit-log";
+import { lakeCompressors } from "../../shared/parquet/codecs";
 import { createUser, eventually, login } from "./access-helpers";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 
@@ -125,5 +127,36 @@ describe("the audit log", () => {
     });
     const bad = (await (await call("/v1/audit/verify", { token: p.adminKey })).json()) as Record<string, unknown>;
     expect(bad).toMatchObject({ valid: false, broken_seq: 1 });
+  });
+
+  it("copies new entries to R2 as Parquet once each, the file named by its seq range", async () => {
+    const p = await createProject("audit-export");
+    for (let i = 0; i < 3; i++) await createKey(p.adminKey, ["ingest"], `e${i}`);
+    await untilCount(p.adminKey, "keys.create", 3);
+    const before = (await entries(p.adminKey, "?limit=1000")).entries;
+    const first = (await (await call("/v1/audit/export", { method: "POST", token: p.adminKey })).json()) as {
+      files: string[];
+    };
+    expect(first.files).toHaveLength(1);
+    expect(first.files[0]).toMatch(
+      new RegExp(`^audit/${p.id}/dt=\\d{4}-\\d{2}-\\d{2}/000000000001-\\d{12}\\.parquet$`),
+    );
+    const object = await env.LAKE.get(first.files[0] as string);
+    const rows = await parquetReadObjects({
+      file: await (object as R2ObjectBody).arrayBuffer(),
+      compressors: lakeCompressors,
+    });
+    expect(rows.length).toBeGreaterThanOrEqual(before.length);
+    expect(rows.slice(0, before.length).map((r) => [Number(r.seq), r.action, r.hash])).toEqual(
+      before.map((e) => [e.seq, e.action, e.hash]),
+    );
+    // The next export starts after the last exported entry (the export itself was audited meanwhile).
+    await untilCount(p.adminKey, "audit.export", 1);
+    const second = (await (await call("/v1/audit/export", { method: "POST", token: p.adminKey })).json()) as {
+      files: string[];
+    };
+    const lastSeq = Number((first.files[0] as string).match(/-(\d{12})\.parquet$/)?.[1]);
+    expect(second.files).toHaveLength(1);
+    expect(second.files[0]).toContain(`/${String(lastSeq + 1).padStart(12, "0")}-`);
   });
 });

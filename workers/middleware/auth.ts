@@ -170,13 +170,13 @@ export function requirePermission(access: RouteAccess, options: AccessOptions = 
     }
     if (principal.kind === "super-admin")
       throw new TarnError("FORBIDDEN", "the super-admin key can only create projects; use a project credential");
-    if (isPermission(access) && !holds(principal, access)) deny(c, principal, access);
+    if (isPermission(access) && !holds(principal, access)) await deny(c, principal, access);
     c.set("principal", principal);
     let decision: WindowDecision | undefined;
     if (options.limit === "query") {
       decision = await takeQuery(c.env, principal);
       if (!decision.allowed)
-        refuseOverLimit(c, principal, decision, `the ${principal.tier} tier's query limit is used up`);
+        await refuseOverLimit(c, principal, decision, `the ${principal.tier} tier's query limit is used up`);
     }
     await next();
     if (decision) applyLimitHeaders(c, decision);

@@ -1,7 +1,8 @@
 // /v1/audit: the project's tamper-evident log of admin actions, data reads and denials (admin).
 import { createRoute } from "@hono/zod-openapi";
 import { auditStub } from "../../services/access/audit";
-import { AuditList, AuditQuery, AuditVerdict } from "../../shared/api/access";
+import { exportAuditLog } from "../../services/access/audit-export";
+import { AuditExport, AuditList, AuditQuery, AuditVerdict } from "../../shared/api/access";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -36,6 +37,22 @@ const verify = createRoute({
   },
 });
 
+const exportNow = createRoute({
+  method: "post",
+  path: "/v1/audit/export",
+  tags,
+  summary: "Copy the entries not yet exported to R2 as Parquet now (admin; the hourly cron does it too)",
+  description:
+    "Files are `audit/{project}/dt=YYYY-MM-DD/{first seq}-{last seq}.parquet` (ZSTD), readable by any Parquet reader, " +
+    "e.g. DuckDB over R2's S3 API.",
+  security: bearer,
+  middleware: [requirePermission("manage")] as const,
+  responses: {
+    200: { description: "The files written", content: { "application/json": { schema: AuditExport } } },
+    ...errorResponses(401, 403),
+  },
+});
+
 export const auditRoutes = router()
   .openapi(list, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
@@ -55,4 +72,8 @@ export const auditRoutes = router()
   .openapi(verify, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     return c.json(await auditStub(c.env, projectId).verify(), 200);
+  })
+  .openapi(exportNow, async (c) => {
+    const { projectId } = projectOf(c.get("principal"));
+    return c.json({ files: await exportAuditLog(c.env, projectId) }, 200);
   });
