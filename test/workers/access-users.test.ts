@@ -59,6 +59,7 @@ describe("sign-in and tokens", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { token: string; token_type: string; expires_at: string; user: unknown };
     expect(body.token_type).toBe("Bearer");
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
     expect(body.user).toEqual({ id: u.id, email: "viewer@example.com", role: "viewer", tier: "free" });
     const header = jwtPart(body.token, 0);
     const claims = jwtPart(body.token, 1);

@@ -102,6 +102,8 @@ export const authRoutes = router()
         user: { id: user.id, email: user.email, role: user.role, tier: user.tier } satisfies Partial<UserRow>,
       },
       200,
+      // A bearer token must not be kept by caches (RFC 6749 §5.1).
+      { "Cache-Control": "no-store" },
     );
   })
   .openapi(me, async (c) => {
