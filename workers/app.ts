@@ -3,10 +3,14 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { renderApiReference } from "../shared/openapi-html";
 import { onError } from "./errors";
+import { requirePermission } from "./middleware/auth";
 import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
+import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
+import { auditRoutes } from "./routes/audit";
+import { authRoutes } from "./routes/auth";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
@@ -16,6 +20,7 @@ import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
 import { queryRoutes } from "./routes/query";
+import { userRoutes } from "./routes/users";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -52,14 +57,23 @@ export function createApp() {
   app.route("/", liveRoutes);
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);
+  app.route("/", userRoutes);
+  app.route("/", authRoutes);
+  app.route("/", auditRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "An API key (tk_…). The super-admin key (ADMIN_API_KEY) may only create projects.",
+    description:
+      "An API key (tk_…) or a token from POST /v1/auth/login (a JWT). The super-admin key (ADMIN_API_KEY) may only create projects. " +
+      'Each operation\'s `x-tarn-permission` names the permission it needs (README, "People and access").',
   });
+  documentAccess(app);
+  app.use("/openapi.json", requirePermission("public"));
   app.doc("/openapi.json", OPENAPI_INFO);
-  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)));
+  app.get("/docs", requirePermission("public"), (c) =>
+    c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)),
+  );
 
   app.notFound(notFound);
   app.onError(onError);

@@ -3,8 +3,10 @@ import { handleQueue } from "../queues/dispatch";
 import { createApp } from "./app";
 import { handleScheduled } from "./scheduled";
 
+export { AuditLog } from "../durable-objects/audit-log/index";
 export { DedupeShard } from "../durable-objects/dedupe-shard/index";
 export { LiveHub } from "../durable-objects/live-hub/index";
+export { RateLimiter } from "../durable-objects/rate-limiter/index";
 export { WindowShard } from "../durable-objects/window-shard/index";
 export { QuerySplit } from "./query-split";
 

@@ -1,6 +1,7 @@
 // Cron entry: plans the periodic jobs and puts them on the jobs queue, where each gets its own
 // CPU budget and retries. Hourly: compaction and rollups of every project; daily: retention and GC.
 import { drizzle } from "drizzle-orm/d1";
+import { exportAuditLogs } from "../services/access/audit-export";
 import { createJob } from "../services/jobs/create-job";
 import type { JobType } from "../shared/db/jobs";
 import { projects } from "../shared/db/schema";
@@ -19,5 +20,7 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   console.log(
     JSON.stringify({ level: "info", msg: "scheduled jobs", cron: controller.cron, planned: results.length, failed }),
   );
+  if (types.includes("compact"))
+    console.log(JSON.stringify({ level: "info", msg: "audit export", ...(await exportAuditLogs(env)) }));
   if (failed > 0) throw new Error(`${failed} scheduled jobs could not be queued`);
 }

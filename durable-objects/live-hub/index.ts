@@ -153,12 +153,46 @@ export class LiveHub extends DurableObject<Env> {
     } catch {
       // already closed (the runtime may have answered the close frame itself)
     }
-    await this.releaseSeat();
+    if (!Attachment.parse(ws.deserializeAttachment()).revoked) await this.releaseSeat();
+  }
+
+  // --- revocation (a key revoked, a user disabled, deleted or changed) -----------------------
+
+  /** Root entry point: closes `principal`'s sockets on every hub of the project; returns how many. */
+  async closePrincipal(project: string, principal: string): Promise<number> {
+    if (!this.claimIdentity(project, 0)) return this.refuse(project, 0);
+    const hubCount = this.sql.exec<{ n: number | null }>("SELECT max(idx) + 1 AS n FROM hubs").one().n ?? 1;
+    const others = [];
+    for (let i = 1; i < hubCount; i++) others.push(hubStub(this.env, project, i).closeOwn(project, i, principal));
+    let closed = await this.closeOwn(project, 0, principal);
+    for (const n of await Promise.all(others)) closed += n;
+    return closed;
+  }
+
+  /** Closes this hub's sockets of `principal` with 1008 (policy violation) after an error frame saying why. */
+  async closeOwn(project: string, index: number, principal: string): Promise<number> {
+    if (!this.claimIdentity(project, index)) return this.refuse(project, index);
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      const attachment = Attachment.parse(ws.deserializeAttachment());
+      if (attachment.keyId !== principal || attachment.revoked) continue;
+      this.sendError(ws, attachment, "UNAUTHORIZED", "the credential of this socket was revoked");
+      ws.serializeAttachment({ ...attachment, revoked: true });
+      this.subs.forget(ws);
+      try {
+        ws.close(1008, "credential revoked");
+      } catch {
+        // already closing
+      }
+      await this.releaseSeat();
+      closed++;
+    }
+    return closed;
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.subs.forget(ws);
-    await this.releaseSeat();
+    if (!Attachment.parse(ws.deserializeAttachment()).revoked) await this.releaseSeat();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,15 @@ import { filterFrame, type SubscriptionFilter, SubscriptionFilterSchema } from "
 import type { Published } from "../../shared/live/live-rpc";
 
 /** What a socket carries through hibernation: who it is. */
-export const Attachment = z.object({ sid: z.string(), project: z.string(), keyId: z.string(), requestId: z.string() });
+export const Attachment = z.object({
+  sid: z.string(),
+  project: z.string(),
+  /** The principal (key or user id) whose credential opened the socket. */
+  keyId: z.string(),
+  requestId: z.string(),
+  /** Set when the hub closed the socket because its credential was revoked (its seat is already released). */
+  revoked: z.boolean().optional(),
+});
 export type Attachment = z.infer<typeof Attachment>;
 
 interface SubGroup {

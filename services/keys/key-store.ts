@@ -3,11 +3,13 @@ import { and, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { hashApiKey } from "../../shared/api-keys";
 import { apiKeys } from "../../shared/db/schema";
-import type { ProjectPrincipal } from "../../shared/principal";
+import type { Principal } from "../../shared/principal";
 import { SCOPES, type Scope } from "../../shared/scopes";
 
+type KeyPrincipal = Extract<Principal, { kind: "key" }>;
+
 interface CacheEntry {
-  principal: ProjectPrincipal;
+  principal: KeyPrincipal;
   expiresAt: number;
 }
 
@@ -31,14 +33,14 @@ export async function resolveApiKey(
   key: string,
   ttlMs: number,
   waitUntil: (p: Promise<unknown>) => void,
-): Promise<ProjectPrincipal | null> {
+): Promise<KeyPrincipal | null> {
   const hash = await hashApiKey(key);
   const now = Date.now();
   const hit = cache.get(hash);
   if (hit && hit.expiresAt > now) return hit.principal;
 
   const row = await drizzle(db)
-    .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes })
+    .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes, tier: apiKeys.tier })
     .from(apiKeys)
     .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)))
     .get();
@@ -46,11 +48,12 @@ export async function resolveApiKey(
     cache.delete(hash);
     return null;
   }
-  const principal: ProjectPrincipal = {
+  const principal: KeyPrincipal = {
     kind: "key",
     projectId: row.projectId,
     keyId: row.id,
     scopes: toScopes(row.scopes),
+    tier: row.tier,
   };
   if (ttlMs > 0) {
     if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();

@@ -1,5 +1,6 @@
 // Request and response shapes for projects and API keys (README, "Projects and keys").
 import { z } from "zod";
+import { TIERS } from "../access/permissions";
 import { SCOPES } from "../scopes";
 import { NameSchema } from "./common";
 
@@ -24,6 +25,7 @@ export const CreateKeyBody = z
       .min(1, "give at least one scope")
       .max(SCOPES.length)
       .refine((s) => new Set(s).size === s.length, "scopes must not repeat"),
+    tier: z.enum(TIERS).default("free").meta({ description: "Rate-limit tier of the key's query requests." }),
   })
   .meta({ id: "CreateKey" });
 
@@ -32,6 +34,7 @@ export const KeySummary = z
     id: z.string(),
     name: z.string(),
     scopes: z.array(ScopeSchema),
+    tier: z.enum(TIERS),
     created_at: z.string(),
     last_used_at: z.string().nullable(),
   })

@@ -28,6 +28,10 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull(),
     /** JSON array of scopes. */
     scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    /** Rate-limit tier of the key's requests (`free` | `premium`). */
+    tier: text("tier", { enum: ["free", "premium"] })
+      .notNull()
+      .default("free"),
     createdAt: text("created_at").notNull().default(now),
     lastUsedAt: text("last_used_at"),
     revokedAt: text("revoked_at"),

@@ -1,4 +1,5 @@
 import { createExecutionContext, env } from "cloudflare:test";
+import { exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_ADMIN_API_KEY } from "../../shared/config";
 import { createApp } from "../../workers/app";
@@ -70,7 +71,12 @@ describe("production safety", () => {
   });
 
   it("serves in production with a real key, and in development with the example key", async () => {
-    expect((await fetchWith({ ENVIRONMENT: "production", ADMIN_API_KEY: SUPER_ADMIN })).status).toBe(200);
+    // A real signing key too (README, "People and access"): a fresh Ed25519 key, not the public development one.
+    const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
+    const JWT_SIGNING_KEYS = JSON.stringify([{ ...(await exportJWK(privateKey)), kid: "prod" }]);
+    expect((await fetchWith({ ENVIRONMENT: "production", ADMIN_API_KEY: SUPER_ADMIN, JWT_SIGNING_KEYS })).status).toBe(
+      200,
+    );
     expect((await fetchWith({ ENVIRONMENT: "development", ADMIN_API_KEY: EXAMPLE_ADMIN_API_KEY })).status).toBe(200);
   });
 });

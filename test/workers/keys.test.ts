@@ -109,7 +109,7 @@ describe("key lifecycle", () => {
     expect(raw).not.toContain(key.key);
     expect(raw).not.toContain(adminKey);
     for (const k of listed.keys)
-      expect(Object.keys(k).sort()).toEqual(["created_at", "id", "last_used_at", "name", "scopes"]);
+      expect(Object.keys(k).sort()).toEqual(["created_at", "id", "last_used_at", "name", "scopes", "tier"]);
 
     const revoke = await call(`/v1/keys/${key.id}`, { method: "DELETE", token: adminKey });
     expect(revoke.status).toBe(204);
@@ -187,7 +187,7 @@ describe("credentials and scopes", () => {
         expect(res.status, `${scope} ${method} ${path}`).toBe(403);
         const err = await expectEnvelope(res);
         expect(err.code).toBe("FORBIDDEN");
-        expect(err.details).toEqual({ required_scope: "admin" });
+        expect(err.details).toEqual({ required_permission: "manage", required_scope: "admin", scopes: [scope] });
       }
     }
   });

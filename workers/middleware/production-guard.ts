@@ -1,5 +1,6 @@
-// Refuses to serve in production while the super-admin secret is missing or the example's.
+// Refuses to serve in production while the super-admin secret or the token signing keys are missing or the examples'.
 import type { MiddlewareHandler } from "hono";
+import { signingKeyProblem, signingKeys } from "../../shared/access/signing-keys";
 import { adminKeyProblem, readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { AppEnv } from "../context";
@@ -7,12 +8,18 @@ import type { AppEnv } from "../context";
 export function productionGuard(): MiddlewareHandler<AppEnv> {
   return async function productionGuardMiddleware(c, next) {
     if (readConfig(c.env).environment === "production") {
-      const problem = adminKeyProblem(c.env.ADMIN_API_KEY);
+      const problem =
+        adminKeyProblem(c.env.ADMIN_API_KEY) ??
+        signingKeyProblem(c.env.JWT_SIGNING_KEYS) ??
+        (await signingKeys(c.env.JWT_SIGNING_KEYS).then(
+          () => null,
+          (err: unknown) => String(err instanceof Error ? err.message : err),
+        ));
       if (problem) {
         console.error(JSON.stringify({ level: "error", msg: "refusing to serve", reason: problem }));
         throw new TarnError(
           "UNAVAILABLE",
-          `server misconfigured: ${problem}; set it with wrangler secret put ADMIN_API_KEY`,
+          `server misconfigured: ${problem}; set it with wrangler secret put (README, "Configuration")`,
           {
             retryAfter: 60,
           },

@@ -16,7 +16,7 @@ import {
 } from "../../shared/live/alert-rule";
 import { newWebhookSecret } from "../../shared/live/webhook-signature";
 import { WINDOW_MS, WindowSizeSchema } from "../../shared/live/window-size";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -33,7 +33,7 @@ const create = createRoute({
     "Rules are judged when a window closes. With `webhook_url`, each firing and resolution is POSTed, signed " +
     "with `X-Tarn-Signature: t=<unix>,v1=<hex HMAC-SHA256 of t.body>` using `webhook_secret` (shown once).",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("write"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: AlertCreateSchema } } } },
   responses: {
     201: { description: "Created", content: { "application/json": { schema: AlertCreated } } },
@@ -47,7 +47,7 @@ const list = createRoute({
   tags,
   summary: "The project's alerts (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The alerts", content: { "application/json": { schema: AlertList } } },
     ...errorResponses(401, 403),
@@ -60,7 +60,7 @@ const remove = createRoute({
   tags,
   summary: "Delete an alert (admin); its history stays",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("write")] as const,
   request: { params: AlertIdParam },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
@@ -71,7 +71,7 @@ const history = createRoute({
   tags,
   summary: "An alert's firings and resolutions with webhook delivery state, newest first (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { params: AlertIdParam, query: HistoryQuery },
   responses: {
     200: { description: "The history", content: { "application/json": { schema: AlertHistory } } },

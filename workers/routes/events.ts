@@ -10,7 +10,7 @@ import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { type RawItem, rawText, readEvents } from "../../shared/events/read-events";
 import { readBodyText } from "../ingest/read-body";
-import { projectOf, requireScope } from "../middleware/auth";
+import { limitIngest, projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
 const ACCEPTED_TYPES = /^(application\/(json|x-ndjson|ndjson|jsonl|x-jsonlines|jsonlines)|text\/plain)\s*(;|$)/i;
@@ -35,7 +35,7 @@ const ingest = createRoute({
     'One event, a JSON array, {"events": [...]}, or NDJSON (application/x-ndjson). Content-Encoding: gzip is accepted. ' +
     "Every event gets a verdict; rejected events are quarantined with their reason. The 202 is sent only after the queue took the accepted events.",
   security: bearer,
-  middleware: [requireScope("ingest")] as const,
+  middleware: [requirePermission("ingest")] as const,
   request: {
     body: {
       required: true,
@@ -76,6 +76,7 @@ eventRoutes.openapi(ingest, async (c) => {
       { details: { limit_events: config.maxEventsPerRequest } },
     );
   }
+  await limitIngest(c, read.items.length);
 
   const only = read.items[0];
   if (read.shape === "single" && only && new TextEncoder().encode(rawText(only)).length > config.maxEventBytes) {

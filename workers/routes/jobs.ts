@@ -17,7 +17,7 @@ import {
 import { datasetSettings, jobs } from "../../shared/db/jobs";
 import { TarnError } from "../../shared/errors";
 import { EventTypeSchema } from "../../shared/events/envelope";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -30,7 +30,7 @@ const runJob = createRoute({
   tags,
   summary: "Run a job now: compact, rollup or retention (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: { body: { required: true, content: json(CreateJobBody) } },
   responses: { 202: { description: "Queued", content: json(JobSchema) }, ...errorResponses(400, 401, 403, 415, 503) },
 });
@@ -41,7 +41,7 @@ const listJobs = createRoute({
   tags,
   summary: "The project's jobs, newest first (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
   responses: { 200: { description: "Jobs", content: json(JobList) }, ...errorResponses(400, 401, 403) },
 });
@@ -52,7 +52,7 @@ const getJob = createRoute({
   tags,
   summary: "One job with its status and progress (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: { description: "The job", content: json(JobSchema) }, ...errorResponses(401, 403, 404) },
 });
@@ -63,7 +63,7 @@ const putDataset = createRoute({
   tags,
   summary: "Set a dataset's retention (admin); null keeps data forever",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: {
     params: z.object({ name: EventTypeSchema }),
     body: { required: true, content: json(DatasetSettingsBody) },
@@ -83,7 +83,7 @@ const listSnapshots = createRoute({
   tags,
   summary: "Every change of the project's lake, newest first (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   responses: {
     200: { description: "Snapshots", content: json(z.object({ snapshots: z.array(SnapshotSchema) })) },
@@ -97,7 +97,7 @@ const rollback = createRoute({
   tags,
   summary: "Make a dataset what it was at a snapshot, as a new snapshot (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: { params: z.object({ name: EventTypeSchema }), body: { required: true, content: json(RollbackBody) } },
   responses: {
     200: {

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { closeSocketsOf } from "../../services/access/sockets";
 import { forgetKey } from "../../services/keys/key-store";
 import { CreateKeyBody, KeyCreated, KeyIdParam, KeyList } from "../../shared/api/projects";
 import { generateApiKey, hashApiKey } from "../../shared/api-keys";
@@ -9,7 +10,7 @@ import { apiKeys } from "../../shared/db/schema";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { SCOPES, type Scope } from "../../shared/scopes";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -21,7 +22,7 @@ const createKey = createRoute({
   tags,
   summary: "Create an API key (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: CreateKeyBody } } } },
   responses: {
     201: { description: "Created; `key` is shown once", content: { "application/json": { schema: KeyCreated } } },
@@ -35,7 +36,7 @@ const listKeys = createRoute({
   tags,
   summary: "List the project's active keys, without key material (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   responses: {
     200: { description: "The keys", content: { "application/json": { schema: KeyList } } },
     ...errorResponses(401, 403),
@@ -48,7 +49,7 @@ const revokeKey = createRoute({
   tags,
   summary: "Revoke a key; it stops working at once (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { params: KeyIdParam },
   responses: { 204: { description: "Revoked" }, ...errorResponses(401, 403, 404) },
 });
@@ -59,14 +60,14 @@ const asScopes = (raw: unknown): Scope[] =>
 export const keyRoutes = router()
   .openapi(createKey, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
-    const { name, scopes } = c.req.valid("json");
+    const { name, scopes, tier } = c.req.valid("json");
     const key = generateApiKey();
     const id = newId("key");
     const createdAt = new Date().toISOString();
     await drizzle(c.env.DB)
       .insert(apiKeys)
-      .values({ id, projectId, name, keyHash: await hashApiKey(key), scopes, createdAt });
-    return c.json({ id, name, scopes, created_at: createdAt, key }, 201);
+      .values({ id, projectId, name, keyHash: await hashApiKey(key), scopes, tier, createdAt });
+    return c.json({ id, name, scopes, tier, created_at: createdAt, key }, 201);
   })
   .openapi(listKeys, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
@@ -75,6 +76,7 @@ export const keyRoutes = router()
         id: apiKeys.id,
         name: apiKeys.name,
         scopes: apiKeys.scopes,
+        tier: apiKeys.tier,
         created_at: apiKeys.createdAt,
         last_used_at: apiKeys.lastUsedAt,
       })
@@ -95,5 +97,6 @@ export const keyRoutes = router()
       .get();
     if (!revoked) throw new TarnError("NOT_FOUND", `no active key ${id} in this project`);
     forgetKey(id);
+    closeSocketsOf(c.env, (p) => c.executionCtx.waitUntil(p), projectId, id);
     return c.body(null, 204);
   });

@@ -9,7 +9,7 @@ import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { sqlTableName } from "../../shared/query/schema";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
 const tags = ["Datasets and the lake"];
@@ -21,7 +21,7 @@ const datasets = createRoute({
   tags,
   summary: "Datasets (one per event type) with rows, bytes, files and time range (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The datasets", content: { "application/json": { schema: DatasetList } } },
     ...errorResponses(401, 403),
@@ -34,7 +34,7 @@ const files = createRoute({
   tags,
   summary: "The files that make up the tables now (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { query: LakeFilesQuery },
   responses: {
     200: { description: "The files", content: { "application/json": { schema: LakeFileList } } },
@@ -66,7 +66,7 @@ const quarantineList = createRoute({
   tags: ["Events"],
   summary: "Rejected events with their reasons, oldest first (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { query: PageQuery },
   responses: {
     200: {
@@ -87,7 +87,7 @@ const deadLetterList = createRoute({
   tags: ["Events"],
   summary: "Queue messages that exhausted their retries (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { query: PageQuery.pick({ limit: true }) },
   responses: {
     200: { description: "Dead letters, newest first", content: { "application/json": { schema: DeadLetterList } } },
@@ -97,7 +97,7 @@ const deadLetterList = createRoute({
 
 export const lakeRoutes = router();
 lakeRoutes.openAPIRegistry.registerPath(file);
-lakeRoutes.get("/v1/lake/files/:key{.+}", requireScope("query"), async (c) => {
+lakeRoutes.get("/v1/lake/files/:key{.+}", requirePermission("query"), async (c) => {
   const { projectId } = projectOf(c.get("principal"));
   const key = c.req.param("key");
   if (key.length > 1024)

@@ -7,7 +7,8 @@ import { readLiveConfig } from "../../shared/live/config";
 import { StreamSchema } from "../../shared/live/frames";
 import { CONNECT_HEADERS, MAX_TAGGED_SUBSCRIPTIONS } from "../../shared/live/live-rpc";
 import { WindowSizeSchema } from "../../shared/live/window-size";
-import { projectOf, requireScope } from "../middleware/auth";
+import { principalId } from "../../shared/principal";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
 const live = createRoute({
@@ -49,13 +50,14 @@ export function parseSubscribeParam(raw: string | undefined): { stream: string; 
 
 export const liveRoutes = router();
 liveRoutes.openAPIRegistry.registerPath(live);
-liveRoutes.get("/v1/live", requireScope("query", { allowQueryToken: true }), async (c) => {
+liveRoutes.get("/v1/live", requirePermission("read", { allowQueryToken: true }), async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
     throw new TarnError("VALIDATION_ERROR", "GET /v1/live is a WebSocket endpoint: send Upgrade: websocket", {
       details: { field: "Upgrade" },
     });
   const initial = parseSubscribeParam(c.req.query("subscribe"));
-  const { projectId, keyId } = projectOf(c.get("principal"));
+  const principal = projectOf(c.get("principal"));
+  const { projectId } = principal;
   const { hubCapacity } = readLiveConfig(c.env);
   const root = hubStub(c.env, projectId, 0);
   const index = await root.assign(projectId, hubCapacity);
@@ -63,7 +65,7 @@ liveRoutes.get("/v1/live", requireScope("query", { allowQueryToken: true }), asy
   headers.delete("Authorization");
   headers.set(CONNECT_HEADERS.project, projectId);
   headers.set(CONNECT_HEADERS.hub, String(index));
-  headers.set(CONNECT_HEADERS.key, keyId);
+  headers.set(CONNECT_HEADERS.key, principalId(principal));
   headers.set(CONNECT_HEADERS.subscribe, JSON.stringify(initial));
   headers.set("X-Request-Id", c.get("requestId"));
   let res: Response;

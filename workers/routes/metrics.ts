@@ -9,7 +9,7 @@ import { liveAlerts, liveMetrics } from "../../shared/db/live";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { EVENTS_METRIC, MetricDefinitionSchema, type StoredMetric } from "../../shared/live/metric-def";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -23,7 +23,7 @@ const create = createRoute({
   tags,
   summary: "Define a live metric (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("write"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: MetricDefinitionSchema } } } },
   responses: {
     201: {
@@ -40,7 +40,7 @@ const list = createRoute({
   tags,
   summary: "The project's metrics, the built-in events stream first (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The metrics", content: { "application/json": { schema: MetricList } } },
     ...errorResponses(401, 403),
@@ -53,7 +53,7 @@ const get = createRoute({
   tags,
   summary: "One metric (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { params: MetricNameParam },
   responses: {
     200: { description: "The metric", content: { "application/json": { schema: MetricSchema } } },
@@ -67,7 +67,7 @@ const remove = createRoute({
   tags,
   summary: "Delete a metric, its windows and its alerts (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("write")] as const,
   request: { params: MetricNameParam },
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 403, 404) },
 });
@@ -79,7 +79,7 @@ const windows = createRoute({
   summary: "Closed windows of a metric (or of `events`), oldest first (query)",
   description: "`from`/`to` (ISO-8601 or epoch ms) bound window starts; the default is the last hour.",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { params: MetricNameParam, query: WindowsQuery },
   responses: {
     200: { description: "The windows", content: { "application/json": { schema: WindowList } } },

@@ -1,5 +1,6 @@
 // Operations: liveness that touches nothing, readiness that asks D1, R2 and the queue.
 import { createRoute, z } from "@hono/zod-openapi";
+import { requirePermission } from "../middleware/auth";
 import { router } from "../openapi";
 
 const Health = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
@@ -15,6 +16,7 @@ const health = createRoute({
   path: "/health",
   tags: ["Operations"],
   summary: "Liveness; touches no dependency",
+  middleware: [requirePermission("public")] as const,
   responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } },
 });
 
@@ -23,6 +25,7 @@ const ready = createRoute({
   path: "/ready",
   tags: ["Operations"],
   summary: "Readiness; 200 only when D1, R2 and the events queue answer",
+  middleware: [requirePermission("public")] as const,
   responses: {
     200: { description: "Ready", content: { "application/json": { schema: Ready } } },
     503: { description: "A dependency did not answer", content: { "application/json": { schema: Ready } } },

@@ -5,7 +5,7 @@ import { coordinateQuery } from "../../services/query/coordinator";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { explainPrefix, validateQuery } from "../../shared/query";
 import { encodeAnswer } from "../../shared/query/answer-format";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -26,7 +26,7 @@ const query = createRoute({
     "`EXPLAIN SELECT …` returns the path and what each scan would read (files listed and left after pruning, columns, splits) " +
     "without reading files; `EXPLAIN ANALYZE SELECT …` also runs it.",
   security: bearer,
-  middleware: [requireScope("query"), jsonBody()] as const,
+  middleware: [requirePermission("query", { limit: "query" }), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: QueryBody } } } },
   responses: {
     200: {
@@ -48,7 +48,7 @@ const validate = createRoute({
   tags,
   summary: "Check a query without running it (query)",
   security: bearer,
-  middleware: [requireScope("query"), jsonBody()] as const,
+  middleware: [requirePermission("query"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: ValidateBody } } } },
   responses: {
     200: { description: "Whether it would run", content: { "application/json": { schema: ValidateAnswer } } },

@@ -1,0 +1,99 @@
+// Rate limits through the RateLimiter objects: query requests per principal, ingest events per project,
+// failed logins per email. What happens when a limiter cannot be reached is decided here, per kind.
+import { readAccessConfig } from "../../shared/access/config";
+import type { WindowDecision } from "../../shared/access/sliding-window";
+import { TarnError } from "../../shared/errors";
+import { type ProjectPrincipal, principalId } from "../../shared/principal";
+import { limiterStub } from "../stubs/rate-limiter";
+
+/** How long a limiter may take before it counts as unreachable. */
+const LIMITER_TIMEOUT_MS = 2000;
+
+/** Per-isolate counters of limiter failures (logged as they happen; for metrics and tests). */
+export const limiterFailures = { ingestServedUnlimited: 0, queryRefused: 0, loginUnthrottled: 0 };
+
+async function withTimeout<T>(work: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`rate limiter did not answer in ${LIMITER_TIMEOUT_MS} ms`)),
+          LIMITER_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function logFailure(kind: string, err: unknown): void {
+  console.error(JSON.stringify({ level: "error", msg: "rate limiter unreachable", kind, error: String(err) }));
+}
+
+/**
+ * Takes one query request from the principal's hourly window. A limiter that cannot be reached fails
+ * closed: 503 UNAVAILABLE, because an unmetered query path is the expensive one.
+ */
+export async function takeQuery(env: Env, principal: ProjectPrincipal): Promise<WindowDecision> {
+  const limit = readAccessConfig(env).queryLimits[principal.tier];
+  try {
+    return await withTimeout(() =>
+      limiterStub(env, `q:${principal.projectId}:${principalId(principal)}`).take("query", limit),
+    );
+  } catch (err) {
+    limiterFailures.queryRefused++;
+    logFailure("query", err);
+    throw new TarnError("UNAVAILABLE", "the rate limiter is unreachable; retry shortly", { retryAfter: 5, cause: err });
+  }
+}
+
+/**
+ * Takes `events` from the project's per-second ingest window. A limiter that cannot be reached fails open:
+ * the events are accepted unmetered and `limiterFailures.ingestServedUnlimited` counts it, because losing
+ * ingest costs producers data while a missed limit costs only capacity. Null means "served unmetered".
+ */
+export async function takeIngest(env: Env, projectId: string, events: number): Promise<WindowDecision | null> {
+  const limit = readAccessConfig(env).ingestLimit;
+  try {
+    return await withTimeout(() => limiterStub(env, `ingest:${projectId}`).take("events", limit, events));
+  } catch (err) {
+    limiterFailures.ingestServedUnlimited++;
+    logFailure("ingest", err);
+    return null;
+  }
+}
+
+const loginName = (projectId: string, email: string) => `login:${projectId}:${email}`;
+
+/** Throws 429 when the email has used up its failed logins in the last 15 minutes. */
+export async function checkLoginThrottle(env: Env, projectId: string, email: string): Promise<void> {
+  const limit = readAccessConfig(env).loginFailures;
+  let decision: WindowDecision;
+  try {
+    decision = await withTimeout(() => limiterStub(env, loginName(projectId, email)).peek("failures", limit));
+  } catch (err) {
+    limiterFailures.loginUnthrottled++;
+    logFailure("login", err);
+    return;
+  }
+  if (!decision.allowed)
+    throw new TarnError("RATE_LIMITED", "too many failed sign-ins for this email; wait before trying again", {
+      retryAfter: Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
+    });
+}
+
+export async function recordLoginFailure(env: Env, projectId: string, email: string): Promise<void> {
+  const limit = readAccessConfig(env).loginFailures;
+  await withTimeout(() => limiterStub(env, loginName(projectId, email)).record("failures", limit)).catch((err) =>
+    logFailure("login", err),
+  );
+}
+
+export async function clearLoginFailures(env: Env, projectId: string, email: string): Promise<void> {
+  await withTimeout(() => limiterStub(env, loginName(projectId, email)).clear("failures")).catch((err) =>
+    logFailure("login", err),
+  );
+}

@@ -1,0 +1,115 @@
+// Rate limits through the real RateLimiter objects: exact hourly query limits by tier with RateLimit-*
+// headers, the per-project ingest limit, and what happens when the limiter cannot be reached.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { limiterFailures } from "../../services/access/rate-limit";
+import { callWith, createUser, login } from "./access-helpers";
+import { call, createKey, createProject, expectEnvelope } from "./helpers";
+
+const SQL = { sql: "SELECT count(*) AS n FROM events" };
+
+describe("query rate limits", () => {
+  it("serves a free principal exactly its hourly limit, then 429 with Retry-After and RateLimit-* headers", async () => {
+    const p = await createProject("rl-free");
+    const { key } = await createKey(p.adminKey, ["query"]);
+    const vars = { RATE_LIMIT_FREE_PER_HOUR: "5" };
+    for (let i = 0; i < 5; i++) {
+      const res = await callWith(vars, "/v1/query", { method: "POST", token: key, json: SQL });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("RateLimit-Limit")).toBe("5");
+      expect(res.headers.get("RateLimit-Remaining")).toBe(String(4 - i));
+      const reset = Number(res.headers.get("RateLimit-Reset"));
+      expect(reset).toBeGreaterThan(3500);
+      expect(reset).toBeLessThanOrEqual(3600);
+    }
+    const refused = await callWith(vars, "/v1/query", { method: "POST", token: key, json: SQL });
+    expect(refused.status).toBe(429);
+    expect((await expectEnvelope(refused)).code).toBe("RATE_LIMITED");
+    const retry = Number(refused.headers.get("Retry-After"));
+    expect(retry).toBeGreaterThan(3500);
+    expect(retry).toBeLessThanOrEqual(3600);
+    expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
+    // Other routes and other principals are not limited by it.
+    expect((await callWith(vars, "/v1/datasets", { token: key })).status).toBe(200);
+    const { key: other } = await createKey(p.adminKey, ["query"]);
+    expect((await callWith(vars, "/v1/query", { method: "POST", token: other, json: SQL })).status).toBe(200);
+  });
+
+  it("never serves past the limit under concurrent requests, and never refuses under it", async () => {
+    const p = await createProject("rl-concurrent");
+    const { key } = await createKey(p.adminKey, ["query"]);
+    const vars = { RATE_LIMIT_FREE_PER_HOUR: "12" };
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => callWith(vars, "/v1/query", { method: "POST", token: key, json: SQL })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(12);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(18);
+  });
+
+  it("takes the tier from the user or the key", async () => {
+    const p = await createProject("rl-tier");
+    const { key } = await createKey(p.adminKey, ["query"]);
+    const premiumKey = await call("/v1/keys", {
+      method: "POST",
+      token: p.adminKey,
+      json: { name: "premium", scopes: ["query"], tier: "premium" },
+    });
+    expect(((await premiumKey.json()) as { tier: string }).tier).toBe("premium");
+    await createUser(p.adminKey, "premium@example.com", "analyst", "premium");
+    const premiumUser = await login(p.id, "premium@example.com");
+    const limitOf = async (token: string) =>
+      (await call("/v1/query", { method: "POST", token, json: SQL })).headers.get("RateLimit-Limit");
+    expect(await limitOf(key)).toBe(env.RATE_LIMIT_FREE_PER_HOUR);
+    expect(await limitOf(premiumUser)).toBe(env.RATE_LIMIT_PREMIUM_PER_HOUR);
+  });
+
+  it("fails closed for queries when the limiter cannot be reached: 503 with Retry-After", async () => {
+    const p = await createProject("rl-down-q");
+    const { key } = await createKey(p.adminKey, ["query"]);
+    const before = limiterFailures.queryRefused;
+    const res = await callWith({ RATE_LIMITER: undefined }, "/v1/query", { method: "POST", token: key, json: SQL });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("5");
+    expect(limiterFailures.queryRefused).toBe(before + 1);
+  });
+});
+
+describe("the ingest limit", () => {
+  const events = (n: number) => Array.from({ length: n }, (_, i) => ({ eventType: "page.view", userId: `u${i}` }));
+
+  it("refuses a request whose events do not fit the project's second, accepting none of them", async () => {
+    const p = await createProject("rl-ingest");
+    const vars = { INGEST_EVENTS_PER_SECOND: "10" };
+    const first = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(7) });
+    expect(first.status).toBe(202);
+    expect(first.headers.get("RateLimit-Remaining")).toBe("3");
+    const over = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(4) });
+    expect(over.status).toBe(429);
+    const err = await expectEnvelope(over);
+    expect(err.code).toBe("RATE_LIMITED");
+    expect(Number(over.headers.get("Retry-After"))).toBe(1);
+    expect(JSON.stringify(err)).not.toContain("accepted");
+    const fits = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(3) });
+    expect(fits.status).toBe(202);
+    expect(((await fits.json()) as { accepted: number }).accepted).toBe(3);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(10) })).status).toBe(
+      202,
+    );
+  });
+
+  it("fails open for ingest when the limiter cannot be reached, and counts it", async () => {
+    const p = await createProject("rl-down-i");
+    const before = limiterFailures.ingestServedUnlimited;
+    const res = await callWith({ RATE_LIMITER: undefined }, "/v1/events", {
+      method: "POST",
+      token: p.adminKey,
+      json: events(2),
+    });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(2);
+    expect(res.headers.get("RateLimit-Limit")).toBeNull();
+    expect(limiterFailures.ingestServedUnlimited).toBe(before + 1);
+  });
+});
