@@ -7,6 +7,7 @@ import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { alertRoutes } from "./routes/alerts";
+import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
@@ -52,6 +53,7 @@ export function createApp() {
   app.route("/", liveRoutes);
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);
+  app.route("/", contractRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -156,7 +156,7 @@ lakeRoutes
   .openapi(quarantineList, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
-    const page = await listQuarantine(c.env.LAKE, projectId, limit, cursor);
+    const page = await listQuarantine(c.env, projectId, limit, cursor);
     if (!page)
       throw new TarnError("VALIDATION_ERROR", "cursor: not a cursor from this listing", {
         details: { field: "cursor" },
