@@ -7,6 +7,7 @@ interface __BaseEnv_Env {
 	EVENTS_QUEUE: Queue;
 	JOBS_QUEUE: Queue;
 	WEBHOOKS_QUEUE: Queue;
+	LINEAGE_QUEUE: Queue;
 	ENVIRONMENT: string;
 	MAX_BODY_BYTES: string;
 	MAX_EVENT_BYTES: string;
@@ -29,6 +30,8 @@ interface __BaseEnv_Env {
 	LIVE_HUB_CAPACITY: string;
 	LIVE_HUB_FANOUT: string;
 	WEBHOOK_TIMEOUT_MS: string;
+	CONTRACT_CACHE_TTL_MS: string;
+	LINEAGE_URL: string;
 	ADMIN_API_KEY: string;
 	DEDUPE: DurableObjectNamespace<import("./workers/index").DedupeShard>;
 	WINDOWS: DurableObjectNamespace<import("./workers/index").WindowShard>;
@@ -46,7 +49,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "MAX_BODY_BYTES" | "MAX_EVENT_BYTES" | "MAX_EVENTS_PER_REQUEST" | "KEY_CACHE_TTL_MS" | "DEDUPE_WINDOW_HOURS" | "DEDUPE_SHARDS" | "INGEST_MESSAGE_BYTES" | "COMPACT_TARGET_ROWS" | "COMPACT_MAX_FILES_PER_RUN" | "COMPACT_BRONZE_FILES" | "QUARANTINE_RETENTION_DAYS" | "GC_GRACE_HOURS" | "QUERY_SPLIT_FILES" | "QUERY_SPLIT_ROWS" | "QUERY_SPLIT_CONCURRENCY" | "QUERY_MAX_SPLITS" | "LIVE_ALLOWED_LATENESS_MS" | "LIVE_MAX_SUBSCRIPTIONS" | "LIVE_HUB_CAPACITY" | "LIVE_HUB_FANOUT" | "WEBHOOK_TIMEOUT_MS" | "ADMIN_API_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "MAX_BODY_BYTES" | "MAX_EVENT_BYTES" | "MAX_EVENTS_PER_REQUEST" | "KEY_CACHE_TTL_MS" | "DEDUPE_WINDOW_HOURS" | "DEDUPE_SHARDS" | "INGEST_MESSAGE_BYTES" | "COMPACT_TARGET_ROWS" | "COMPACT_MAX_FILES_PER_RUN" | "COMPACT_BRONZE_FILES" | "QUARANTINE_RETENTION_DAYS" | "GC_GRACE_HOURS" | "QUERY_SPLIT_FILES" | "QUERY_SPLIT_ROWS" | "QUERY_SPLIT_CONCURRENCY" | "QUERY_MAX_SPLITS" | "LIVE_ALLOWED_LATENESS_MS" | "LIVE_MAX_SUBSCRIPTIONS" | "LIVE_HUB_CAPACITY" | "LIVE_HUB_FANOUT" | "WEBHOOK_TIMEOUT_MS" | "CONTRACT_CACHE_TTL_MS" | "LINEAGE_URL" | "ADMIN_API_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

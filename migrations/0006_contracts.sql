@@ -67,10 +67,12 @@ CREATE TABLE `lineage_events` (
 	`event_time` text NOT NULL,
 	`datasets` text NOT NULL,
 	`body` text NOT NULL,
-	`forwarded_at` text
+	`forwarded_at` text,
+	`once_key` text
 );
 --> statement-breakpoint
 CREATE INDEX `lineage_events_project` ON `lineage_events` (`project_id`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `lineage_events_once` ON `lineage_events` (`once_key`);--> statement-breakpoint
 CREATE TABLE `lineage_hours` (
 	`project_id` text NOT NULL,
 	`dataset` text NOT NULL,
@@ -81,3 +83,5 @@ CREATE TABLE `lineage_hours` (
 	`completed` integer DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`project_id`, `dataset`, `hour_ms`)
 );
+--> statement-breakpoint
+ALTER TABLE `dead_letters` ADD `redriven_at` text;

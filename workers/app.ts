@@ -7,6 +7,7 @@ import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { alertRoutes } from "./routes/alerts";
+import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
@@ -16,6 +17,7 @@ import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
+import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 
 export const OPENAPI_INFO = {
@@ -54,6 +56,8 @@ export function createApp() {
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);
   app.route("/", contractRoutes);
+  app.route("/", quarantineRoutes);
+  app.route("/", catalogRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -6,6 +6,7 @@ import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { collectRemovedFiles, sweepOrphans } from "../../services/manifest/gc";
 import { publish } from "../../services/manifest/publish";
 import { listFiles } from "../../services/manifest/read";
+import { unionTypedColumns } from "../../shared/contracts/typed-columns";
 import { datasetSettings } from "../../shared/db/jobs";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
@@ -57,7 +58,16 @@ async function expireFiles(env: Pick<Env, "DB" | "LAKE">, projectId: string, now
     }
     const commit = `${commitId}:${p.dataset}`;
     const add =
-      kept.length > 0 ? await writeSilver(env.LAKE, projectId, p.dataset, kept, commit.replaceAll(":", "-")) : [];
+      kept.length > 0
+        ? await writeSilver(
+            env.LAKE,
+            projectId,
+            p.dataset,
+            kept,
+            commit.replaceAll(":", "-"),
+            unionTypedColumns(straddling.map((f) => f.columns)),
+          )
+        : [];
     await publish(env.DB, {
       projectId,
       kind: "retention",

@@ -129,3 +129,66 @@ export const RedriveResult = z
     errors: z.array(z.object({ id: z.string(), message: z.string() })),
   })
   .meta({ id: "RedriveResult" });
+
+export const CatalogList = z
+  .object({
+    datasets: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(["events", "upload"]),
+        description: z.string().nullable(),
+        owner: z.string().nullable(),
+        classification: z.string().nullable(),
+        contract_version: z.number().int().nullable(),
+        contract_mode: z.string().nullable(),
+        rows: z.number().int(),
+        files: z.number().int(),
+        first_event_at: z.string().nullable(),
+        last_event_at: z.string().nullable(),
+        last_updated: z.string().nullable(),
+        columns: z.array(
+          z.object({
+            name: z.string(),
+            type: z.string(),
+            description: z.string().nullable(),
+            classification: z.string().nullable(),
+            pii: z.boolean(),
+            masked_for_you: z.boolean(),
+          }),
+        ),
+        glossary: z.array(z.string()),
+      }),
+    ),
+  })
+  .meta({ id: "Catalog" });
+
+export const GlossaryTermParam = z.object({ term: z.string().min(1).max(200) });
+export const PutGlossaryBody = z
+  .object({
+    definition: z.string().min(1).max(10_000),
+    links: z.array(z.string().min(1).max(300)).max(200).default([]).meta({
+      description:
+        '"dataset" or "dataset.column" (a dataset name may itself hold dots: the longest known dataset prefix wins)',
+    }),
+  })
+  .meta({ id: "PutGlossaryTerm" });
+export const GlossaryTerm = z
+  .object({ term: z.string(), definition: z.string(), links: z.array(z.string()), updated_at: z.string() })
+  .meta({ id: "GlossaryTerm" });
+export const GlossaryList = z.object({ terms: z.array(GlossaryTerm) }).meta({ id: "GlossaryList" });
+
+export const LineageQuery = z.object({
+  dataset: z.string().min(1).max(300).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  after: z.coerce.number().int().min(0).optional(),
+});
+export const LineageAnswer = z
+  .object({
+    events: z.array(z.record(z.string(), z.unknown())),
+    graph: z.object({
+      nodes: z.array(z.object({ id: z.string(), kind: z.enum(["job", "dataset"]), name: z.string() })),
+      edges: z.array(z.object({ from: z.string(), to: z.string() })),
+    }),
+    next_after: z.number().int().nullable(),
+  })
+  .meta({ id: "Lineage" });

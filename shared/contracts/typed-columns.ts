@@ -84,3 +84,34 @@ export function widerType(a: string, b: string): string {
   if (numeric.has(a) && numeric.has(b)) return "DOUBLE";
   return "VARCHAR";
 }
+
+/** A file's column as the manifest records it (`property` only on typed columns). */
+export interface ManifestColumn {
+  name: string;
+  type: string;
+  property?: string;
+}
+
+/** How the manifest records a file's typed columns, after the envelope columns. */
+export function manifestColumns(typed: readonly TypedColumn[]): ManifestColumn[] {
+  return typed.map((c) => ({ name: c.name, type: c.type, property: c.property }));
+}
+
+/**
+ * The typed columns of a table made of files with these column lists: every typed column any file
+ * has (first appearance first), at the widest type files gave it. Older files lacking one read NULL.
+ */
+export function unionTypedColumns(lists: readonly (readonly ManifestColumn[])[]): TypedColumn[] {
+  const out = new Map<string, TypedColumn>();
+  for (const list of lists) {
+    for (const c of list) {
+      if (ENVELOPE.has(c.name)) continue;
+      const known = out.get(c.name);
+      const property =
+        c.property ?? (c.name.startsWith("payload_") && ENVELOPE.has(c.name.slice(8)) ? c.name.slice(8) : c.name);
+      if (known) known.type = widerType(known.type, c.type) as TypedColumnType;
+      else out.set(c.name, { name: c.name, property, type: c.type as TypedColumnType });
+    }
+  }
+  return [...out.values()];
+}

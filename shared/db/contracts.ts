@@ -1,6 +1,6 @@
 // D1 tables of contracts, the quarantine index, the glossary and lineage.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -99,8 +99,10 @@ export const lineageEvents = sqliteTable(
     datasets: text("datasets").notNull(),
     body: text("body").notNull(),
     forwardedAt: text("forwarded_at"),
+    /** Set on events that must be written once (an ingest hour's START); null elsewhere. */
+    onceKey: text("once_key"),
   },
-  (t) => [index("lineage_events_project").on(t.projectId, t.id)],
+  (t) => [index("lineage_events_project").on(t.projectId, t.id), uniqueIndex("lineage_events_once").on(t.onceKey)],
 );
 
 /** Ingest commits summarized per dataset and hour: one lineage run per hour, counters accumulate. */

@@ -8,7 +8,11 @@ import { exprName } from "./names";
 import { TABLE_COLUMNS } from "./schema";
 import { NULL_TYPE } from "./types";
 
-export type SourcePlan = { kind: "table"; table: string } | { kind: "subquery"; plan: QueryPlan } | { kind: "none" };
+/** A base table's columns: the lake's, then the typed (contract) columns its files have. */
+export type SourcePlan =
+  | { kind: "table"; table: string; columns: ColumnInfo[] }
+  | { kind: "subquery"; plan: QueryPlan }
+  | { kind: "none" };
 
 export interface OrderSpec {
   expr: Bound;
@@ -38,6 +42,8 @@ export interface BindOptions {
   ctx: EvalContext;
   /** When given, base tables are checked up front; otherwise the catalog reports unknown ones. */
   tableExists?: (name: string) => boolean;
+  /** Typed columns per event-type table, after the lake's columns (none for `events`). */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
 interface Cte {
@@ -99,7 +105,9 @@ function bindSource(select: Select, opts: BindOptions, ctes: Map<string, Cte>): 
   }
   if (opts.tableExists && !opts.tableExists(from.name))
     throw new NameError(`Table "${from.name}" does not exist`, from.name);
-  return { source: { kind: "table", table: from.name }, scope: { columns: TABLE_COLUMNS, qualifiers: [qualifier] } };
+  const typed = opts.tableColumns?.[from.name] ?? [];
+  const columns = typed.length > 0 ? [...TABLE_COLUMNS, ...typed] : TABLE_COLUMNS;
+  return { source: { kind: "table", table: from.name, columns }, scope: { columns, qualifiers: [qualifier] } };
 }
 
 /** Bind a SELECT (and, recursively, its subqueries and the CTEs it uses). */

@@ -1,5 +1,6 @@
 // What running a plan needs besides the plan: the catalog, clock, counters, limits and fan-out.
 import type { Compressors } from "hyparquet";
+import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import type { FanOut } from "./partial";
@@ -19,4 +20,6 @@ export interface ExecEnv {
   deadline: number;
   /** When set, scans of many files are split over sub-invocations. */
   fanOut?: FanOut;
+  /** Typed columns per table the query was bound with; splits bind with the same. */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }

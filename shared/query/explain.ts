@@ -4,8 +4,7 @@
 import type { QueryPlan } from "./bind";
 import type { ExecEnv } from "./exec-env";
 import { cutSplits, shouldSplit } from "./partial";
-import { TABLE_COLUMNS } from "./schema";
-import { listTable, tableName } from "./table-scan";
+import { listTable, sourceColumns, tableName } from "./table-scan";
 
 export interface ScanExplain {
   /** 0 for the outermost SELECT, +1 per FROM subquery or CTE. */
@@ -47,6 +46,7 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
         rows: current.limit === null ? null : current.limit + current.offset,
       };
       const split = env.fanOut && shouldSplit(scan.files, env.fanOut, shape);
+      const columns = sourceColumns(current);
       out.push({
         depth,
         table,
@@ -54,7 +54,7 @@ export async function explainScans(plan: QueryPlan, env: ExecEnv): Promise<ScanE
         files_to_read: scan.files.length,
         rows_to_read: scan.files.reduce((n, f) => n + f.rows, 0),
         bytes_to_read: scan.files.reduce((n, f) => n + (f.bytes ?? 0), 0),
-        columns: current.needed.map((slot) => TABLE_COLUMNS[slot]?.name as string),
+        columns: current.needed.map((slot) => columns[slot]?.name as string),
         time_range: ts && (ts.lo !== undefined || ts.hi !== undefined) ? { from: iso(ts.lo), to: iso(ts.hi) } : null,
         event_types: types ? [...types].filter((v): v is string => typeof v === "string").sort() : null,
         splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : 0,

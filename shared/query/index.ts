@@ -29,6 +29,7 @@
 // subqueries in expressions, DISTINCT inside aggregates other than count.
 import { lakeCompressors } from "../parquet/codecs";
 import { bindSelect } from "./bind";
+import type { ColumnInfo } from "./bind-expr";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
@@ -63,6 +64,8 @@ export interface QueryOptions {
   footerCache?: FooterCache;
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
+  /** Typed (contract) columns per event-type table, after the lake's columns. */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
 export interface QueryResult {
@@ -88,12 +91,20 @@ function locate(error: unknown, parsed: Parsed | null, sql: string): unknown {
  * columns and functions. `tables` lists the event types (datasets); `events` is always known.
  * @example validateQuery('SELECT count(*) FROM "order.created"', ["order.created"]) // { valid: true }
  */
-export function validateQuery(sql: string, tables: string[]): { valid: true } | { valid: false; errors: string[] } {
+export function validateQuery(
+  sql: string,
+  tables: string[],
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>,
+): { valid: true } | { valid: false; errors: string[] } {
   let parsed: Parsed | null = null;
   try {
     parsed = parseQuery(sql);
     const known = new Set([EVENTS_TABLE, ...tables].map((t) => t.toLowerCase()));
-    bindSelect(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
+    bindSelect(parsed.select, {
+      ctx: { nowMs: Date.now() },
+      tableExists: (name) => known.has(name.toLowerCase()),
+      tableColumns,
+    });
     return { valid: true };
   } catch (error) {
     const located = locate(error, parsed, sql);
@@ -128,6 +139,7 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     sql,
     deadline,
     fanOut: options.fanOut,
+    tableColumns: options.tableColumns,
   };
 }
 
@@ -163,7 +175,7 @@ export async function runQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
-    const plan = bindSelect(parsed.select, { ctx: env.ctx });
+    const plan = bindSelect(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
@@ -192,14 +204,14 @@ export async function runQuery(
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "now" | "fanOut"> = {},
+  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns"> = {},
 ): Promise<ScanExplain[]> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
-    return await explainScans(bindSelect(parsed.select, { ctx: env.ctx }), env);
+    return await explainScans(bindSelect(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }
@@ -226,10 +238,16 @@ export async function runSplit(
     request.sql,
     catalog,
     request.nowMs,
-    { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
+    {
+      ...options,
+      timeoutMs: request.timeoutMs,
+      maxGroups: request.maxGroups,
+      maxResultRows: request.maxRows,
+      tableColumns: request.tableColumns,
+    },
     deadline,
   );
-  let plan = bindSelect(parseQuery(request.sql).select, { ctx: env.ctx });
+  let plan = bindSelect(parseQuery(request.sql).select, { ctx: env.ctx, tableColumns: request.tableColumns });
   for (let d = 0; d < request.depth; d++) {
     if (plan.source.kind !== "subquery") throw new Error(`split depth ${request.depth} is past the query's FROM chain`);
     plan = plan.source.plan;

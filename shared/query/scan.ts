@@ -91,7 +91,9 @@ async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
   const layout = o.columns.map((c) => {
     const index = first ? first.columns.findIndex((ch) => ch.meta_data?.path_in_schema[0] === c.name) : -1;
     const element = leaves.get(c.name);
-    return index >= 0 && element ? { index, element } : undefined;
+    // A file whose column has another kind of value (a forced contract type change) reads it as NULL.
+    const sameKind = element !== undefined && isString(c.type) === (element.type === "BYTE_ARRAY");
+    return index >= 0 && element && sameKind ? { index, element } : undefined;
   });
   return { ref, buffer, whole, metadata, layout };
 }
