@@ -99,6 +99,7 @@ async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
 }
 
 function statValue(v: unknown): unknown {
+  if (typeof v === "boolean") return v ? 1 : 0; // the engine holds BOOLEAN as 0/1
   return typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v;
 }
 

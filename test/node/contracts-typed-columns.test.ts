@@ -165,6 +165,8 @@ describe("typed columns across contract versions", () => {
     'SELECT gift, count(*) AS n, sum(amount) AS total, count(note) AS notes FROM "order.created" GROUP BY gift ORDER BY gift NULLS FIRST',
     'SELECT note, max(placedAt) AS latest, min(amount) AS low FROM "order.created" WHERE amount > 5 GROUP BY note ORDER BY note NULLS FIRST',
     "SELECT count(*) AS n FROM \"order.created\" WHERE placedAt >= TIMESTAMP '2026-11-20 10:10:00' AND gift",
+    'SELECT sum(amount) AS total, count(*) AS n FROM "order.created" WHERE gift = false',
+    "SELECT count(*) AS n FROM \"order.created\" WHERE amount BETWEEN 1000 AND 1010 OR note = 'n1'",
   ];
   for (const sql of queries) {
     it(`answers as DuckDB does: ${sql}`, async () => {
