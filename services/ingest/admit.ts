@@ -6,7 +6,7 @@ import type { EventRejection } from "../../shared/events/envelope";
 import type { PackLimits } from "../../shared/events/pack";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { type RawItem, rawText } from "../../shared/events/read-events";
-import { type ContractOutcome, checkContracts } from "./check-contracts";
+import { type ContractOutcome, checkContracts, type IndexedEvent } from "./check-contracts";
 import { enqueueEvents } from "./enqueue";
 import { quarantine, type Rejected, unquarantine } from "./quarantine";
 
@@ -29,6 +29,12 @@ function claimedId(item: RawItem): string | null {
     : null;
 }
 
+/** data.payload of an envelope-valid item, as parsed from the request. */
+function payloadOf(item: RawItem): unknown {
+  const data = (item.value as { data?: { payload?: unknown } } | undefined)?.data;
+  return data?.payload;
+}
+
 function claimedType(item: RawItem): string | null {
   const v = item.value as { eventType?: unknown } | undefined;
   return v && typeof v === "object" && typeof v.eventType === "string" ? v.eventType.slice(0, 128) : null;
@@ -46,11 +52,11 @@ export async function judgeEvents(
   edge: EdgeContext,
   options: EdgeOptions,
 ): Promise<Judged> {
-  const valid: { index: number; event: QueuedEvent }[] = [];
+  const valid: IndexedEvent[] = [];
   const rejected: Rejected[] = [];
   items.forEach((item, index) => {
     const verdict = acceptEvent(item, index, edge);
-    if (verdict.ok) valid.push({ index, event: verdict.event });
+    if (verdict.ok) valid.push({ index, event: verdict.event, payload: payloadOf(item) });
     else
       rejected.push({
         rejection: verdict.rejection,

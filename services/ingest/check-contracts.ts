@@ -11,6 +11,8 @@ export interface IndexedEvent {
   /** The event's position in the request, as the receipt reports it. */
   index: number;
   event: QueuedEvent;
+  /** data.payload as the request parsed it, when at hand (saves parsing `event.payload` again). */
+  payload?: unknown;
 }
 
 export interface ContractRejection {
@@ -35,6 +37,59 @@ interface Counts {
 }
 
 const MAX_SAMPLES = 10;
+/** Counters wait this long in the isolate before one D1 write adds them all (not one write per request). */
+const FLUSH_AFTER_MS = 1000;
+
+/** This isolate's counters not yet written, by project, event type and version. */
+const pending = new Map<string, { db: D1Database; projectId: string; type: string; version: number; counts: Counts }>();
+let flushScheduled = false;
+
+async function flushCounts(): Promise<void> {
+  flushScheduled = false;
+  const entries = [...pending.values()];
+  pending.clear();
+  if (entries.length === 0) return;
+  const db = entries[0]?.db as D1Database;
+  const statements = entries.map((e) => countStatement(e.db, e.projectId, e.type, e.version, e.counts));
+  const [first, ...rest] = statements;
+  await drizzle(db)
+    .batch([first as (typeof statements)[number], ...rest])
+    .catch((err) =>
+      console.error(JSON.stringify({ level: "error", msg: "contract counters not written", error: String(err) })),
+    );
+}
+
+/**
+ * Adds a request's counters to the isolate's pending ones; the first request of a quiet second
+ * schedules one write of everything a second later (kept alive by `waitUntil`). Counters are
+ * monitoring: an isolate that dies in that second loses its last second of counts.
+ */
+function addCounts(
+  db: D1Database,
+  projectId: string,
+  counts: Map<string, Counts>,
+  waitUntil: (p: Promise<unknown>) => void,
+) {
+  for (const [key, c] of counts) {
+    const [type, version] = key.split("\u0000") as [string, string];
+    const id = `${projectId}\u0000${key}`;
+    const known = pending.get(id);
+    if (!known) {
+      pending.set(id, { db, projectId, type, version: Number(version), counts: c });
+      continue;
+    }
+    const k = known.counts;
+    k.checked += c.checked;
+    k.rejected += c.rejected;
+    k.warned += c.warned;
+    k.wouldReject += c.wouldReject;
+    k.samples.push(...c.samples.slice(0, Math.max(0, MAX_SAMPLES - k.samples.length)));
+  }
+  if (counts.size > 0 && !flushScheduled) {
+    flushScheduled = true;
+    waitUntil(new Promise((r) => setTimeout(r, FLUSH_AFTER_MS)).then(flushCounts));
+  }
+}
 
 function parsePayload(text: string | null): unknown {
   if (text === null) return {};
@@ -85,7 +140,7 @@ export async function checkContracts(
       outcome.accepted.push(item);
       continue;
     }
-    const payload = parsePayload(item.event.payload);
+    const payload = item.payload !== undefined ? item.payload : parsePayload(item.event.payload);
     let violation: Violation | null = null;
     if (contract.enforced) {
       const c = count(item.event.event_type, contract.enforced.compiled.version);
@@ -123,19 +178,6 @@ export async function checkContracts(
       outcome.accepted.push(item);
     }
   }
-  const statements = [...counts].map(([key, c]) => {
-    const [type, version] = key.split("\u0000") as [string, string];
-    return countStatement(env.DB, projectId, type, Number(version), c);
-  });
-  if (statements.length > 0) {
-    const [first, ...rest] = statements;
-    options.waitUntil(
-      drizzle(env.DB)
-        .batch([first as (typeof statements)[number], ...rest])
-        .catch((err) =>
-          console.error(JSON.stringify({ level: "error", msg: "contract counters not written", error: String(err) })),
-        ),
-    );
-  }
+  addCounts(env.DB, projectId, counts, options.waitUntil);
   return outcome;
 }

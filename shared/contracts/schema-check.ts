@@ -7,7 +7,9 @@ export const MAX_SCHEMA_BYTES = 64 * 1024;
 /** Deepest nesting of subschemas. */
 export const MAX_SCHEMA_DEPTH = 32;
 /** `uniqueItems` compares every pair of items: it needs a `maxItems` at most this. */
-export const MAX_UNIQUE_ITEMS = 1000;
+export const MAX_UNIQUE_ITEMS = 100;
+/** Branches of one `anyOf`/`oneOf`: each may be tried on every value beneath it. */
+export const MAX_BRANCHES = 16;
 
 export const DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
 
@@ -120,6 +122,8 @@ export function schemaProblems(schema: unknown): string[] {
           }
       } else if (SCHEMA_LIST_KEYWORDS.has(k)) {
         if (!Array.isArray(v) || v.length === 0) problems.push(`${here}: must be a non-empty array of subschemas`);
+        else if ((k === "anyOf" || k === "oneOf") && v.length > MAX_BRANCHES)
+          problems.push(`${here}: at most ${MAX_BRANCHES} branches (each is tried on every value beneath it)`);
         else
           v.forEach((sub, i) => {
             visit(sub, `${here}/${i}`, depth + 1);
