@@ -6,8 +6,10 @@ import { createExecutionContext, createMessageBatch, env } from "cloudflare:test
 import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { consumeDeadLetters } from "../../queues/dead-letters";
+import { runJob } from "../../queues/jobs-consumer";
 import openLineageSchema from "../fixtures/openlineage/OpenLineage.json";
 import { call, createKey, createProject } from "./helpers";
+import { deliver, message, queued } from "./lake-helpers";
 import { eventually } from "./live-helpers";
 
 const ORDER_V1 = {
@@ -303,5 +305,65 @@ describe("contracts in the lake", () => {
     });
     await new Promise((r) => setTimeout(r, 1000));
     expect(await countOf(p.key)).toBe(3);
+  });
+
+  it("keeps typed columns through compaction across contract versions, and records the compaction's lineage", async () => {
+    const p = await setup();
+    const put = (schema: unknown) =>
+      call("/v1/contracts/evo", { method: "PUT", token: p.adminKey, json: { schema }, headers: {} });
+    const v1 = { type: "object", properties: { amount: { type: "integer" } } };
+    const v2 = { type: "object", properties: { amount: { type: "number" }, note: { type: "string" } } };
+    const ts = Date.UTC(2026, 10, 20, 10);
+    const ev = (id: string, payload: unknown) =>
+      queued(p.id, id, { event_type: "evo", ts, payload: JSON.stringify(payload) });
+    expect((await put(v1)).status).toBe(201);
+    await deliver([message(p.id, [ev("a1", { amount: 1 }), ev("a2", { amount: 2 })])]);
+    expect((await put(v2)).status).toBe(201);
+    await deliver([message(p.id, [ev("b1", { amount: 2.5, note: "x" })])]);
+    const q = "SELECT event_id, amount, note FROM evo ORDER BY event_id";
+    const expected = [
+      { event_id: "a1", amount: 1, note: null },
+      { event_id: "a2", amount: 2, note: null },
+      { event_id: "b1", amount: 2.5, note: "x" },
+    ];
+    const before = await sql(p.key, q);
+    expect(before.meta.slice(1)).toEqual([
+      { name: "amount", type: "DOUBLE" },
+      { name: "note", type: "VARCHAR" },
+    ]);
+    expect(before.data).toEqual(expected);
+
+    const id = `job_${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare(
+      "INSERT INTO jobs (id, type, project_id, params, status) VALUES (?, 'compact', ?, '{}', 'queued')",
+    )
+      .bind(id, p.id)
+      .run();
+    expect(await runJob(env, id)).toBe("done");
+    const layers = await env.DB.prepare(
+      "SELECT layer FROM lake_files WHERE project_id = ? AND removed_snapshot IS NULL",
+    )
+      .bind(p.id)
+      .all<{ layer: string }>();
+    expect(layers.results.map((r) => r.layer)).toEqual(["silver"]);
+    expect((await sql(p.key, q)).data).toEqual(expected);
+
+    const lineage = (await (await call("/v1/lineage?dataset=evo", { token: p.key })).json()) as {
+      events: {
+        eventType: string;
+        job: { name: string };
+        inputs: { name: string }[];
+        outputs: Record<string, unknown>[];
+      }[];
+    };
+    const compaction = lineage.events.filter((e) => e.job.name === "compaction");
+    expect(compaction.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+    expect(compaction[1]?.inputs).toEqual([{ namespace: `tarn://${p.id}`, name: "evo" }]);
+    expect(compaction[1]?.outputs[0]).toMatchObject({
+      name: "evo",
+      outputFacets: { outputStatistics: { rowCount: 3, fileCount: 1 } },
+    });
+    const validator = new Validator(openLineageSchema as never, "2020-12", false);
+    for (const e of lineage.events) expect(validator.validate(e).errors).toEqual([]);
   });
 });
