@@ -96,12 +96,16 @@ function checkSchema(schema: Record<string, unknown>): void {
   const problems = schemaProblems(schema);
   if (problems.length === 0) {
     // References that loop without reading input would overflow the stack on every event: find out now.
-    const probe = new CompiledContract(0, schema);
-    for (const sample of [{}, null, [], "", 0])
-      if (probe.check(sample)?.keyword === "schema") {
-        problems.push("/: the schema's references loop without consuming input");
-        break;
-      }
+    try {
+      const probe = new CompiledContract(0, schema);
+      for (const sample of [{}, null, [], "", 0])
+        if (probe.check(sample)?.keyword === "schema") {
+          problems.push("/: the schema's references loop without consuming input");
+          break;
+        }
+    } catch (err) {
+      problems.push(`/: the schema cannot be compiled: ${String(err).slice(0, 200)}`);
+    }
   }
   if (problems.length > 0)
     throw new TarnError("VALIDATION_ERROR", `schema: ${problems[0]}`, { details: { field: "schema", problems } });
