@@ -158,6 +158,13 @@ export async function completeIngestHours(db: D1Database, now: Date): Promise<vo
   }
 }
 
+/** A job's run that is over, recorded after the fact (the rollup job: gold lives in D1, not in the manifest). */
+export async function recordFinishedRun(db: D1Database, run: LineageRun, startedAt: Date): Promise<void> {
+  const d = drizzle(db);
+  const [a, b] = finishedRunStatements(d, run, startedAt, new Date()) as [Statement, Statement];
+  await d.batch([a, b]);
+}
+
 /** A quarantine replay's run: the quarantine in, the event types it landed out. */
 export async function recordReplay(
   env: Pick<Env, "DB">,

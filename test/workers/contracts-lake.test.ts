@@ -348,6 +348,14 @@ describe("contracts in the lake", () => {
     expect(layers.results.map((r) => r.layer)).toEqual(["silver"]);
     expect((await sql(p.key, q)).data).toEqual(expected);
 
+    const rollupJob = `job_${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare(
+      "INSERT INTO jobs (id, type, project_id, params, status) VALUES (?, 'rollup', ?, '{}', 'queued')",
+    )
+      .bind(rollupJob, p.id)
+      .run();
+    expect(await runJob(env, rollupJob)).toBe("done");
+
     const lineage = (await (await call("/v1/lineage?dataset=evo", { token: p.key })).json()) as {
       events: {
         eventType: string;
@@ -363,6 +371,9 @@ describe("contracts in the lake", () => {
       name: "evo",
       outputFacets: { outputStatistics: { rowCount: 3, fileCount: 1 } },
     });
+    const rollup = lineage.events.filter((e) => e.job.name === "rollup");
+    expect(rollup.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+    expect(rollup[1]?.outputs[0]).toMatchObject({ name: "rollups" });
     const validator = new Validator(openLineageSchema as never, "2020-12", false);
     for (const e of lineage.events) expect(validator.validate(e).errors).toEqual([]);
   });
