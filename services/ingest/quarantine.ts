@@ -1,6 +1,6 @@
 // The quarantine: every rejected event kept whole in R2 (one NDJSON object per request), indexed in
 // D1 by entry id for replay, and listed by cursor with each entry's replay outcome.
-import { inArray } from "drizzle-orm";
+import { and, eq, inArray, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { chunked } from "../../shared/collections";
@@ -196,4 +196,12 @@ export async function listQuarantine(
     e.replay_error = o?.replayError ?? null;
   }
   return { events, next_cursor: next };
+}
+
+/** Drops the index rows of quarantined events received before `cutoffIso` (retention removed their objects). */
+export async function forgetQuarantineBefore(db: D1Database, project: string, cutoffIso: string): Promise<void> {
+  await drizzle(db)
+    .delete(quarantineEntries)
+    .where(and(eq(quarantineEntries.projectId, project), lt(quarantineEntries.receivedAt, cutoffIso)))
+    .run();
 }
