@@ -1,4 +1,7 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { activeContracts } from "../../services/contracts/registry";
+import { putContract } from "../../services/contracts/store";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 
 interface Receipt {
@@ -24,7 +27,7 @@ async function setup() {
   return { ...project, ingest };
 }
 
-const putContract = (token: string, type: string, body: unknown, query = "") =>
+const putVersion = (token: string, type: string, body: unknown, query = "") =>
   call(`/v1/contracts/${encodeURIComponent(type)}${query}`, { method: "PUT", token, json: body });
 
 const send = async (token: string, events: unknown[]): Promise<Receipt> => {
@@ -42,7 +45,7 @@ const order = (payload: Record<string, unknown>, extra: Record<string, unknown> 
 describe("contracts", () => {
   it("rejects a violating event with the path, keyword and contract version, and quarantines it whole", async () => {
     const p = await setup();
-    const res = await putContract(p.adminKey, "order.created", { schema: ORDER_V1, owner: "orders-team" });
+    const res = await putVersion(p.adminKey, "order.created", { schema: ORDER_V1, owner: "orders-team" });
     expect(res.status).toBe(201);
     const stored = (await res.json()) as Record<string, unknown>;
     expect(stored).toMatchObject({
@@ -106,33 +109,33 @@ describe("contracts", () => {
       [{ type: "array", uniqueItems: true }, /maxItems/],
     ];
     for (const [schema, reason] of cases) {
-      const res = await putContract(p.adminKey, "x.y", { schema });
+      const res = await putVersion(p.adminKey, "x.y", { schema });
       expect(res.status, JSON.stringify(schema)).toBe(400);
       const error = await expectEnvelope(res);
       expect(error.code).toBe("VALIDATION_ERROR");
       expect(error.message).toMatch(reason);
     }
     const big = { type: "object", description: "x".repeat(70 * 1024) };
-    const res = await putContract(p.adminKey, "x.y", { schema: big });
+    const res = await putVersion(p.adminKey, "x.y", { schema: big });
     expect(res.status).toBe(400);
     expect((await expectEnvelope(res)).message).toMatch(/limit is 65536/);
     // A safe alternation under repetition is fine.
-    const ok = await putContract(p.adminKey, "x.y", {
+    const ok = await putVersion(p.adminKey, "x.y", {
       schema: { type: "object", properties: { m: { type: "string", pattern: "^(GET|PUT|DELETE)+$" } } },
     });
     expect(ok.status).toBe(201);
-    const forbidden = await putContract(p.ingest, "x.y", { schema: { type: "object" } });
+    const forbidden = await putVersion(p.ingest, "x.y", { schema: { type: "object" } });
     expect(forbidden.status).toBe(403);
   });
 
   it("computes compatibility: optional additions are backward, breaking changes are 409 with reasons unless forced", async () => {
     const p = await setup();
-    expect((await putContract(p.adminKey, "order.created", { schema: ORDER_V1 })).status).toBe(201);
+    expect((await putVersion(p.adminKey, "order.created", { schema: ORDER_V1 })).status).toBe(201);
     const added = {
       ...ORDER_V1,
       properties: { ...ORDER_V1.properties, coupon: { type: "string" }, totalAmount: { type: "number" } },
     };
-    const v2 = await putContract(p.adminKey, "order.created", { schema: added });
+    const v2 = await putVersion(p.adminKey, "order.created", { schema: added });
     expect(v2.status).toBe(201);
     expect(await v2.json()).toMatchObject({ version: 2, compatibility: "backward", reasons: [] });
 
@@ -141,7 +144,7 @@ describe("contracts", () => {
       required: ["orderId", "totalAmount", "currency"],
       properties: { orderId: { type: "integer" }, totalAmount: { type: "number" }, currency: { type: "string" } },
     };
-    const refused = await putContract(p.adminKey, "order.created", { schema: breaking });
+    const refused = await putVersion(p.adminKey, "order.created", { schema: breaking });
     expect(refused.status).toBe(409);
     const error = await expectEnvelope(refused);
     expect(error.code).toBe("CONFLICT");
@@ -154,7 +157,7 @@ describe("contracts", () => {
         "/coupon: was removed",
       ]),
     );
-    const forced = await putContract(p.adminKey, "order.created", { schema: breaking }, "?force=true");
+    const forced = await putVersion(p.adminKey, "order.created", { schema: breaking }, "?force=true");
     expect(forced.status).toBe(201);
     expect(await forced.json()).toMatchObject({ version: 3, compatibility: "breaking" });
 
@@ -170,16 +173,16 @@ describe("contracts", () => {
 
   it("applies a contract change at the edge at once", async () => {
     const p = await setup();
-    await putContract(p.adminKey, "order.created", { schema: ORDER_V1 });
+    await putVersion(p.adminKey, "order.created", { schema: ORDER_V1 });
     expect((await send(p.ingest, [order({ orderId: "a", totalAmount: -1 })])).rejected).toBe(1);
     const relaxed = { ...ORDER_V1, properties: { ...ORDER_V1.properties, totalAmount: { type: "number" } } };
-    expect((await putContract(p.adminKey, "order.created", { schema: relaxed })).status).toBe(201);
+    expect((await putVersion(p.adminKey, "order.created", { schema: relaxed })).status).toBe(201);
     expect((await send(p.ingest, [order({ orderId: "a", totalAmount: -1 })])).accepted).toBe(1);
   });
 
   it("warn accepts violating events and counts them; canary enforces the previous version and counts what the new one would reject", async () => {
     const p = await setup();
-    await putContract(p.adminKey, "signup", {
+    await putVersion(p.adminKey, "signup", {
       schema: { type: "object", properties: { plan: { type: "string" } } },
       mode: "warn",
     });
@@ -193,12 +196,12 @@ describe("contracts", () => {
       details: { path: "/plan", keyword: "type", contract_version: 1 },
     });
 
-    await putContract(p.adminKey, "order.created", { schema: ORDER_V1 });
+    await putVersion(p.adminKey, "order.created", { schema: ORDER_V1 });
     const strict = {
       ...ORDER_V1,
       properties: { ...ORDER_V1.properties, totalAmount: { type: "number", minimum: 0, maximum: 1000 } },
     };
-    const canary = await putContract(p.adminKey, "order.created", { schema: strict, mode: "canary" }, "?force=true");
+    const canary = await putVersion(p.adminKey, "order.created", { schema: strict, mode: "canary" }, "?force=true");
     expect(await canary.json()).toMatchObject({ version: 2, mode: "canary", enforced_version: 1 });
     const receipt = await send(p.ingest, [
       order({ orderId: "a", totalAmount: 5000 }),
@@ -229,7 +232,7 @@ describe("contracts", () => {
 
   it("lists contracts and exposes field annotations", async () => {
     const p = await setup();
-    await putContract(p.adminKey, "order.created", {
+    await putVersion(p.adminKey, "order.created", {
       schema: ORDER_V1,
       description: "A placed order",
       owner: "orders",
@@ -253,5 +256,26 @@ describe("contracts", () => {
       column: "email",
     });
     expect((await call("/v1/contracts/nope", { token: p.adminKey })).status).toBe(404);
+  });
+});
+
+describe("contract cache", () => {
+  it("sees a change made by another isolate within CONTRACT_CACHE_TTL_MS (1 s)", async () => {
+    const p = await setup();
+    const v1 = { type: "object", properties: { n: { type: "integer" } } };
+    await putContract(env.DB, p.id, "t", { schema: v1, mode: "enforce", force: false });
+    const first = await activeContracts(env.DB, p.id, ["t"], 1000);
+    expect(first.get("t")?.enforced?.compiled.version).toBe(1);
+    // Another isolate stores v2: this isolate's cache is not told (no forgetContracts here).
+    await putContract(env.DB, p.id, "t", { schema: { ...v1, description: "v2" }, mode: "enforce", force: false });
+    const changedAt = Date.now();
+    let seen = 1;
+    while (seen === 1 && Date.now() - changedAt < 3000) {
+      seen = (await activeContracts(env.DB, p.id, ["t"], 1000)).get("t")?.enforced?.compiled.version ?? 0;
+      if (seen === 1) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toBe(2);
+    // The TTL plus one D1 read: a bound on staleness, not a timing benchmark.
+    expect(Date.now() - changedAt).toBeLessThanOrEqual(1500);
   });
 });
