@@ -1,12 +1,15 @@
 // The lake writer: claim ids, write Parquet to R2, commit the manifest, then ack. Exactly once.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { typedColumnsFor } from "../services/contracts/registry";
 import { compactSoon } from "../services/jobs/compact-soon";
+import { forwardLineage } from "../services/lineage/record";
 import { publishPartials } from "../services/live/publish-partials";
 import { publish } from "../services/manifest/publish";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
 import { readConfig } from "../shared/config";
+import { manifestColumns } from "../shared/contracts/typed-columns";
 import { projects } from "../shared/db/schema";
 import { CLAIM_LEASE_MS, dedupeKey } from "../shared/dedupe";
 import type { QueuedEvent } from "../shared/events/queue-message";
@@ -84,7 +87,16 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
     }
     const files = (
       await Promise.all(
-        [...byProject].map(([project, events]) => writeFiles(env.LAKE, commitId, project, events, started)),
+        [...byProject].map(async ([project, events]) => {
+          // Payload properties the contract in force declares become typed columns of the file.
+          const typed = await typedColumnsFor(
+            env.DB,
+            project,
+            new Set(events.map((e) => e.event_type)),
+            config.contractCacheTtlMs,
+          );
+          return writeFiles(env.LAKE, commitId, project, events, started, (dataset) => typed.get(dataset) ?? []);
+        }),
       )
     ).flat();
     await hooks.afterWrite?.();
@@ -105,11 +117,13 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
           bytes: f.bytes,
           minTs: f.minTs,
           maxTs: f.maxTs,
-          columns: FILE_COLUMNS,
+          columns: [...FILE_COLUMNS, ...manifestColumns(f.typed)],
         })),
       });
       // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
       await publishPartials(env, commitId, byProject).catch(() => undefined);
+      // Lineage of this commit is in the manifest batch; forwarding it is best effort (the cron sweeps).
+      if (config.lineageUrl) await forwardLineage(env).catch(() => undefined);
       // Likewise a compaction that cannot be queued now is queued by a later batch or the hourly cron.
       await compactSoon(env, [...byProject.keys()]).catch((err) =>
         console.error(JSON.stringify({ level: "error", msg: "compaction not queued", error: String(err) })),

@@ -4,11 +4,12 @@
 // dataset and batch, not one per event hour (compaction later sorts rows into event days).
 import { type PutFile, putLakeFile } from "../services/lake-objects/put-file";
 import { getOrInsert } from "../shared/collections";
+import type { TypedColumn } from "../shared/contracts/typed-columns";
 import type { QueuedEvent } from "../shared/events/queue-message";
 import { lakeKey, type Partition, partitionId, partitionOf } from "../shared/lake/partition";
 
-/** A written bronze object and the partition it went to, for the batch's manifest append. */
-export type WrittenFile = PutFile & { partition: Partition };
+/** A written bronze object, the partition it went to and its contract columns, for the batch's manifest append. */
+export type WrittenFile = PutFile & { partition: Partition; typed: readonly TypedColumn[] };
 
 /** Groups events by dataset in the arrival partition; each group's rows are sorted by time by the encoder. */
 export function groupByPartition(
@@ -38,12 +39,14 @@ export async function writeFiles(
   project: string,
   events: QueuedEvent[],
   arrivedAt: number,
+  typedColumnsOf: (dataset: string) => readonly TypedColumn[] = () => [],
 ): Promise<WrittenFile[]> {
   const groups = [...groupByPartition(project, events, arrivedAt).values()];
   return Promise.all(
     groups.map(async ({ partition, rows }, i) => {
-      const file = await putLakeFile(lake, lakeKey(partition, "bronze", `${batch}-${i}`), rows);
-      return { ...file, partition };
+      const typed = typedColumnsOf(partition.dataset);
+      const file = await putLakeFile(lake, lakeKey(partition, "bronze", `${batch}-${i}`), rows, typed);
+      return { ...file, partition, typed };
     }),
   );
 }

@@ -37,6 +37,10 @@ export interface TarnConfig {
   /** Splits of one query in flight at once, and at most (a request may make 32 Worker invocations). */
   querySplitConcurrency: number;
   queryMaxSplits: number;
+  /** How long an isolate trusts its view of a project's contracts (ms): a change applies within this. */
+  contractCacheTtlMs: number;
+  /** OpenLineage receiver; lineage events are forwarded there through the webhooks queue when set. */
+  lineageUrl: string | null;
 }
 
 export type TarnVars = Partial<
@@ -58,7 +62,9 @@ export type TarnVars = Partial<
     | "QUERY_SPLIT_FILES"
     | "QUERY_SPLIT_ROWS"
     | "QUERY_SPLIT_CONCURRENCY"
-    | "QUERY_MAX_SPLITS",
+    | "QUERY_MAX_SPLITS"
+    | "CONTRACT_CACHE_TTL_MS"
+    | "LINEAGE_URL",
     string
   >
 >;
@@ -94,6 +100,8 @@ export function readConfig(vars: TarnVars): TarnConfig {
     querySplitRows: Math.max(1, positiveInt(vars.QUERY_SPLIT_ROWS, 4_000_000)),
     querySplitConcurrency: Math.max(1, positiveInt(vars.QUERY_SPLIT_CONCURRENCY, 6)),
     queryMaxSplits: Math.max(1, positiveInt(vars.QUERY_MAX_SPLITS, 24)),
+    contractCacheTtlMs: positiveInt(vars.CONTRACT_CACHE_TTL_MS, 1000),
+    lineageUrl: vars.LINEAGE_URL ? vars.LINEAGE_URL : null,
   };
 }
 

@@ -11,6 +11,8 @@ import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { catalogRoutes } from "./routes/catalog";
+import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
@@ -19,6 +21,7 @@ import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
+import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { userRoutes } from "./routes/users";
 
@@ -60,6 +63,9 @@ export function createApp() {
   app.route("/", userRoutes);
   app.route("/", authRoutes);
   app.route("/", auditRoutes);
+  app.route("/", contractRoutes);
+  app.route("/", quarantineRoutes);
+  app.route("/", catalogRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -3,6 +3,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import { exportAuditLogs } from "../services/access/audit-export";
 import { createJob } from "../services/jobs/create-job";
+import { completeIngestHours, forwardLineage } from "../services/lineage/record";
+import { readConfig } from "../shared/config";
 import type { JobType } from "../shared/db/jobs";
 import { projects } from "../shared/db/schema";
 
@@ -16,6 +18,11 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   const types = jobsForCron(controller.cron);
   const all = await drizzle(env.DB).select({ id: projects.id }).from(projects).all();
   const results = await Promise.allSettled(all.flatMap((p) => types.map((t) => createJob(env, p.id, t, {}))));
+  // Lineage: ingest hours that have passed are complete; anything not yet forwarded is queued.
+  await completeIngestHours(env.DB, new Date()).catch((err) =>
+    console.error(JSON.stringify({ level: "error", msg: "lineage hours not completed", error: String(err) })),
+  );
+  if (readConfig(env).lineageUrl) await forwardLineage(env).catch(() => undefined);
   const failed = results.filter((r) => r.status === "rejected").length;
   console.log(
     JSON.stringify({ level: "info", msg: "scheduled jobs", cron: controller.cron, planned: results.length, failed }),

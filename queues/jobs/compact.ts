@@ -2,6 +2,7 @@ import { putLakeFile } from "../../services/lake-objects/put-file";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";
+import { manifestColumns, type TypedColumn, unionTypedColumns } from "../../shared/contracts/typed-columns";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { lakeKey } from "../../shared/lake/partition";
@@ -78,12 +79,15 @@ export async function writeSilver(
   dataset: string,
   rows: LakeRow[],
   name: string,
+  typed: readonly TypedColumn[] = [],
 ): Promise<NewFile[]> {
   const outputs: NewFile[] = [];
+  const columns = [...FILE_COLUMNS, ...manifestColumns(typed)];
   for (const [day, dayRows] of byEventDay(rows)) {
     const key = lakeKey({ project: projectId, dataset, dt: day, hr: null }, "silver", name);
-    const file = await putLakeFile(lake, key, dayRows);
-    outputs.push({ ...file, dataset, layer: "silver", dt: day, hr: null, columns: FILE_COLUMNS });
+    // Typed columns are derived again from each row's payload, at the widest type the inputs had.
+    const file = await putLakeFile(lake, key, dayRows, typed);
+    outputs.push({ ...file, dataset, layer: "silver", dt: day, hr: null, columns });
   }
   return outputs;
 }
@@ -144,7 +148,8 @@ export async function compactPartition(
     }
     const name = `${job.id}-${job.attempt}-${layer[0]}${dt.replaceAll("-", "")}-${n}`;
     // Unique per unit too: one job may write the same event day from a bronze and a silver unit.
-    outputs.push(...(await writeSilver(env.LAKE, projectId, dataset, rows, name)));
+    const typed = unionTypedColumns(group.map((f) => f.columns));
+    outputs.push(...(await writeSilver(env.LAKE, projectId, dataset, rows, name, typed)));
   }
   await hooks.afterWrite?.();
   await publish(env.DB, {

@@ -2,10 +2,12 @@
 // its own window, and objects removed (or never published) longer ago than the grace period are deleted.
 import { and, eq, isNotNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { forgetQuarantineBefore } from "../../services/ingest/quarantine";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { collectRemovedFiles, sweepOrphans } from "../../services/manifest/gc";
 import { publish } from "../../services/manifest/publish";
 import { listFiles } from "../../services/manifest/read";
+import { unionTypedColumns } from "../../shared/contracts/typed-columns";
 import { datasetSettings } from "../../shared/db/jobs";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
@@ -57,7 +59,16 @@ async function expireFiles(env: Pick<Env, "DB" | "LAKE">, projectId: string, now
     }
     const commit = `${commitId}:${p.dataset}`;
     const add =
-      kept.length > 0 ? await writeSilver(env.LAKE, projectId, p.dataset, kept, commit.replaceAll(":", "-")) : [];
+      kept.length > 0
+        ? await writeSilver(
+            env.LAKE,
+            projectId,
+            p.dataset,
+            kept,
+            commit.replaceAll(":", "-"),
+            unionTypedColumns(straddling.map((f) => f.columns)),
+          )
+        : [];
     await publish(env.DB, {
       projectId,
       kind: "retention",
@@ -98,6 +109,9 @@ export async function runRetention(
 ): Promise<RetentionResult> {
   const expired = await expireFiles(env, projectId, now, `retention:${jobId}`);
   const quarantine = await expireQuarantine(env.LAKE, projectId, now, settings.quarantineDays);
+  // The replay index goes with the objects (same day boundary).
+  const cutoffDay = new Date(now - settings.quarantineDays * DAY_MS).toISOString().slice(0, 10);
+  await forgetQuarantineBefore(env.DB, projectId, `${cutoffDay}T00:00:00.000Z`);
   const graceStart = new Date(now - settings.gcGraceHours * 3_600_000);
   const objects = await collectRemovedFiles(env, projectId, graceStart.toISOString());
   const sweep = await sweepOrphans(env, projectId, graceStart);

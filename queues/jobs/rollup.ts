@@ -4,6 +4,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
+import { recordFinishedRun } from "../../services/lineage/record";
 import { filesChangedSince, latestSnapshot, listFiles } from "../../services/manifest/read";
 import { toBase64 } from "../../shared/base64";
 import { rollupHours, rollups } from "../../shared/db/rollups";
@@ -91,8 +92,10 @@ export async function runRollup(
   projectId: string,
   progress: (percent: number) => Promise<void> = async () => {},
 ): Promise<RollupResult> {
+  const startedAt = new Date();
   const snapshot = await latestSnapshot(env.DB, projectId);
   const { files, todo, valid } = await hoursToBuild(env.DB, projectId, snapshot);
+  const datasetsRead = new Set<string>();
   const hours = todo.slice(0, MAX_HOURS_PER_JOB);
   const result: RollupResult = {
     snapshot,
@@ -114,6 +117,7 @@ export async function runRollup(
     for (const f of files) {
       if (f.maxTs < day || f.minTs >= day + DAY_MS || !hoursOf(f).some((h) => wanted.has(h))) continue;
       result.files_read++;
+      datasetsRead.add(f.dataset);
       for await (const rows of readLakeRowGroups(r2AsyncBuffer(env.LAKE, f.key, f.bytes))) builder.add(rows);
     }
     const built = builder.groups();
@@ -125,6 +129,23 @@ export async function runRollup(
       result.events += eventsOf(groups);
     }
     await progress(Math.floor((result.hours_built / hours.length) * 100));
+  }
+  if (result.hours_built > 0) {
+    // Lineage of the gold layer: the datasets read → the hourly rollups (best effort: the rollups stand either way).
+    await recordFinishedRun(
+      env.DB,
+      {
+        projectId,
+        runId: crypto.randomUUID(),
+        job: "rollup",
+        processing: "BATCH",
+        inputs: [...datasetsRead].sort(),
+        outputs: [{ name: "rollups", rows: result.groups }],
+      },
+      startedAt,
+    ).catch((err) =>
+      console.error(JSON.stringify({ level: "error", msg: "rollup lineage not recorded", error: String(err) })),
+    );
   }
   return result;
 }

@@ -1,53 +1,117 @@
-// The quarantine: every rejected event, kept in R2 per project with its reason, and listed by cursor.
+// The quarantine: every rejected event kept whole in R2 (one NDJSON object per request), indexed in
+// D1 by entry id for replay, and listed by cursor with each entry's replay outcome.
+import { and, eq, inArray, lt } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
+import { chunked } from "../../shared/collections";
+import { quarantineEntries } from "../../shared/db/contracts";
 import type { EventRejection } from "../../shared/events/envelope";
-import { type RawItem, rawText } from "../../shared/events/read-events";
 
-/** Longest raw text kept per rejected event. */
-export const QUARANTINE_RAW_CAP = 8 * 1024;
+/** Longest raw text kept per rejected event: the event size limit, so any acceptable event is kept whole. */
+export const QUARANTINE_RAW_CAP = 32 * 1024;
 
 export const QuarantineRecord = z
   .object({
+    /** Entry id, for `POST /v1/quarantine/replay`. */
+    id: z.string(),
     index: z.number().int(),
     code: z.string(),
     reason: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    event_type: z.string().nullable().optional(),
+    /** The event's id (its own, or the one assigned at the edge), kept on replay. */
+    event_id: z.string().optional(),
+    contract_version: z.number().int().nullable().optional(),
     raw: z.string(),
     raw_truncated: z.boolean(),
     request_id: z.string(),
     received_at: z.string(),
+    replayed_at: z.string().nullable().optional(),
+    replay_outcome: z.enum(["accepted", "rejected"]).nullable().optional(),
+    replay_error: z.string().nullable().optional(),
   })
   .meta({ id: "QuarantinedEvent" });
 export type QuarantineRecord = z.infer<typeof QuarantineRecord>;
 
-const prefix = (project: string) => `quarantine/${project}/`;
+/** One rejected event as the edge hands it over. */
+export interface Rejected {
+  rejection: EventRejection;
+  raw: string;
+  eventType: string | null;
+  eventId: string;
+}
 
-/** Writes one request's rejected events as one NDJSON object; returns its key. */
+const prefix = (project: string) => `quarantine/${project}/`;
+/** D1 rows of 13 values: 7 rows per statement stays under the 100-parameter limit. */
+const ROWS_PER_INSERT = 7;
+
+/**
+ * Writes one request's rejected events as one NDJSON object and indexes each in D1; returns the
+ * object key and entry ids. Removing both again is `unquarantine` (when the queue then refuses).
+ */
 export async function quarantine(
-  lake: R2Bucket,
+  env: Pick<Env, "LAKE" | "DB">,
   project: string,
   requestId: string,
   receivedAt: number,
-  rejections: { rejection: EventRejection; item: RawItem }[],
-): Promise<string> {
+  rejections: Rejected[],
+): Promise<{ key: string; ids: string[] }> {
   const receivedIso = new Date(receivedAt).toISOString();
-  const lines = rejections.map(({ rejection, item }) =>
-    JSON.stringify({
+  const key = `${prefix(project)}${receivedIso.slice(0, 10)}/${receivedIso}_${crypto.randomUUID()}.ndjson`;
+  const records = rejections.map(
+    ({ rejection, raw, eventType, eventId }): QuarantineRecord => ({
+      id: `q_${crypto.randomUUID()}`,
       index: rejection.index,
       code: rejection.code,
       reason: rejection.message,
-      raw: rawText(item).slice(0, QUARANTINE_RAW_CAP),
-      raw_truncated: rawText(item).length > QUARANTINE_RAW_CAP,
+      ...(rejection.details ? { details: rejection.details } : {}),
+      event_type: eventType,
+      event_id: eventId,
+      contract_version: rejection.details?.contract_version ?? null,
+      raw: raw.slice(0, QUARANTINE_RAW_CAP),
+      raw_truncated: raw.length > QUARANTINE_RAW_CAP,
       request_id: requestId,
       received_at: receivedIso,
-    } satisfies QuarantineRecord),
+    }),
   );
-  // Time-first keys list oldest first; the request id keeps concurrent requests apart.
-  const key = `${prefix(project)}${receivedIso.slice(0, 10)}/${receivedIso}_${requestId}.ndjson`;
-  await lake.put(key, `${lines.join("\n")}\n`, {
+  await env.LAKE.put(key, `${records.map((r) => JSON.stringify(r)).join("\n")}\n`, {
     httpMetadata: { contentType: "application/x-ndjson" },
-    customMetadata: { request_id: requestId, events: String(lines.length) },
+    customMetadata: { request_id: requestId, events: String(records.length) },
   });
-  return key;
+  const d = drizzle(env.DB);
+  const rows = records.map((r, line) => ({
+    id: r.id,
+    projectId: project,
+    eventType: r.event_type ?? null,
+    eventId: r.event_id as string,
+    objectKey: key,
+    line,
+    code: r.code,
+    reason: r.reason.slice(0, 500),
+    contractVersion: r.contract_version ?? null,
+    requestId,
+    receivedAt: receivedIso,
+  }));
+  const statements = chunked(rows, ROWS_PER_INSERT).map((chunk) => d.insert(quarantineEntries).values(chunk));
+  try {
+    for (const part of chunked(statements, 50)) await d.batch(part as [(typeof statements)[number]]);
+  } catch (err) {
+    await unquarantine(env, { key, ids: records.map((r) => r.id) });
+    throw err;
+  }
+  return { key, ids: records.map((r) => r.id) };
+}
+
+/** Takes a request's quarantine back (the request failed whole, so a retry is not quarantined twice). */
+export async function unquarantine(env: Pick<Env, "LAKE" | "DB">, q: { key: string; ids: string[] }): Promise<void> {
+  await env.LAKE.delete(q.key).catch(() => {});
+  const d = drizzle(env.DB);
+  for (const ids of chunked(q.ids, 80))
+    await d
+      .delete(quarantineEntries)
+      .where(inArray(quarantineEntries.id, ids))
+      .run()
+      .catch(() => {});
 }
 
 const Cursor = z.object({ k: z.string(), s: z.number().int().min(0) });
@@ -79,17 +143,24 @@ async function* keysFrom(lake: R2Bucket, project: string, from: string | undefin
   yield* keysAfter(lake, project, from);
 }
 
-async function readLines(lake: R2Bucket, key: string): Promise<string[]> {
+/** The NDJSON lines of one quarantine object (empty once retention removed it). */
+export async function readLines(lake: R2Bucket, key: string): Promise<string[]> {
   const obj = await lake.get(key);
   return obj ? (await obj.text()).split("\n").filter((l) => l !== "") : [];
 }
 
+/** Records written before entries had ids get a stable one from their place. */
+function withId(raw: Record<string, unknown>, key: string, line: number): Record<string, unknown> {
+  return typeof raw.id === "string" ? raw : { ...raw, id: `q_${key.slice(key.lastIndexOf("/") + 1)}_${line}` };
+}
+
 /**
- * A page of the project's quarantined events, oldest first. The cursor names the object and
- * how many of its events were already returned, so pages never repeat or skip an event.
+ * A page of the project's quarantined events, oldest first, each with its replay outcome. The
+ * cursor names the object and how many of its events were already returned, so pages never repeat
+ * or skip an event.
  */
 export async function listQuarantine(
-  lake: R2Bucket,
+  env: Pick<Env, "LAKE" | "DB">,
   project: string,
   limit: number,
   cursor: string | undefined,
@@ -98,13 +169,39 @@ export async function listQuarantine(
   if (cursor && !from) return null;
   const events: QuarantineRecord[] = [];
   let skip = from?.skip ?? 0;
-  for await (const key of keysFrom(lake, project, from?.key)) {
-    const lines = await readLines(lake, key);
+  let next: string | null = null;
+  outer: for await (const key of keysFrom(env.LAKE, project, from?.key)) {
+    const lines = await readLines(env.LAKE, key);
     for (let i = skip; i < lines.length; i++) {
-      if (events.length === limit) return { events, next_cursor: encodeCursor(key, i) };
-      events.push(QuarantineRecord.parse(JSON.parse(lines[i] as string)));
+      if (events.length === limit) {
+        next = encodeCursor(key, i);
+        break outer;
+      }
+      events.push(QuarantineRecord.parse(withId(JSON.parse(lines[i] as string), key, i)));
     }
     skip = 0;
   }
-  return { events, next_cursor: null };
+  const outcomes = new Map<string, typeof quarantineEntries.$inferSelect>();
+  for (const ids of chunked(
+    events.map((e) => e.id),
+    80,
+  )) {
+    const rows = await drizzle(env.DB).select().from(quarantineEntries).where(inArray(quarantineEntries.id, ids)).all();
+    for (const r of rows) outcomes.set(r.id, r);
+  }
+  for (const e of events) {
+    const o = outcomes.get(e.id);
+    e.replayed_at = o?.replayedAt ?? null;
+    e.replay_outcome = (o?.replayOutcome as QuarantineRecord["replay_outcome"]) ?? null;
+    e.replay_error = o?.replayError ?? null;
+  }
+  return { events, next_cursor: next };
+}
+
+/** Drops the index rows of quarantined events received before `cutoffIso` (retention removed their objects). */
+export async function forgetQuarantineBefore(db: D1Database, project: string, cutoffIso: string): Promise<void> {
+  await drizzle(db)
+    .delete(quarantineEntries)
+    .where(and(eq(quarantineEntries.projectId, project), lt(quarantineEntries.receivedAt, cutoffIso)))
+    .run();
 }

@@ -1,5 +1,6 @@
 // Writing one lake file: encode rows as ZSTD Parquet (sorted by ts), put it to R2, and return what
 // the manifest records of it. The lake writer and compaction both write through here.
+import type { TypedColumn } from "../../shared/contracts/typed-columns";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/parquet/lake-file";
 
@@ -12,8 +13,13 @@ export interface PutFile {
   maxTs: number;
 }
 
-export async function putLakeFile(lake: R2Bucket, key: string, rows: readonly LakeRow[]): Promise<PutFile> {
-  const bytes = encodeLakeFile(rows);
+export async function putLakeFile(
+  lake: R2Bucket,
+  key: string,
+  rows: readonly LakeRow[],
+  typedColumns: readonly TypedColumn[] = [],
+): Promise<PutFile> {
+  const bytes = encodeLakeFile(rows, { typedColumns });
   await lake.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
   let minTs = Number.POSITIVE_INFINITY;
   let maxTs = Number.NEGATIVE_INFINITY;

@@ -6,6 +6,9 @@ import { chunked } from "../../shared/collections";
 import { ingestCommits, lakeFiles, publishGuards, snapshots } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import type { Layer } from "../../shared/lake/partition";
+import type { LineageRun } from "../../shared/lineage/run-event";
+import { finishedRunStatements, ingestLineageStatements } from "../lineage/record";
+import { datasetsOfFiles } from "./read";
 
 /** D1 binds at most 100 parameters per statement; stay well under. */
 const IDS_PER_STATEMENT = 80;
@@ -71,7 +74,41 @@ function appendStatements(d: Db, change: AppendChange): Statement[] {
       });
     }),
     ...change.files.map(({ projectId, ...f }) => insertFile(d, projectId, change.commitId, f)),
+    // Lineage is written with the change it describes, so it never tells of a commit that did not land.
+    ...ingestLineageStatements(d, change.files, new Date()),
   ];
+}
+
+const LINEAGE_JOB: Record<ReplaceChange["kind"], string> = {
+  compact: "compaction",
+  retention: "retention",
+  rollback: "rollback",
+  erase: "erasure",
+  upload: "upload",
+};
+
+/** The replacement's lineage run: the datasets whose files left (inputs) and those that gained or lost files. */
+async function replaceLineage(d: Db, db: D1Database, change: ReplaceChange): Promise<Statement[]> {
+  const inputs = await datasetsOfFiles(db, change.remove);
+  const outputs = new Map<string, { name: string; rows: number; files: number; bytes: number }>();
+  for (const name of inputs) outputs.set(name, { name, rows: 0, files: 0, bytes: 0 });
+  for (const f of change.add) {
+    const o = outputs.get(f.dataset) ?? { name: f.dataset, rows: 0, files: 0, bytes: 0 };
+    o.rows += f.rows;
+    o.files += 1;
+    o.bytes += f.bytes;
+    outputs.set(f.dataset, o);
+  }
+  const run: LineageRun = {
+    projectId: change.projectId,
+    runId: crypto.randomUUID(),
+    job: LINEAGE_JOB[change.kind],
+    processing: "BATCH",
+    inputs,
+    outputs: [...outputs.values()],
+  };
+  const now = new Date();
+  return finishedRunStatements(d, run, now, now);
 }
 
 /**
@@ -129,7 +166,8 @@ export async function publish(db: D1Database, change: Change): Promise<number> {
   const existing = await snapshotOf(d, change.commitId, change.projectId);
   if (existing !== null) return existing;
   try {
-    await d.batch(replaceStatements(d, change) as [Statement, ...Statement[]]);
+    const lineage = await replaceLineage(d, db, change);
+    await d.batch([...replaceStatements(d, change), ...lineage] as [Statement, ...Statement[]]);
   } catch (err) {
     if (String(err).includes("publish_guards_ok")) {
       throw new TarnError("CONFLICT", "the files changed while this job ran; it will be retried on the new state", {

@@ -2,6 +2,8 @@
 // and the questions jobs ask of it (what to compact, what changed, which batches committed).
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { chunked, getOrInsert } from "../../shared/collections";
+import { type ManifestColumn, type TypedColumn, unionTypedColumns } from "../../shared/contracts/typed-columns";
 import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
 import type { Layer } from "../../shared/lake/partition";
 
@@ -275,4 +277,51 @@ export function coverageStatements(
       ),
     );
   return [files, tableFiles] as const;
+}
+
+/**
+ * Each dataset's typed (contract) columns across its files at `snapshot` (or now), for SQL and
+ * GET /v1/datasets: the union by name, widened, oldest file first. One small query: files of a
+ * dataset share few distinct column lists.
+ */
+export async function typedColumnsByDataset(
+  db: D1Database,
+  projectId: string,
+  snapshot?: number,
+): Promise<Map<string, TypedColumn[]>> {
+  const rows = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset, columns: lakeFiles.columns, first: sql<number>`min(${lakeFiles.id})` })
+    .from(lakeFiles)
+    .where(liveAt(projectId, snapshot))
+    .groupBy(lakeFiles.dataset, lakeFiles.columns)
+    .orderBy(asc(sql`min(${lakeFiles.id})`))
+    .all();
+  const lists = new Map<string, ManifestColumn[][]>();
+  for (const r of rows) getOrInsert(lists, r.dataset, () => []).push(r.columns as ManifestColumn[]);
+  return new Map([...lists].map(([dataset, l]) => [dataset, unionTypedColumns(l)]));
+}
+
+/** When each dataset last gained a file (ISO time): its freshness. */
+export async function lastLanded(db: D1Database, projectId: string): Promise<Map<string, string>> {
+  const rows = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset, at: sql<string>`max(${lakeFiles.createdAt})` })
+    .from(lakeFiles)
+    .where(liveAt(projectId))
+    .groupBy(lakeFiles.dataset)
+    .all();
+  return new Map(rows.map((r) => [r.dataset, r.at]));
+}
+
+/** Datasets of manifest rows, for a replacement's lineage inputs. */
+export async function datasetsOfFiles(db: D1Database, ids: number[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const part of chunked(ids, 80)) {
+    const rows = await drizzle(db)
+      .selectDistinct({ dataset: lakeFiles.dataset })
+      .from(lakeFiles)
+      .where(inArray(lakeFiles.id, part))
+      .all();
+    for (const r of rows) out.add(r.dataset);
+  }
+  return [...out].sort();
 }

@@ -13,9 +13,11 @@ import {
   runQuery,
   type ScanExplain,
 } from "../../shared/query";
+import type { ColumnInfo } from "../../shared/query/bind-expr";
+import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
-import { latestSnapshot, snapshotAsOf, snapshotExists } from "../manifest/read";
+import { latestSnapshot, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
@@ -134,9 +136,22 @@ async function tryRollups(
   return { rollup, answer: { meta: gold.meta, rows: gold.rows, statistics: statistics(plan, "rollup") } };
 }
 
+/** Each event-type table's typed (contract) columns at the plan's snapshot, as the engine binds them. */
+export async function tableColumnsOf(
+  db: D1Database,
+  projectId: string,
+  snapshot?: number,
+): Promise<Record<string, ColumnInfo[]>> {
+  const byDataset = await typedColumnsByDataset(db, projectId, snapshot);
+  return Object.fromEntries(
+    [...byDataset].map(([dataset, cols]) => [dataset, cols.map((c) => ({ name: c.name, type: c.type as SqlType }))]),
+  );
+}
+
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
   const result = await runQuery(plan.parsed, catalog, {
+    tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
@@ -186,6 +201,7 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const gold = await tryRollups(plan);
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
+    tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
     fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
   });

@@ -83,6 +83,8 @@ export const deadLetters = sqliteTable(
     body: text("body").notNull(),
     events: integer("events"),
     receivedAt: text("received_at").notNull().default(now),
+    /** When an admin sent it back through its queue (POST /v1/dead-letters/redrive); once only. */
+    redrivenAt: text("redriven_at"),
   },
   (t) => [index("dead_letters_project").on(t.projectId, t.receivedAt)],
 );

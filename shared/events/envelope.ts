@@ -38,9 +38,13 @@ export type EventEnvelope = z.infer<typeof EventEnvelope>;
 /** One verdict per rejected event, as the receipt lists them. */
 export interface EventRejection {
   index: number;
-  code: "VALIDATION_ERROR" | "INVALID_JSON" | "PAYLOAD_TOO_LARGE";
+  code: "VALIDATION_ERROR" | "INVALID_JSON" | "PAYLOAD_TOO_LARGE" | "CONTRACT_VIOLATION";
   message: string;
+  /** Contract violations: where in data.payload, which keyword, which contract version. */
+  details?: { path: string; keyword: string; contract_version: number };
 }
+
+const ViolationDetails = z.object({ path: z.string(), keyword: z.string(), contract_version: z.number().int() });
 
 export const ReceiptSchema = z
   .object({
@@ -49,10 +53,13 @@ export const ReceiptSchema = z
     errors: z.array(
       z.object({
         index: z.number().int(),
-        code: z.enum(["VALIDATION_ERROR", "INVALID_JSON", "PAYLOAD_TOO_LARGE"]),
+        code: z.enum(["VALIDATION_ERROR", "INVALID_JSON", "PAYLOAD_TOO_LARGE", "CONTRACT_VIOLATION"]),
         message: z.string(),
+        details: ViolationDetails.optional(),
       }),
     ),
+    /** Events accepted under a `warn` contract although they violate it. */
+    warnings: z.array(z.object({ index: z.number().int(), message: z.string(), details: ViolationDetails })).optional(),
     request_id: z.string(),
   })
   .meta({ id: "Receipt" });

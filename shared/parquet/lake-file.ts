@@ -2,6 +2,7 @@
 // column-chunk encoders), and a file read back row group by row group as LakeRows.
 import type { AsyncBuffer, ColumnChunk, RowGroup, SchemaElement } from "hyparquet";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
+import type { TypedColumn } from "../contracts/typed-columns";
 import { LAKE_COLUMNS, type LakeRow } from "../lake/lake-row";
 import { lakeCompress, lakeCompressors } from "./codecs";
 import {
@@ -16,12 +17,15 @@ import { PARQUET_MAGIC, writeFooter } from "./footer";
 import { ByteWriter, type PageIndexes } from "./hyparquet-internals";
 import { gatherColumns, groupColumns, sortOrderByTs, toLakeRow } from "./rows";
 import { type LakeColumnKind, lakeSchema } from "./schema";
+import { gatherTyped, parsePayloads, typedElement, writeTypedColumn } from "./typed-columns";
 
 // Writing
 
 export interface EncodeLakeFileOptions {
   /** Rows per row group (default 131,072, near DuckDB's 122,880). */
   rowGroupSize?: number;
+  /** Payload properties the event type's contract declares, written as typed columns after LAKE_COLUMNS. */
+  typedColumns?: readonly TypedColumn[];
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 131_072;
@@ -49,11 +53,19 @@ function writeColumn(
  * await bucket.put(key, bytes);
  */
 export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFileOptions = {}): Uint8Array {
-  const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE } = options;
+  const { rowGroupSize = DEFAULT_ROW_GROUP_SIZE, typedColumns = [] } = options;
   if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
   const schema = lakeSchema();
+  const typedElements = typedColumns.map(typedElement);
+  if (typedElements.length > 0) {
+    schema.elements = [
+      { ...(schema.elements[0] as SchemaElement), num_children: LAKE_COLUMNS.length + typedElements.length },
+      ...schema.elements.slice(1),
+      ...typedElements,
+    ];
+  }
   const leaves = schema.elements.slice(1);
   // About 48 bytes per event land in the file; start a little above so the writer rarely regrows.
   const file = new ByteWriter(Math.max(1 << 16, rows.length * 56));
@@ -83,6 +95,20 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
       indexes.push(encoded.indexes);
       uncompressed += encoded.chunk.meta_data?.total_uncompressed_size ?? 0n;
     });
+    if (typedColumns.length > 0) {
+      const payloads = parsePayloads(rows, order, from, to);
+      typedColumns.forEach((column, k) => {
+        const encoded = writeTypedColumn(
+          ctx,
+          typedElements[k] as SchemaElement,
+          gatherTyped(payloads, column),
+          to - from,
+        );
+        chunks.push(encoded.chunk);
+        indexes.push(encoded.indexes);
+        uncompressed += encoded.chunk.meta_data?.total_uncompressed_size ?? 0n;
+      });
+    }
     rowGroups.push({
       columns: chunks,
       total_byte_size: uncompressed,

@@ -21,8 +21,15 @@ import {
 
 export type { FrameEdge, OrderSpec, WindowCall };
 
+/** A base table's columns: the lake's, then the typed (contract) columns its files have. */
 export type SourcePlan =
-  | { kind: "table"; table: string /** `datasets.<name>`: only that event type's files. */; dataset?: true }
+  | {
+      kind: "table";
+      table: string;
+      columns: ColumnInfo[];
+      /** `datasets.<name>`: only that event type's files. */
+      dataset?: true;
+    }
   | { kind: "subquery"; plan: QueryPlan }
   | { kind: "join"; join: JoinPlan }
   | { kind: "setop"; op: SetOpKind; all: boolean; left: QueryPlan; right: QueryPlan }
@@ -90,6 +97,8 @@ export interface BindOptions {
   ctx: EvalContext;
   /** When given, base tables are checked up front; otherwise the catalog reports unknown ones. */
   tableExists?: (name: string) => boolean;
+  /** Typed columns per event-type table, after the lake's columns (none for `events`). */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
 interface Cte {
@@ -358,12 +367,14 @@ function bindFrom(from: FromItem, opts: BindOptions, ctes: Map<string, Cte>): Re
     };
   }
   const qualifier = (from.alias ?? from.name).toLowerCase();
+  const typed = opts.tableColumns?.[from.name] ?? [];
+  const columns = typed.length > 0 ? [...TABLE_COLUMNS, ...typed] : TABLE_COLUMNS;
   if (from.dataset) {
     if (opts.tableExists && !opts.tableExists(from.name))
       throw new NameError(`Table "${from.name}" does not exist`, from.name);
     return {
-      source: { kind: "table", table: from.name, dataset: true },
-      scope: { columns: TABLE_COLUMNS, qualifiers: [qualifier] },
+      source: { kind: "table", table: from.name, columns, dataset: true },
+      scope: { columns, qualifiers: [qualifier] },
     };
   }
   const cte = ctes.get(from.name.toLowerCase());
@@ -373,7 +384,7 @@ function bindFrom(from: FromItem, opts: BindOptions, ctes: Map<string, Cte>): Re
   }
   if (opts.tableExists && !opts.tableExists(from.name))
     throw new NameError(`Table "${from.name}" does not exist`, from.name);
-  return { source: { kind: "table", table: from.name }, scope: { columns: TABLE_COLUMNS, qualifiers: [qualifier] } };
+  return { source: { kind: "table", table: from.name, columns }, scope: { columns, qualifiers: [qualifier] } };
 }
 
 function bindSource(select: Select, opts: BindOptions, ctes: Map<string, Cte>): Relation {

@@ -1,5 +1,6 @@
 // What running a plan needs besides the plan: the catalog, clock, counters, limits and fan-out.
 import type { Compressors } from "hyparquet";
+import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import type { FanOut } from "./partial";
@@ -25,4 +26,6 @@ export interface ExecEnv {
   listings: WeakMap<object, Promise<unknown>>;
   /** The joins run so far: which side was built, and the estimates that chose it. */
   joins: { type: string; build: "left" | "right"; estimates: { left: number; right: number } }[];
+  /** Typed columns per table the query was bound with; splits bind with the same. */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }

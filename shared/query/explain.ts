@@ -6,8 +6,8 @@ import type { ExecEnv } from "./exec-env";
 import { estimateRows, splittable } from "./execute";
 import { cutSplits, shouldSplit } from "./partial";
 import { allPlans } from "./plan-tree";
-import { DATASETS_SCHEMA, TABLE_COLUMNS } from "./schema";
-import { listTable, tableName } from "./table-scan";
+import { DATASETS_SCHEMA } from "./schema";
+import { listTable, sourceColumns, tableName } from "./table-scan";
 
 export interface ScanExplain {
   /** The scan's plan number: 0 for the outermost SELECT, then pre-order over FROM, joins and subqueries. */
@@ -96,6 +96,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
         rows: current.limit === null ? null : current.limit + current.offset,
       };
       const split = env.fanOut && splittable(current) && shouldSplit(scan.files, env.fanOut, shape);
+      const columns = sourceColumns(current);
       scans.push({
         depth,
         table: scanName(current, table),
@@ -103,7 +104,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
         files_to_read: scan.files.length,
         rows_to_read: scan.files.reduce((n, f) => n + f.rows, 0),
         bytes_to_read: scan.files.reduce((n, f) => n + (f.bytes ?? 0), 0),
-        columns: current.needed.map((slot) => TABLE_COLUMNS[slot]?.name as string),
+        columns: current.needed.map((slot) => columns[slot]?.name as string),
         time_range: ts && (ts.lo !== undefined || ts.hi !== undefined) ? { from: iso(ts.lo), to: iso(ts.hi) } : null,
         event_types: types ? [...types].filter((v): v is string => typeof v === "string").sort() : null,
         splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : 0,

@@ -32,6 +32,7 @@
 // A split names its scan by the plan's pre-order number (SplitRequest.depth; plan-tree.ts).
 // Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
+import type { ColumnInfo } from "./bind-expr";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
@@ -73,6 +74,8 @@ export interface QueryOptions {
    * query is QUERY_TOO_LARGE (default 1,000,000: about 60 MB for a few columns, inside 128 MB).
    */
   maxJoinRows?: number;
+  /** Typed (contract) columns per event-type table, after the lake's columns. */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
 export interface QueryResult {
@@ -120,12 +123,20 @@ function safeTokens(sql: string): Token[] | null {
  * columns and functions. `tables` lists the event types (datasets); `events` is always known.
  * @example validateQuery('SELECT count(*) FROM "order.created"', ["order.created"]) // { valid: true }
  */
-export function validateQuery(sql: string, tables: string[]): { valid: true } | { valid: false; errors: string[] } {
+export function validateQuery(
+  sql: string,
+  tables: string[],
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>,
+): { valid: true } | { valid: false; errors: string[] } {
   let parsed: Parsed | null = null;
   try {
     parsed = parseQuery(sql);
     const known = new Set([EVENTS_TABLE, ...tables].map((t) => t.toLowerCase()));
-    planQuery(parsed.select, { ctx: { nowMs: Date.now() }, tableExists: (name) => known.has(name.toLowerCase()) });
+    planQuery(parsed.select, {
+      ctx: { nowMs: Date.now() },
+      tableExists: (name) => known.has(name.toLowerCase()),
+      tableColumns,
+    });
     return { valid: true };
   } catch (error) {
     const located = locate(error, parsed, sql);
@@ -163,6 +174,7 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     maxJoinRows: options.maxJoinRows ?? 1_000_000,
     listings: new WeakMap(),
     joins: [],
+    tableColumns: options.tableColumns,
   };
 }
 
@@ -198,7 +210,7 @@ export async function runQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
-    const plan = planQuery(parsed.select, { ctx: env.ctx });
+    const plan = planQuery(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
@@ -227,14 +239,14 @@ export async function runQuery(
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "now" | "fanOut"> = {},
+  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns"> = {},
 ): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
-    return await explainScans(planQuery(parsed.select, { ctx: env.ctx }), env);
+    return await explainScans(planQuery(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }
@@ -261,10 +273,19 @@ export async function runSplit(
     request.sql,
     catalog,
     request.nowMs,
-    { ...options, timeoutMs: request.timeoutMs, maxGroups: request.maxGroups, maxResultRows: request.maxRows },
+    {
+      ...options,
+      timeoutMs: request.timeoutMs,
+      maxGroups: request.maxGroups,
+      maxResultRows: request.maxRows,
+      tableColumns: request.tableColumns,
+    },
     deadline,
   );
-  const plan = findPlan(planQuery(parseQuery(request.sql).select, { ctx: env.ctx }), request.depth);
+  const plan = findPlan(
+    planQuery(parseQuery(request.sql).select, { ctx: env.ctx, tableColumns: request.tableColumns }),
+    request.depth,
+  );
   if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),

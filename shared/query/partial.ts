@@ -1,4 +1,5 @@
 // Splitting a scan over sub-invocations: what a split is asked, what it answers, and how answers merge.
+import type { ColumnInfo } from "./bind-expr";
 import type { FileRef, ScanStatistics } from "./catalog";
 
 /** One split of a query: the same SQL, run over some of the files of the scan at `depth`. */
@@ -19,6 +20,8 @@ export interface SplitRequest {
    * Files and row groups whose values all sort after it cannot enter the answer and are skipped.
    */
   bound?: unknown;
+  /** Typed columns per table, as the coordinator bound the query. */
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
 /**

@@ -91,12 +91,15 @@ async function openFile(ref: FileRef, o: ScanOptions): Promise<OpenFile> {
   const layout = o.columns.map((c) => {
     const index = first ? first.columns.findIndex((ch) => ch.meta_data?.path_in_schema[0] === c.name) : -1;
     const element = leaves.get(c.name);
-    return index >= 0 && element ? { index, element } : undefined;
+    // A file whose column has another kind of value (a forced contract type change) reads it as NULL.
+    const sameKind = element !== undefined && isString(c.type) === (element.type === "BYTE_ARRAY");
+    return index >= 0 && element && sameKind ? { index, element } : undefined;
   });
   return { ref, buffer, whole, metadata, layout };
 }
 
 function statValue(v: unknown): unknown {
+  if (typeof v === "boolean") return v ? 1 : 0; // the engine holds BOOLEAN as 0/1
   return typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v;
 }
 

@@ -1,5 +1,6 @@
 // Reading a plan's table: files pruned by the manifest, WHERE's column ranges, and top-k hints.
 import type { QueryPlan } from "./bind";
+import type { ColumnInfo } from "./bind-expr";
 import type { FileFilter, FileRef } from "./catalog";
 import { NameError } from "./errors";
 import type { ExecEnv } from "./exec-env";
@@ -9,6 +10,11 @@ import { type ScanOptions, scanFiles } from "./scan";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import type { Sink } from "./sink";
 import type { Batch } from "./vector";
+
+/** The columns of the plan's base table by slot (the lake's, then any typed ones). */
+export function sourceColumns(plan: QueryPlan): ColumnInfo[] {
+  return plan.source.kind === "table" ? plan.source.columns : TABLE_COLUMNS;
+}
 
 /** Of two bounds on the k-th row's first ORDER BY key, the one that prunes more (both are safe). */
 function tighter(a: unknown, b: unknown, desc: boolean): unknown {
@@ -29,7 +35,7 @@ export function scanHints(plan: QueryPlan, sink: Sink, bound?: unknown): Pick<Sc
   if (first.expr.kind !== "col") return {};
   return {
     topK: {
-      column: TABLE_COLUMNS[first.expr.slot]?.name as string,
+      column: sourceColumns(plan)[first.expr.slot]?.name as string,
       desc: first.desc,
       nullsFirst: first.nullsFirst,
       worst: () => tighter(sink.worstKey(), bound, first.desc),
@@ -45,7 +51,8 @@ export interface TableScan {
 
 export function rangesOf(plan: QueryPlan): Map<string, ColumnRange> {
   const bySlot = extractRanges(plan.where);
-  return new Map([...bySlot].map(([slot, r]) => [TABLE_COLUMNS[slot]?.name as string, r]));
+  const columns = sourceColumns(plan);
+  return new Map([...bySlot].map(([slot, r]) => [columns[slot]?.name as string, r]));
 }
 
 /** Files of the table that may hold matching rows (by the manifest's ts range and dataset). */
@@ -92,15 +99,16 @@ export function scanTable(
   sink: Sink,
   bound?: unknown,
 ): AsyncGenerator<Batch> {
+  const columns = sourceColumns(plan);
   return scanFiles({
     catalog: env.catalog,
     files: scan.files,
     columns: plan.needed.map((slot) => ({
       slot,
-      name: TABLE_COLUMNS[slot]?.name as string,
-      type: TABLE_COLUMNS[slot]?.type ?? "VARCHAR",
+      name: columns[slot]?.name as string,
+      type: columns[slot]?.type ?? "VARCHAR",
     })),
-    width: TABLE_COLUMNS.length,
+    width: columns.length,
     ranges: scan.ranges,
     compressors: env.compressors,
     footerCache: env.footerCache,

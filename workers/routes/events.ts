@@ -1,14 +1,11 @@
 // POST /v1/events: a verdict for every event; accepted ones are queued durably before the 202.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { enqueueEvents } from "../../services/ingest/enqueue";
-import { quarantine } from "../../services/ingest/quarantine";
+import { admitEvents } from "../../services/ingest/admit";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
-import { acceptEvent } from "../../shared/events/accept-event";
-import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/events/envelope";
-import type { QueuedEvent } from "../../shared/events/queue-message";
-import { type RawItem, rawText, readEvents } from "../../shared/events/read-events";
+import { EventEnvelope, ReceiptSchema } from "../../shared/events/envelope";
+import { rawText, readEvents } from "../../shared/events/read-events";
 import { readBodyText } from "../ingest/read-body";
 import { limitIngest, projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -96,33 +93,10 @@ eventRoutes.openapi(ingest, async (c) => {
     maxEventBytes: config.maxEventBytes,
     newId: () => crypto.randomUUID(),
   };
-  const accepted: QueuedEvent[] = [];
-  const rejected: { rejection: EventRejection; item: RawItem }[] = [];
-  read.items.forEach((item, index) => {
-    const verdict = acceptEvent(item, index, edge);
-    if (verdict.ok) accepted.push(verdict.event);
-    else rejected.push({ rejection: verdict.rejection, item });
+  const receipt = await admitEvents(c.env, projectId, read.items, edge, {
+    contractTtlMs: config.contractCacheTtlMs,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+    packLimits: config.packLimits,
   });
-
-  // Quarantine first: if the queue then refuses, the request fails whole and the quarantine
-  // object is removed, so a retried request is not quarantined twice.
-  const quarantineKey =
-    rejected.length > 0 ? await quarantine(c.env.LAKE, projectId, requestId, receivedAt, rejected) : undefined;
-  if (accepted.length > 0) {
-    try {
-      await enqueueEvents(c.env, projectId, requestId, accepted, config.packLimits);
-    } catch (err) {
-      if (quarantineKey) await c.env.LAKE.delete(quarantineKey).catch(() => {});
-      throw err;
-    }
-  }
-  return c.json(
-    {
-      accepted: accepted.length,
-      rejected: rejected.length,
-      errors: rejected.map((r) => r.rejection),
-      request_id: requestId,
-    },
-    202,
-  );
+  return c.json({ ...receipt, request_id: requestId }, 202);
 });

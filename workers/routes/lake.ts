@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
-import { datasetSummaries, isProjectFile, listFiles } from "../../services/manifest/read";
+import { datasetSummaries, isProjectFile, listFiles, typedColumnsByDataset } from "../../services/manifest/read";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
 import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
@@ -118,7 +118,10 @@ lakeRoutes.get("/v1/lake/files/:key{.+}", requirePermission("query"), async (c) 
 lakeRoutes
   .openapi(datasets, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
-    const rows = await datasetSummaries(c.env.DB, projectId);
+    const [rows, typed] = await Promise.all([
+      datasetSummaries(c.env.DB, projectId),
+      typedColumnsByDataset(c.env.DB, projectId),
+    ]);
     const columns = LAKE_COLUMNS.map((col) => ({ name: col.name, type: col.type }));
     return c.json(
       {
@@ -130,7 +133,8 @@ lakeRoutes
           files: r.files,
           first_event_at: iso(r.minTs),
           last_event_at: iso(r.maxTs),
-          columns,
+          // The lake's columns, then the typed columns the event type's contract put in its files.
+          columns: [...columns, ...(typed.get(r.name) ?? []).map((t) => ({ name: t.name, type: t.type }))],
         })),
       },
       200,
@@ -158,7 +162,7 @@ lakeRoutes
   .openapi(quarantineList, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const { limit, cursor } = c.req.valid("query");
-    const page = await listQuarantine(c.env.LAKE, projectId, limit, cursor);
+    const page = await listQuarantine(c.env, projectId, limit, cursor);
     if (!page)
       throw new TarnError("VALIDATION_ERROR", "cursor: not a cursor from this listing", {
         details: { field: "cursor" },

@@ -1,7 +1,7 @@
 // POST /v1/query and /v1/query/validate: SQL over the project's lake, at a snapshot or now, cached.
 import { createRoute } from "@hono/zod-openapi";
 import { datasetsOf } from "../../services/manifest/read";
-import { coordinateQuery } from "../../services/query/coordinator";
+import { coordinateQuery, tableColumnsOf } from "../../services/query/coordinator";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { explainPrefix, validateQuery } from "../../shared/query";
 import { encodeAnswer } from "../../shared/query/answer-format";
@@ -80,6 +80,10 @@ export const queryRoutes = router()
   .openapi(validate, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const { sql } = explainPrefix(c.req.valid("json").sql);
-    const verdict = validateQuery(sql, await datasetsOf(c.env.DB, projectId));
+    const verdict = validateQuery(
+      sql,
+      await datasetsOf(c.env.DB, projectId),
+      await tableColumnsOf(c.env.DB, projectId),
+    );
     return c.json(verdict, 200);
   });
