@@ -16,6 +16,7 @@ import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
 import { queryRoutes } from "./routes/query";
+import { segmentRoutes } from "./routes/segment";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -52,6 +53,7 @@ export function createApp() {
   app.route("/", liveRoutes);
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);
+  app.route("/", segmentRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

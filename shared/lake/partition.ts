@@ -24,10 +24,21 @@ export function partitionId(p: Partition): string {
 
 /**
  * `lake/{project}/{layer}/{dataset}/dt=YYYY-MM-DD/hr=HH/{file}.parquet`, without the `hr=` level
- * for a file covering a whole day. Dataset names use only `[A-Za-z0-9_.:-]` and are never
- * dots only (the envelope's rule), so they are safe path segments.
+ * for a file covering a whole day. The dataset is one path segment (`datasetSegment`).
  */
 export function lakeKey(p: Omit<Partition, "hr"> & { hr: number | null }, layer: Layer, file: string): string {
   const hour = p.hr === null ? "" : `hr=${String(p.hr).padStart(2, "0")}/`;
-  return `lake/${p.project}/${layer}/${p.dataset}/dt=${p.dt}/${hour}${file}.parquet`;
+  return `lake/${p.project}/${layer}/${datasetSegment(p.dataset)}/dt=${p.dt}/${hour}${file}.parquet`;
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * A dataset name as one key segment: names of `[A-Za-z0-9_.:-]` stay as they are (the keys
+ * of existing files keep their shape); any other character is percent-encoded as UTF-8, so
+ * `Order Completed` becomes `Order%20Completed`. Names are never dots only (envelope rule).
+ */
+export function datasetSegment(dataset: string): string {
+  if (SAFE_SEGMENT.test(dataset)) return dataset;
+  return encodeURIComponent(dataset).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
