@@ -1,10 +1,14 @@
 // Routes each queue batch to its consumer by queue name.
+import { countDelivered } from "../services/metrics/ingest-counts";
+import { flushSoon } from "../services/metrics/recorder";
 import { consumeDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { consumeJobs } from "./jobs-consumer";
 import { consumeWebhooks } from "./webhooks";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  countDelivered(batch.queue, batch.messages);
+  flushSoon(env, (p) => ctx.waitUntil(p));
   if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
   if (batch.queue.startsWith("tarn-events")) return consumeEvents(batch, env);
   if (batch.queue.startsWith("tarn-jobs")) return consumeJobs(batch, env);

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { renderApiReference } from "../shared/openapi-html";
 import { onError } from "./errors";
+import { accessLog } from "./middleware/access-log";
 import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
@@ -15,6 +16,7 @@ import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
+import { prometheusRoutes } from "./routes/prometheus";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
 
@@ -31,6 +33,7 @@ export const OPENAPI_INFO = {
 export function createApp() {
   const app = router();
   app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use("*", accessLog());
   app.use("*", productionGuard());
   app.use("*", wrongMethod(app));
   app.use(
@@ -54,6 +57,7 @@ export function createApp() {
   app.route("/", metricRoutes);
   app.route("/", alertRoutes);
   app.route("/", segmentRoutes);
+  app.route("/", prometheusRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -5,6 +5,7 @@ import { handleScheduled } from "./scheduled";
 
 export { DedupeShard } from "../durable-objects/dedupe-shard/index";
 export { LiveHub } from "../durable-objects/live-hub/index";
+export { MetricsShard } from "../durable-objects/metrics-shard/index";
 export { WindowShard } from "../durable-objects/window-shard/index";
 export { QuerySplit } from "./query-split";
 

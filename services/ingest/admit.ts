@@ -1,8 +1,9 @@
-// Persists one request's verdicts: rejected events to the quarantine, accepted ones to the queue, all or nothing.
+// Persists one request's verdicts (every ingest route): rejected events to the quarantine, accepted ones to the queue, all or nothing.
 import type { EventRejection } from "../../shared/events/envelope";
 import type { PackLimits } from "../../shared/events/pack";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import type { RawItem } from "../../shared/events/read-events";
+import { countAdmitted } from "../metrics/ingest-counts";
 import { enqueueEvents } from "./enqueue";
 import { quarantine } from "./quarantine";
 
@@ -26,11 +27,18 @@ export async function admitEvents(
   const { accepted, rejected } = verdicts;
   const quarantineKey =
     rejected.length > 0 ? await quarantine(env.LAKE, projectId, requestId, receivedAt, rejected) : undefined;
-  if (accepted.length === 0) return;
-  try {
-    await enqueueEvents(env, projectId, requestId, accepted, limits);
-  } catch (err) {
-    if (quarantineKey) await env.LAKE.delete(quarantineKey).catch(() => {});
-    throw err;
+  let messages = 0;
+  if (accepted.length > 0) {
+    try {
+      messages = (await enqueueEvents(env, projectId, requestId, accepted, limits)).messages;
+    } catch (err) {
+      if (quarantineKey) await env.LAKE.delete(quarantineKey).catch(() => {});
+      throw err;
+    }
   }
+  countAdmitted(
+    accepted.length,
+    messages,
+    rejected.map((r) => r.rejection),
+  );
 }

@@ -1,8 +1,7 @@
 // POST /v1/events: a verdict for every event; accepted ones are queued durably before the 202.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { enqueueEvents } from "../../services/ingest/enqueue";
-import { quarantine } from "../../services/ingest/quarantine";
+import { admitEvents } from "../../services/ingest/admit";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { acceptEvent } from "../../shared/events/accept-event";
@@ -103,18 +102,7 @@ eventRoutes.openapi(ingest, async (c) => {
     else rejected.push({ rejection: verdict.rejection, item });
   });
 
-  // Quarantine first: if the queue then refuses, the request fails whole and the quarantine
-  // object is removed, so a retried request is not quarantined twice.
-  const quarantineKey =
-    rejected.length > 0 ? await quarantine(c.env.LAKE, projectId, requestId, receivedAt, rejected) : undefined;
-  if (accepted.length > 0) {
-    try {
-      await enqueueEvents(c.env, projectId, requestId, accepted, config.packLimits);
-    } catch (err) {
-      if (quarantineKey) await c.env.LAKE.delete(quarantineKey).catch(() => {});
-      throw err;
-    }
-  }
+  await admitEvents(c.env, projectId, requestId, receivedAt, { accepted, rejected }, config.packLimits);
   return c.json(
     {
       accepted: accepted.length,

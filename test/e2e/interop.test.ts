@@ -1,21 +1,24 @@
 // The real Segment and RudderStack Node SDKs, unchanged, send to a real `wrangler dev` through a
 // faulty network hop (a local HTTP proxy): a 503 before Tarn saw the request, a 503 and a 429 with
 // Retry-After after Tarn took it. The SDKs retry; every event lands exactly once (SQL over the lake).
+// Then GET /metrics, scraped with METRICS_TOKEN after that traffic, passes `promtool check metrics`.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import RudderAnalytics from "@rudderstack/rudder-sdk-node";
 import { Analytics as SegmentAnalytics } from "@segment/analytics-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { promtoolCheck } from "../promtool";
 import { type DevServer, startDevServer } from "./server";
 
 const LAND_TIMEOUT_MS = 60_000;
+const METRICS_TOKEN = "e2e-metrics-token-0123456789";
 
 let server: DevServer;
 let proxy: FaultProxy;
 
 beforeAll(async () => {
-  server = await startDevServer();
+  server = await startDevServer(["--var", `METRICS_TOKEN:${METRICS_TOKEN}`]);
   proxy = await startFaultProxy(server.url);
 });
 afterAll(async () => {
@@ -228,5 +231,32 @@ describe("Segment SDKs against wrangler dev", () => {
       { event_type: "group", n: 1, ids: 1 },
       { event_type: "screen", n: 1, ids: 1 },
     ]);
+  });
+});
+
+describe("GET /metrics against wrangler dev", () => {
+  it("passes promtool check metrics after the SDK traffic, counting what was accepted and landed", async () => {
+    // Deltas reach the shards within METRICS_FLUSH_MS of the last request.
+    await new Promise((r) => setTimeout(r, 1500));
+    const res = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const verdict = promtoolCheck(text);
+    expect(verdict.output).toBe("");
+    expect(verdict.status).toBe(0);
+    const value = (series: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${series} `))
+          ?.split(" ")[1] ?? Number.NaN,
+      );
+    // 42 + 33 distinct events were sent; the answers lost by the hop were accepted too (then deduped).
+    expect(value("tarn_events_accepted_total")).toBeGreaterThanOrEqual(75);
+    expect(value("tarn_events_landed_total")).toBe(75);
+    expect(value('tarn_http_requests_total{route="/v1/batch",method="POST",status="200"}')).toBeGreaterThanOrEqual(5);
+    expect(value('tarn_lake_files{layer="bronze"}')).toBeGreaterThan(0);
+    const wrong = await fetch(`${server.url}/metrics`, { headers: { Authorization: "Bearer wrong" } });
+    expect(wrong.status).toBe(401);
   });
 });
