@@ -9,6 +9,7 @@ import { notFound, wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { alertRoutes } from "./routes/alerts";
 import { eventRoutes } from "./routes/events";
+import { icebergRoutes } from "./routes/iceberg";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
@@ -58,6 +59,7 @@ export function createApp() {
   app.route("/", alertRoutes);
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
+  app.route("/", icebergRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
