@@ -6,7 +6,7 @@ export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Event type names: 1–128 printable characters other than `/` (Segment's names have spaces,
- * e.g. `Order Completed`), never dots only; lake keys percent-encode them (`lakeKey`).
+ * e.g. `Order Completed`), never dots only; lake keys escape them (`datasetSegment`).
  */
 export const EVENT_TYPE_PATTERN = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}/]+$/u;
 

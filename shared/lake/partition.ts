@@ -32,13 +32,22 @@ export function lakeKey(p: Omit<Partition, "hr"> & { hr: number | null }, layer:
 }
 
 const SAFE_SEGMENT = /^[A-Za-z0-9_.:-]+$/;
+const SAFE_CHAR = /[A-Za-z0-9_.:-]/;
+const utf8 = new TextEncoder();
 
 /**
- * A dataset name as one key segment: names of `[A-Za-z0-9_.:-]` stay as they are (the keys
- * of existing files keep their shape); any other character is percent-encoded as UTF-8, so
- * `Order Completed` becomes `Order%20Completed`. Names are never dots only (envelope rule).
+ * A dataset name as one key segment: names of `[A-Za-z0-9_.:-]` stay as they are (the keys of
+ * existing files keep their shape); any other character becomes `~` and two hex digits per UTF-8
+ * byte, so `Order Completed` is `Order~20Completed`. Not percent-encoding: the key is written into
+ * URLs (Iceberg metadata, S3 paths) as is, and `%` there would be read as an escape. Names are never
+ * dots only (envelope rule), so the segment is never `.` or `..`.
  */
 export function datasetSegment(dataset: string): string {
   if (SAFE_SEGMENT.test(dataset)) return dataset;
-  return encodeURIComponent(dataset).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  let out = "";
+  for (const ch of dataset) {
+    if (SAFE_CHAR.test(ch)) out += ch;
+    else for (const b of utf8.encode(ch)) out += `~${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }

@@ -158,12 +158,12 @@ describe("readSegmentBody and writeKeyFromHeader", () => {
 });
 
 describe("datasetSegment", () => {
-  it("keeps the keys of plain names and percent-encodes the rest", () => {
+  it("keeps the keys of plain names and escapes the rest as URL-safe ~HH", () => {
     expect(datasetSegment("page.view")).toBe("page.view");
-    expect(datasetSegment("Order Completed")).toBe("Order%20Completed");
-    expect(datasetSegment("Über (beta)")).toBe("%C3%9Cber%20%28beta%29");
+    expect(datasetSegment("Order Completed")).toBe("Order~20Completed");
+    expect(datasetSegment("Über (beta) ~")).toBe("~C3~9Cber~20~28beta~29~20~7E");
     expect(lakeKey({ project: "p", dataset: "Order Completed", dt: "2026-11-30", hr: 3 }, "bronze", "f")).toBe(
-      "lake/p/bronze/Order%20Completed/dt=2026-11-30/hr=03/f.parquet",
+      "lake/p/bronze/Order~20Completed/dt=2026-11-30/hr=03/f.parquet",
     );
   });
 });
