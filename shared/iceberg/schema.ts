@@ -24,6 +24,22 @@ export function lakeFieldId(index: number): number {
   return index + 1;
 }
 
+/**
+ * The field id of a column beyond the lake's own (a contract's typed column): derived from its name
+ * (FNV-1a), so the Parquet writer and every table's schema agree on it without shared state.
+ */
+export function typedFieldId(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return 10_000 + (h % 1_000_000);
+}
+
+/** The field id of the column named `name` in a lake file: fixed for the lake's columns, by name for the rest. */
+export function columnFieldId(name: string): number {
+  const index = LAKE_COLUMNS.findIndex((c) => c.name === name);
+  return index >= 0 ? lakeFieldId(index) : typedFieldId(name);
+}
+
 const ICEBERG_TYPES: Record<string, IcebergField["type"]> = {
   VARCHAR: "string",
   JSON: "string",
@@ -35,8 +51,9 @@ const ICEBERG_TYPES: Record<string, IcebergField["type"]> = {
 
 /**
  * The table schema: the lake columns with their fixed ids, then any further (typed) columns the
- * table's files declare, in the order first seen, ids after the last. `previous` keeps the ids an
- * earlier metadata version gave them (Iceberg ids never change meaning).
+ * table's files declare, in the order first seen, with their name-derived ids (`typedFieldId`, as
+ * the Parquet files carry them). `previous` keeps the ids an earlier metadata version gave them
+ * (Iceberg ids never change meaning); the schema id moves on when the columns change.
  */
 export function icebergSchema(
   extraColumns: readonly { name: string; type: string }[],
@@ -49,10 +66,12 @@ export function icebergSchema(
     type: ICEBERG_TYPES[c.type] ?? "string",
   }));
   const known = new Map(previous?.fields.map((f) => [f.name, f.id]));
-  let lastId = Math.max(fields.length, ...(previous?.fields.map((f) => f.id) ?? [0]));
+  const used = new Set(fields.map((f) => f.id));
   for (const c of extraColumns) {
     if (fields.some((f) => f.name === c.name)) continue;
-    const id = known.get(c.name) ?? ++lastId;
+    let id = known.get(c.name) ?? typedFieldId(c.name);
+    while (used.has(id)) id++; // a hash collision: rare, and such a column is then matched by name
+    used.add(id);
     fields.push({ id, name: c.name, required: false, type: ICEBERG_TYPES[c.type] ?? "string" });
   }
   const same =

@@ -1,7 +1,7 @@
 // Schemas, both ways: the lake's (one leaf per LAKE_COLUMNS entry, in that order) written into every
 // file, and what any file's schema element means for reading its column (nullability, time unit).
 import type { CompressionCodec, SchemaElement } from "hyparquet";
-import { lakeFieldId } from "../iceberg/schema";
+import { columnFieldId } from "../iceberg/schema";
 import { LAKE_COLUMNS, type LakeColumnName } from "../lake/lake-row";
 import type { ColumnSpec } from "./page";
 
@@ -78,7 +78,7 @@ export function lakeSchema(): LakeSchema {
     }
   }
   // Iceberg field ids: every lake file is also a data file of the dataset's Iceberg table.
-  for (let i = 1; i < elements.length; i++) (elements[i] as SchemaElement).field_id = lakeFieldId(i - 1);
+  for (const e of elements.slice(1)) e.field_id = columnFieldId(e.name);
   return { elements, kinds };
 }
 

@@ -1,4 +1,5 @@
 // Tarn's Avro writer and Iceberg manifests, read back by an independent reader (icebird's Avro decoder).
+import { parquetMetadata } from "hyparquet";
 import { avroMetadata, avroRead } from "icebird";
 import { describe, expect, it } from "vitest";
 import { type AvroSchema, avroContainer, avroEncode } from "../../shared/iceberg/avro";
@@ -9,7 +10,8 @@ import {
   writeManifestList,
 } from "../../shared/iceberg/manifest";
 import { entriesAt, touchingSnapshots } from "../../shared/iceberg/plan";
-import { icebergSchema } from "../../shared/iceberg/schema";
+import { icebergSchema, typedFieldId } from "../../shared/iceberg/schema";
+import { encodeLakeFile } from "../../shared/parquet/lake-file";
 
 function readBack(bytes: Uint8Array) {
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
@@ -127,14 +129,15 @@ describe("Iceberg manifests", () => {
     expect(new DataView(b.buffer).getBigInt64(0, true)).toBe(1_700_000_000_123_000n);
   });
 
-  it("keeps field ids stable and only adds new ones after the last", () => {
+  it("keeps field ids stable: fixed for the lake columns, name-derived for typed ones", () => {
     const first = icebergSchema([{ name: "total", type: "DOUBLE" }]);
     expect(first.fields.slice(0, 3).map((f) => [f.id, f.name])).toEqual([
       [1, "event_id"],
       [2, "event_type"],
       [3, "ts"],
     ]);
-    expect(first.fields.at(-1)).toEqual({ id: 17, name: "total", required: false, type: "double" });
+    expect(first.fields.at(-1)).toEqual({ id: typedFieldId("total"), name: "total", required: false, type: "double" });
+    expect(typedFieldId("total")).toBeGreaterThanOrEqual(10_000);
     const second = icebergSchema(
       [
         { name: "sku", type: "VARCHAR" },
@@ -142,9 +145,38 @@ describe("Iceberg manifests", () => {
       ],
       first,
     );
-    expect(second.fields.find((f) => f.name === "total")?.id).toBe(17);
-    expect(second.fields.find((f) => f.name === "sku")?.id).toBe(18);
+    expect(second.fields.find((f) => f.name === "total")?.id).toBe(typedFieldId("total"));
+    expect(second.fields.find((f) => f.name === "sku")?.id).toBe(typedFieldId("sku"));
     expect(second["schema-id"]).toBe(first["schema-id"] + 1);
     expect(icebergSchema([{ name: "total", type: "DOUBLE" }], first)["schema-id"]).toBe(first["schema-id"]);
+  });
+});
+
+describe("Parquet field ids", () => {
+  it("every lake file carries the Iceberg schema's field id on each column", () => {
+    const row = {
+      event_id: "e1",
+      event_type: "Order Completed",
+      ts: 1_700_000_000_000,
+      received_at: 1_700_000_000_500,
+      user_id: "u",
+      session_id: null,
+      correlation_id: null,
+      source: null,
+      version: null,
+      environment: null,
+      region: null,
+      request_id: "r",
+      country: null,
+      colo: null,
+      payload: '{"total":1}',
+      metadata: null,
+    };
+    const file = encodeLakeFile([row]);
+    const schema = parquetMetadata(
+      file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer,
+    ).schema;
+    const ids = Object.fromEntries(schema.slice(1).map((e) => [e.name, e.field_id]));
+    expect(ids).toEqual(Object.fromEntries(icebergSchema([]).fields.map((f) => [f.name, f.id])));
   });
 });
