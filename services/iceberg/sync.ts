@@ -13,6 +13,7 @@ import {
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { datasetSegment } from "../../shared/lake/partition";
 import { datasetHeads, datasetHistory } from "../manifest/history";
+import { latestSnapshot } from "../manifest/read";
 
 type IcebergEnv = Pick<Env, "DB" | "LAKE"> & { ICEBERG_WAREHOUSE?: string };
 
@@ -47,24 +48,25 @@ export async function readMetadata(lake: R2Bucket, project: string, dataset: str
   return obj ? ((await obj.json()) as TableMetadata) : null;
 }
 
-/** Tables already written up to a head, per isolate: a later sync for the same head reads nothing from R2. */
-const synced = new Map<string, number>();
+/** Per project, the Tarn snapshot this isolate has synced the tables up to: later syncs read only what is newer. */
+const syncedUpTo = new Map<string, number>();
 
 /**
  * Brings the project's Iceberg tables up to its manifest: for every dataset whose newest Tarn
  * snapshot is past its table's version, one Iceberg snapshot per new Tarn snapshot (files ADDED,
  * EXISTING, DELETED), then `v{head}.metadata.json` and `version-hint.text`. Idempotent: objects are
- * named by snapshot, so a repeated or concurrent sync writes the same bytes' meaning again.
+ * named by snapshot, and a table already at its head is left alone, so a repeated or concurrent
+ * sync changes nothing. `only` limits it to one dataset (a catalog read).
  */
 export async function syncIcebergProject(env: IcebergEnv, project: string, only?: string): Promise<void> {
-  const heads = await datasetHeads(env.DB, project);
-  for (const { dataset, head } of heads) {
+  const since = syncedUpTo.get(project) ?? 0;
+  const latest = await latestSnapshot(env.DB, project);
+  if (latest <= since) return;
+  for (const { dataset, head } of await datasetHeads(env.DB, project, since)) {
     if (only !== undefined && dataset !== only) continue;
-    const memo = `${project}\u0000${dataset}`;
-    if ((synced.get(memo) ?? 0) >= head) continue;
     await syncTable(env, project, dataset, head);
-    synced.set(memo, head);
   }
+  if (only === undefined) syncedUpTo.set(project, latest);
 }
 
 async function syncTable(env: IcebergEnv, project: string, dataset: string, head: number): Promise<void> {
