@@ -4,10 +4,8 @@ import { z } from "zod";
 import { admitEvents } from "../../services/ingest/admit";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
-import { acceptEvent } from "../../shared/events/accept-event";
-import { EventEnvelope, type EventRejection, ReceiptSchema } from "../../shared/events/envelope";
-import type { QueuedEvent } from "../../shared/events/queue-message";
-import { type RawItem, rawText, readEvents } from "../../shared/events/read-events";
+import { EventEnvelope, ReceiptSchema } from "../../shared/events/envelope";
+import { rawText, readEvents } from "../../shared/events/read-events";
 import { readBodyText } from "../ingest/read-body";
 import { projectOf, requireScope } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -94,22 +92,6 @@ eventRoutes.openapi(ingest, async (c) => {
     maxEventBytes: config.maxEventBytes,
     newId: () => crypto.randomUUID(),
   };
-  const accepted: QueuedEvent[] = [];
-  const rejected: { rejection: EventRejection; item: RawItem }[] = [];
-  read.items.forEach((item, index) => {
-    const verdict = acceptEvent(item, index, edge);
-    if (verdict.ok) accepted.push(verdict.event);
-    else rejected.push({ rejection: verdict.rejection, item });
-  });
-
-  await admitEvents(c.env, projectId, requestId, receivedAt, { accepted, rejected }, config.packLimits);
-  return c.json(
-    {
-      accepted: accepted.length,
-      rejected: rejected.length,
-      errors: rejected.map((r) => r.rejection),
-      request_id: requestId,
-    },
-    202,
-  );
+  const receipt = await admitEvents(c.env, projectId, read.items, edge, { packLimits: config.packLimits });
+  return c.json({ ...receipt, request_id: requestId }, 202);
 });

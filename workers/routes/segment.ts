@@ -1,12 +1,12 @@
 // Segment's HTTP Tracking API (/v1/batch, /v1/track, …): existing SDKs send here unchanged; events take the /v1/events path.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { admitEvents, type Verdicts } from "../../services/ingest/admit";
+import { admitEvents } from "../../services/ingest/admit";
 import { resolveApiKey } from "../../services/keys/key-store";
 import { constantTimeEqual, looksLikeApiKey } from "../../shared/api-keys";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
-import { acceptEvent } from "../../shared/events/accept-event";
+import type { RawItem } from "../../shared/events/read-events";
 import { grants } from "../../shared/scopes";
 import { mapSegmentMessage, SEGMENT_TYPES, type SegmentType } from "../../shared/segment/map-message";
 import { readSegmentBody, writeKeyFromHeader } from "../../shared/segment/read-request";
@@ -174,32 +174,14 @@ async function ingestSegment(c: Context<AppEnv>, route: "batch" | SegmentType) {
     maxEventBytes: config.maxEventBytes,
     newId: () => crypto.randomUUID(),
   };
-  const verdicts: Verdicts = { accepted: [], rejected: [] };
-  messages.forEach((message, index) => {
+  // Each message becomes an envelope (or carries the reason Segment's spec rejects it), then takes
+  // the same verdict, quarantine and queue step as /v1/events.
+  const items: RawItem[] = messages.map((message) => {
     const mapped = mapSegmentMessage(message, route === "batch" ? null : route, defaults);
-    if (!mapped.ok) {
-      verdicts.rejected.push({
-        rejection: { index, code: "VALIDATION_ERROR", message: mapped.message },
-        item: { value: message },
-      });
-      return;
-    }
-    // The mapped envelope takes the same verdict as a /v1/events event (envelope rules, size, time).
-    const item = { value: mapped.envelope };
-    const verdict = acceptEvent(item, index, edge);
-    if (verdict.ok) verdicts.accepted.push(verdict.event);
-    else verdicts.rejected.push({ rejection: verdict.rejection, item });
+    return mapped.ok
+      ? { value: mapped.envelope }
+      : { value: message, rejection: { code: "VALIDATION_ERROR", message: mapped.message } };
   });
-
-  await admitEvents(c.env, projectId, requestId, receivedAt, verdicts, config.packLimits);
-  return c.json(
-    {
-      success: true as const,
-      accepted: verdicts.accepted.length,
-      rejected: verdicts.rejected.length,
-      errors: verdicts.rejected.map((r) => r.rejection),
-      request_id: requestId,
-    },
-    200,
-  );
+  const receipt = await admitEvents(c.env, projectId, items, edge, { packLimits: config.packLimits });
+  return c.json({ success: true as const, ...receipt, request_id: requestId }, 200);
 }
