@@ -176,14 +176,16 @@ export function projectsOfBatch(messages: readonly { body: unknown }[]): string[
   return [...projects];
 }
 
+/** `syncIcebergProject` for `waitUntil`: a failure is logged; the next change or catalog read retries. */
+export async function syncIcebergQuietly(env: IcebergEnv, project: string, only?: string): Promise<void> {
+  try {
+    await syncIcebergProject(env, project, only);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", msg: "iceberg sync failed", project, error: String(err) }));
+  }
+}
+
 /** After a queue batch (ingest appends, compaction, retention, erasure jobs): sync the projects it touched. */
 export async function syncIcebergAfterBatch(env: IcebergEnv, messages: readonly { body: unknown }[]): Promise<void> {
-  for (const project of projectsOfBatch(messages)) {
-    try {
-      await syncIcebergProject(env, project);
-    } catch (err) {
-      // The next change or a catalog read retries; the lake itself is unaffected.
-      console.error(JSON.stringify({ level: "error", msg: "iceberg sync failed", project, error: String(err) }));
-    }
-  }
+  for (const project of projectsOfBatch(messages)) await syncIcebergQuietly(env, project);
 }
