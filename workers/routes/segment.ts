@@ -35,7 +35,7 @@ const messageSchema = {
   additionalProperties: true,
 };
 
-function describe(route: "batch" | SegmentType) {
+function segmentRoute(route: "batch" | SegmentType) {
   return createRoute({
     method: "post",
     path: `/v1/${route}`,
@@ -82,7 +82,7 @@ segmentRoutes.openAPIRegistry.registerComponent("securitySchemes", "segmentBasic
 });
 
 for (const route of ["batch", ...SEGMENT_TYPES] as const) {
-  segmentRoutes.openapi(describe(route), (c) => ingestSegment(c, route));
+  segmentRoutes.openapi(segmentRoute(route), (c) => ingestSegment(c, route));
 }
 
 /** The project of a write key with the ingest scope; the same checks as `requireScope("ingest")`. */
