@@ -23,10 +23,16 @@ export default defineConfig(async () => {
               },
             }),
           ],
-          test: { name: "workers", include: ["test/workers/**/*.test.ts"], setupFiles: ["test/workers/setup.ts"] },
+          test: {
+            name: "workers",
+            include: ["test/workers/**/*.test.ts"],
+            setupFiles: ["test/workers/setup.ts"],
+            // Generous: a 2-core CI machine running three projects at once stretches the slower tests.
+            testTimeout: 30_000,
+          },
         },
         {
-          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 30_000 },
         },
         {
           test: {

@@ -1,13 +1,17 @@
 // HTTP ingest vs GET /health on the same `wrangler dev`: N keep-alive clients hammer one route for a
 // fixed time, alternating health and ingest rounds. Target: events/s ≥ 0.8 × (health req/s × 100).
 //
-//   npx tsx bench/http-ingest.bench.ts [concurrency=24] [seconds=5] [rounds=3] [batch=100]
+//   npx tsx bench/http-ingest.bench.ts [concurrency=24] [seconds=5] [rounds=3] [batch=100] [format=json|ndjson|gzip]
+//
+// format: a JSON array (default), NDJSON lines (Content-Type application/x-ndjson), or the JSON
+// array gzipped (Content-Encoding: gzip), as SDKs that compress send it.
 //
 // Ingest bodies are pre-serialized JSON arrays of `batch` events without eventIds (the edge
 // generates them), so every event is new and the queue consumer writes them all, as in production.
 // Between rounds the bench waits until the lake has caught up, so consumer work left over from an
 // ingest round does not slow the next health round.
 import http from "node:http";
+import { gzipSync } from "node:zlib";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 
@@ -15,6 +19,8 @@ const concurrency = Number(process.argv[2] ?? 24);
 const seconds = Number(process.argv[3] ?? 5);
 const rounds = Number(process.argv[4] ?? 3);
 const batch = Number(process.argv[5] ?? 100);
+const format = process.argv[6] ?? "json";
+if (!["json", "ndjson", "gzip"].includes(format)) throw new Error(`format must be json, ndjson or gzip, not ${format}`);
 const DRAIN_TIMEOUT_MS = 120_000;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -24,7 +30,7 @@ interface Reply {
   body: string;
 }
 
-function request(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function request(url: URL, method: string, headers: Record<string, string>, body?: string | Buffer): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url.href, { method, headers, agent }, (res) => {
       let text = "";
@@ -41,12 +47,12 @@ function request(url: URL, method: string, headers: Record<string, string>, body
   });
 }
 
-/** `count` pre-serialized bodies of `size` events each, deterministic. */
-function makeBodies(count: number, size: number, seed = 1): string[] {
+/** `count` pre-serialized bodies of `size` events each, deterministic, in the bench's format. */
+function makeBodies(count: number, size: number, seed = 1): (string | Buffer)[] {
   const rnd = mulberry32(seed);
   const types = ["page.view", "click", "order.created", "signup", "api_call"];
   const now = Date.now();
-  const bodies: string[] = [];
+  const bodies: (string | Buffer)[] = [];
   for (let b = 0; b < count; b++) {
     const events = [];
     for (let i = 0; i < size; i++) {
@@ -60,7 +66,9 @@ function makeBodies(count: number, size: number, seed = 1): string[] {
         data: { payload: { path: `/p/${Math.floor(rnd() * 500)}`, ms: Math.floor(rnd() * 2000), ok: rnd() < 0.9 } },
       });
     }
-    bodies.push(JSON.stringify(events));
+    if (format === "ndjson") bodies.push(events.map((e) => JSON.stringify(e)).join("\n"));
+    else if (format === "gzip") bodies.push(gzipSync(JSON.stringify(events)));
+    else bodies.push(JSON.stringify(events));
   }
   return bodies;
 }
@@ -72,7 +80,12 @@ const median = (xs: number[]) => {
 };
 
 /** Like `request`, but a network error (e.g. the worker restarting) is status 0, never a throw. */
-async function tryRequest(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+async function tryRequest(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<Reply> {
   try {
     return await request(url, method, headers, body);
   } catch (err) {
@@ -99,7 +112,7 @@ async function hammer(ms: number, once: () => Promise<boolean>): Promise<{ perSe
 
 async function main(): Promise<void> {
   console.log(
-    `# http ingest bench: concurrency ${concurrency}, ${seconds} s per phase, ${rounds} rounds, ${batch} events/request`,
+    `# http ingest bench: concurrency ${concurrency}, ${seconds} s per phase, ${rounds} rounds, ${batch} events/request, ${format} bodies`,
   );
   const server = await startDevServer();
   try {
@@ -122,7 +135,13 @@ async function main(): Promise<void> {
     const bodies = makeBodies(64, batch);
     const healthUrl = new URL("/health", base);
     const eventsUrl = new URL("/v1/events", base);
-    const ingestHeaders = { ...json, Authorization: `Bearer ${ingestKey}` };
+    const bodyHeaders: Record<string, string> =
+      format === "ndjson"
+        ? { "Content-Type": "application/x-ndjson" }
+        : format === "gzip"
+          ? { ...json, "Content-Encoding": "gzip" }
+          : json;
+    const ingestHeaders = { ...bodyHeaders, Authorization: `Bearer ${ingestKey}` };
     let next = 0;
     let accepted = 0;
     let failures = 0;

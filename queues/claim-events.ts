@@ -1,7 +1,7 @@
 import { committedBatches } from "../services/manifest/read";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
-import { type ClaimEntry, type ClaimVerdict, shardOf } from "../shared/dedupe";
+import { type ClaimExceptions, shardOf } from "../shared/dedupe";
 
 export interface Candidate {
   key: string;
@@ -28,22 +28,25 @@ export async function claimEvents(
   candidates: Candidate[],
   shards: number,
 ): Promise<ClaimOutcome> {
-  const byShard = new Map<number, ClaimEntry[]>();
+  // Per shard, keys grouped by expiry: the shape the shard's claimGroups takes.
+  const byShard = new Map<number, Map<number, string[]>>();
   for (const c of candidates) {
-    const s = shardOf(c.key, shards);
-    getOrInsert(byShard, s, () => []).push({ key: c.key, expiresAt: c.expiresAt });
+    const groups = getOrInsert(byShard, shardOf(c.key, shards), () => new Map<number, string[]>());
+    getOrInsert(groups, c.expiresAt, () => []).push(c.key);
   }
   const fresh = new Set<string>();
   const blocked = new Set<string>();
   const pending: { shard: number; key: string; batch: string; expired: boolean }[] = [];
   await Promise.all(
-    [...byShard].map(async ([shard, entries]) => {
-      const verdicts: ClaimVerdict[] = await shardStub(env, shard).claim(batch, entries);
-      verdicts.forEach((v, i) => {
-        const key = (entries[i] as ClaimEntry).key;
-        if (v.kind === "new") fresh.add(key);
-        else if (v.kind === "pending") pending.push({ shard, key, batch: v.batch, expired: v.expired });
-      });
+    [...byShard].map(async ([shard, groups]) => {
+      const list = [...groups].map(([expiresAt, keys]) => ({ expiresAt, keys }));
+      const found: ClaimExceptions = await shardStub(env, shard).claimGroups(batch, list);
+      const notNew = new Set(found.duplicates);
+      for (const p of found.pending) {
+        notNew.add(p.key);
+        pending.push({ shard, ...p });
+      }
+      for (const { keys } of list) for (const key of keys) if (!notNew.has(key)) fresh.add(key);
     }),
   );
   if (pending.length > 0) await resolvePending(env, batch, pending, fresh, blocked);

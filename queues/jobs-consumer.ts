@@ -31,7 +31,7 @@ type Progress = (percent: number) => Promise<void>;
  */
 async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
   const params = job.params as { dataset?: string; day?: string };
-  const { compactTargetRows: targetRows, compactMaxFilesPerRun } = readConfig(env);
+  const { compactTargetRows: targetRows, compactTargetBytes: targetBytes, compactMaxFilesPerRun } = readConfig(env);
   const total: CompactResult = {
     partitions: 0,
     files_left: 0,
@@ -44,7 +44,10 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     bytes_out: 0,
   };
   for (const [phase, layer] of (["bronze", "silver"] as const).entries()) {
-    const all = await compactionCandidates(env.DB, job.projectId, params, targetRows / 2);
+    const all = await compactionCandidates(env.DB, job.projectId, params, {
+      rows: targetRows / 2,
+      bytes: targetBytes / 2,
+    });
     const units = all.filter((u) => u.layer === layer);
     for (const [i, unit] of units.entries()) {
       const budget = compactMaxFilesPerRun - total.files_in;
@@ -56,7 +59,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
         env,
         job.projectId,
         unit,
-        { id: job.id, attempt, targetRows, maxFiles: Math.max(2, budget) },
+        { id: job.id, attempt, targetRows, targetBytes, maxFiles: Math.max(2, budget), maxBytes: 4 * targetBytes },
         hooks.compact,
       );
       if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];

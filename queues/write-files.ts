@@ -16,10 +16,14 @@ export function groupByPartition(
   events: QueuedEvent[],
   arrivedAt: number,
 ): Map<string, { partition: Partition; rows: QueuedEvent[] }> {
+  // Every event of the batch arrived together, so the dataset alone decides the partition: group by
+  // event type first and build each partition once, not a date string and a key per event.
+  const byType = new Map<string, QueuedEvent[]>();
+  for (const e of events) getOrInsert(byType, e.event_type, () => []).push(e);
   const groups = new Map<string, { partition: Partition; rows: QueuedEvent[] }>();
-  for (const e of events) {
-    const partition = partitionOf(project, e.event_type, arrivedAt);
-    getOrInsert(groups, partitionId(partition), () => ({ partition, rows: [] as QueuedEvent[] })).rows.push(e);
+  for (const [dataset, rows] of byType) {
+    const partition = partitionOf(project, dataset, arrivedAt);
+    groups.set(partitionId(partition), { partition, rows });
   }
   return groups;
 }

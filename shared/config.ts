@@ -15,8 +15,14 @@ export interface TarnConfig {
   packLimits: PackLimits;
   /** Number of DedupeShard objects event ids are spread over. */
   dedupeShards: number;
-  /** Rows per compacted (silver) file; bounds a compaction's memory. */
+  /** Rows per compacted (silver) file, at most. */
   compactTargetRows: number;
+  /**
+   * Input bytes (Parquet, as stored) per compacted file, at most: what bounds a compaction's memory,
+   * since the rows of one output are held decoded (about 10–15× their stored size) inside 128 MB.
+   * One run reads at most four times this.
+   */
+  compactTargetBytes: number;
   /** Input files one compaction invocation reads before it hands the rest to a follow-up job. */
   compactMaxFilesPerRun: number;
   /** A dataset with this many current bronze files gets a compaction job right after a landing. */
@@ -44,6 +50,7 @@ export type TarnVars = Partial<
     | "INGEST_MESSAGE_BYTES"
     | "DEDUPE_SHARDS"
     | "COMPACT_TARGET_ROWS"
+    | "COMPACT_TARGET_BYTES"
     | "COMPACT_MAX_FILES_PER_RUN"
     | "COMPACT_BRONZE_FILES"
     | "QUARANTINE_RETENTION_DAYS"
@@ -78,6 +85,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
       : DEFAULT_PACK_LIMITS,
     dedupeShards: Math.max(1, positiveInt(vars.DEDUPE_SHARDS, 16)),
     compactTargetRows: Math.max(1, positiveInt(vars.COMPACT_TARGET_ROWS, 500_000)),
+    compactTargetBytes: Math.max(1, positiveInt(vars.COMPACT_TARGET_BYTES, 4 * 1024 * 1024)),
     compactMaxFilesPerRun: Math.max(1, positiveInt(vars.COMPACT_MAX_FILES_PER_RUN, 200)),
     compactBronzeFiles: Math.max(2, positiveInt(vars.COMPACT_BRONZE_FILES, 32)),
     quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),

@@ -34,3 +34,18 @@ export interface ClaimEntry {
   /** When the shard may forget the key (epoch ms): receipt time plus the project's window. */
   expiresAt: number;
 }
+
+/** Keys that expire together, as the consumer sends them to a shard. */
+export interface ClaimGroup {
+  expiresAt: number;
+  keys: string[];
+}
+
+/**
+ * What a claim found other than "new". New is by far the common verdict, so it is left implicit:
+ * the RPC carries no object per key either way.
+ */
+export interface ClaimExceptions {
+  duplicates: string[];
+  pending: { key: string; batch: string; expired: boolean }[];
+}

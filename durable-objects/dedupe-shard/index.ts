@@ -1,6 +1,13 @@
 // DedupeShard: one shard of the event-id memory that makes ingest exactly-once. SQLite is the truth.
 import { DurableObject } from "cloudflare:workers";
-import { CLAIM_LEASE_MS, type ClaimEntry, type ClaimVerdict } from "../../shared/dedupe";
+import { getOrInsert } from "../../shared/collections";
+import {
+  CLAIM_LEASE_MS,
+  type ClaimEntry,
+  type ClaimExceptions,
+  type ClaimGroup,
+  type ClaimVerdict,
+} from "../../shared/dedupe";
 import { jsonChunks } from "../../shared/json-chunks";
 import { migrateSchema } from "../sqlite-schema";
 import { DEDUPE_SCHEMA } from "./schema";
@@ -36,50 +43,58 @@ export class DedupeShard extends DurableObject<Env> {
    * "pending". A repeated claim by the same batch is "new" again, so a retried RPC is harmless.
    */
   claim(batch: string, entries: ClaimEntry[], now = Date.now()): ClaimVerdict[] {
+    const groups = new Map<number, string[]>();
+    for (const e of entries) getOrInsert(groups, e.expiresAt, () => []).push(e.key);
+    const found = this.claimGroups(
+      batch,
+      [...groups].map(([expiresAt, keys]) => ({ expiresAt, keys })),
+      now,
+    );
     const verdicts = new Map<string, ClaimVerdict>();
-    const byExpiry = new Map<number, string[]>();
-    for (const e of entries) {
-      const keys = byExpiry.get(e.expiresAt);
-      if (keys) keys.push(e.key);
-      else byExpiry.set(e.expiresAt, [e.key]);
-    }
+    for (const key of found.duplicates) verdicts.set(key, { kind: "duplicate" });
+    for (const p of found.pending) verdicts.set(p.key, { kind: "pending", batch: p.batch, expired: p.expired });
+    return entries.map((e) => verdicts.get(e.key) ?? { kind: "new" });
+  }
+
+  /**
+   * `claim` for keys grouped by expiry, answering only the keys that are not new: what the consumer
+   * calls, so neither direction of the RPC carries an object per key. Two statements per group:
+   * a read of the keys already held (usually none), then one upsert that claims new keys and takes
+   * over keys past their window in place.
+   */
+  claimGroups(batch: string, groups: ClaimGroup[], now = Date.now()): ClaimExceptions {
+    const found: ClaimExceptions = { duplicates: [], pending: [] };
     this.ctx.storage.transactionSync(() => {
-      for (const [expiresAt, keys] of byExpiry) {
+      for (const { expiresAt, keys } of groups) {
         const json = JSON.stringify(keys);
-        // One statement per group: a new key is inserted, and a key past its window is forgotten
-        // and claimed afresh in place (the upsert's WHERE); a live claim is left as it is.
-        const inserted = this.sql.exec<{ k: string }>(
+        const held = this.sql.exec<ClaimRow>(
+          `SELECT c.k, c.batch, c.claimed_at, (b.batch IS NOT NULL) AS committed
+           FROM claims c LEFT JOIN committed_batches b ON b.batch = c.batch
+           WHERE c.k IN (SELECT value FROM json_each(?)) AND c.expires_at > ?`,
+          json,
+          now,
+        );
+        for (const row of held) {
+          if (row.committed) found.duplicates.push(row.k);
+          else if (row.batch !== batch)
+            found.pending.push({ key: row.k, batch: row.batch, expired: now - row.claimed_at > CLAIM_LEASE_MS });
+        }
+        this.sql.exec(
           `INSERT INTO claims (k, batch, claimed_at, expires_at)
            SELECT value, ?, ?, ? FROM json_each(?) WHERE true
            ON CONFLICT (k) DO UPDATE SET batch = excluded.batch, claimed_at = excluded.claimed_at,
              expires_at = excluded.expires_at
-           WHERE claims.expires_at <= ?
-           RETURNING k`,
+           WHERE claims.expires_at <= ?`,
           batch,
           now,
           expiresAt,
           json,
           now,
         );
-        for (const { k } of inserted) verdicts.set(k, { kind: "new" });
-        if (verdicts.size === entries.length) continue;
-        const rest = JSON.stringify(keys.filter((k) => !verdicts.has(k)));
-        const rows = this.sql.exec<ClaimRow>(
-          `SELECT c.k, c.batch, c.claimed_at, (b.batch IS NOT NULL) AS committed
-           FROM claims c LEFT JOIN committed_batches b ON b.batch = c.batch
-           WHERE c.k IN (SELECT value FROM json_each(?))`,
-          rest,
-        );
-        for (const row of rows) {
-          if (row.committed) verdicts.set(row.k, { kind: "duplicate" });
-          else if (row.batch === batch) verdicts.set(row.k, { kind: "new" });
-          else
-            verdicts.set(row.k, { kind: "pending", batch: row.batch, expired: now - row.claimed_at > CLAIM_LEASE_MS });
-        }
       }
     });
     void this.ensureSweep();
-    return entries.map((e) => verdicts.get(e.key) ?? { kind: "new" });
+    return found;
   }
 
   /** Marks the batch committed (its rows are in the manifest): one row, whatever the batch's size. */

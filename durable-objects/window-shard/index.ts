@@ -59,7 +59,7 @@ export class WindowShard extends DurableObject<Env> {
         }
         kept.push(w);
       }
-      merged = this.store.mergeAll(kept);
+      merged = this.store.mergeAll(kept, now - readLiveConfig(this.env).allowedLatenessMs);
       for (const m of merged) {
         result.windows += m.occurrences;
         if (m.correction) result.corrections += m.occurrences;

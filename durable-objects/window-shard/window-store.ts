@@ -68,8 +68,10 @@ export class WindowStore {
    * Merges a batch's windows in a fixed number of statements: one read of the touched windows' rows,
    * one of their groups, then multi-row upserts of the changed groups and the windows (rev bumped once
    * per partial). The same result as merging each partial in turn in order, including `__other__` overflow.
+   * A window first seen after `watermark` passed its end (a backfill's, or a late event's) is stored
+   * closed at once: the alarm would only close it a moment later, with a second write and frame.
    */
-  mergeAll(partials: WindowPartial[]): MergedWindow[] {
+  mergeAll(partials: WindowPartial[], watermark = Number.NEGATIVE_INFINITY): MergedWindow[] {
     const out = new Map<string, MergedWindow & { entries: Map<string, GroupEntry>; existed: boolean }>();
     const id = (size: string, start: number) => `${size}|${start}`;
     for (const w of partials) {
@@ -148,7 +150,9 @@ export class WindowStore {
         const json = JSON.stringify(e.raw ?? e.state.toJSON());
         groupRows.push([m.size, m.start, e.key, JSON.stringify(e.values), json]);
       }
-      windowRows.push([m.size, m.start, m.start + WINDOW_MS[m.size], m.rev]);
+      const end = m.start + WINDOW_MS[m.size];
+      if (!m.existed && end <= watermark) m.closed = 1;
+      windowRows.push([m.size, m.start, end, m.rev, m.closed]);
       const groups = [...m.entries.values()]
         .sort((a, b) => byCodePoint(a.key, b.key))
         .map(({ key, values, state }) => ({ key, values, state }));
@@ -172,7 +176,7 @@ export class WindowStore {
     this.writeChunked(
       `INSERT INTO windows (size, start, end_ms, rev, closed)
        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-              json_extract(value, '$[3]'), 0 FROM json_each(?) WHERE true
+              json_extract(value, '$[3]'), json_extract(value, '$[4]') FROM json_each(?) WHERE true
        ON CONFLICT (size, start) DO UPDATE SET rev = excluded.rev`,
       windowRows,
     );
@@ -233,16 +237,19 @@ export class WindowStore {
 
   /** Closes up to `limit` open windows that ended at or before `watermark`; returns them. */
   closeDue(watermark: number, limit: number): { size: WindowSize; start: number }[] {
+    // One statement however many windows are due (a backfill makes thousands due at once); RETURNING
+    // has no order, so the earliest-ending-first order of the selection is restored here.
     const due = this.sql
-      .exec<{ size: WindowSize; start: number }>(
-        "SELECT size, start FROM windows WHERE closed = 0 AND end_ms <= ? ORDER BY end_ms LIMIT ?",
+      .exec<{ size: WindowSize; start: number; end_ms: number }>(
+        `UPDATE windows SET closed = 1, rev = rev + 1 WHERE (size, start) IN
+           (SELECT size, start FROM windows WHERE closed = 0 AND end_ms <= ? ORDER BY end_ms LIMIT ?)
+         RETURNING size, start, end_ms`,
         watermark,
         limit,
       )
       .toArray();
-    for (const w of due)
-      this.sql.exec("UPDATE windows SET closed = 1, rev = rev + 1 WHERE size = ? AND start = ?", w.size, w.start);
-    return due;
+    due.sort((a, b) => a.end_ms - b.end_ms || a.start - b.start);
+    return due.map(({ size, start }) => ({ size, start }));
   }
 
   /** The earliest end of an open window, or null. */

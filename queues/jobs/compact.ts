@@ -25,19 +25,25 @@ export interface CompactResult {
   bytes_out: number;
 }
 
-/** Groups consecutive input files (by time) into outputs of about `targetRows` rows each. */
-export function planOutputs(files: ManifestFile[], targetRows: number): ManifestFile[][] {
+/**
+ * Groups consecutive input files (by time) into outputs of at most `targetRows` rows and
+ * `targetBytes` stored bytes each (an input larger than either is an output of its own).
+ */
+export function planOutputs(files: ManifestFile[], targetRows: number, targetBytes: number): ManifestFile[][] {
   const groups: ManifestFile[][] = [];
   let current: ManifestFile[] = [];
   let rows = 0;
+  let bytes = 0;
   for (const f of files) {
-    if (current.length > 0 && rows + f.rows > targetRows) {
+    if (current.length > 0 && (rows + f.rows > targetRows || bytes + f.bytes > targetBytes)) {
       groups.push(current);
       current = [];
       rows = 0;
+      bytes = 0;
     }
     current.push(f);
     rows += f.rows;
+    bytes += f.bytes;
   }
   if (current.length > 0) groups.push(current);
   return groups;
@@ -84,31 +90,40 @@ export async function writeSilver(
 
 /**
  * Compacts one unit into silver files by event day. Memory is bounded by the output size
- * (`targetRows`): each group of inputs is read row group by row group, deduplicated by event_id,
+ * (`targetRows`, `targetBytes`) and the run's input (`maxBytes`): each group of inputs is read row group by row group, deduplicated by event_id,
  * split by event day, sorted by ts and encoded. Output keys carry the job and attempt, so a retry
  * never overwrites, and the commit id makes publishing idempotent: a crash anywhere before the
- * publish leaves the tables as they were. Silver files of at least half the target are left as
+ * publish leaves the tables as they were. Silver files of at least half a target are left as
  * they are (rewriting them would only cost), so an event day's silver settles into few large files.
  */
 export async function compactPartition(
   env: Pick<Env, "DB" | "LAKE">,
   projectId: string,
   unit: CompactUnit,
-  job: { id: string; attempt: number; targetRows: number; maxFiles?: number },
+  job: { id: string; attempt: number; targetRows: number; targetBytes: number; maxFiles?: number; maxBytes?: number },
   hooks: CompactHooks = {},
 ): Promise<CompactResult | null> {
   const { dataset, layer, dt } = unit;
   const inputs = await listFiles(env.DB, projectId, { dataset, dt, layer });
-  const candidates = layer === "bronze" ? inputs : inputs.filter((f) => f.rows < job.targetRows / 2);
+  const candidates =
+    layer === "bronze" ? inputs : inputs.filter((f) => f.rows < job.targetRows / 2 && f.bytes < job.targetBytes / 2);
   if (candidates.length < 2) return null;
-  // Oldest arrivals first (ids grow with publishing), as many as the run may read.
-  const compactable = [...candidates].sort((a, b) => a.id - b.id).slice(0, job.maxFiles ?? candidates.length);
+  // Oldest arrivals first (ids grow with publishing), as many as the run may read: files and bytes
+  // (the ids the run has seen stay in memory until it ends).
+  const compactable: ManifestFile[] = [];
+  let budget = job.maxBytes ?? Number.POSITIVE_INFINITY;
+  for (const f of [...candidates].sort((a, b) => a.id - b.id)) {
+    if (compactable.length >= (job.maxFiles ?? Number.POSITIVE_INFINITY)) break;
+    if (compactable.length >= 2 && f.bytes > budget) break;
+    compactable.push(f);
+    budget -= f.bytes;
+  }
   compactable.sort((a, b) => a.minTs - b.minTs || (a.key < b.key ? -1 : 1));
   const seen = new Set<string>();
   const outputs: NewFile[] = [];
   let rowsIn = 0;
   let duplicates = 0;
-  for (const [n, group] of planOutputs(compactable, job.targetRows).entries()) {
+  for (const [n, group] of planOutputs(compactable, job.targetRows, job.targetBytes).entries()) {
     const rows: LakeRow[] = [];
     for (const file of group) {
       try {

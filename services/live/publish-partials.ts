@@ -42,7 +42,9 @@ export async function publishPartials(
     const calls: Promise<unknown>[] = [];
     for (const [project, events] of byProject) {
       for (const metric of [EVENTS_METRIC, ...(metrics.get(project) ?? [])]) {
-        const windows = computePartials(metric, events);
+        // Windows the shard no longer keeps are left out here: a backfill's old events would
+        // otherwise cost partials, RPC bytes and shard work only to be dropped as too late.
+        const windows = computePartials(metric, events, Date.now());
         if (windows.length === 0) continue;
         const call = () => windowStub(env, project, metric.name).apply({ commitId, project, metric, windows });
         calls.push(call().catch(() => call()));

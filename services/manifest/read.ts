@@ -174,7 +174,7 @@ export async function compactionCandidates(
   db: D1Database,
   projectId: string,
   only: { dataset?: string; day?: string },
-  smallRows: number,
+  small: { rows: number; bytes: number },
 ): Promise<{ dataset: string; layer: "bronze" | "silver"; dt: string }[]> {
   const rows = await drizzle(db)
     .select({ dataset: lakeFiles.dataset, layer: lakeFiles.layer, dt: lakeFiles.dt })
@@ -183,7 +183,14 @@ export async function compactionCandidates(
       and(
         eq(lakeFiles.projectId, projectId),
         isNull(lakeFiles.removedSnapshot),
-        or(eq(lakeFiles.layer, "bronze"), and(eq(lakeFiles.layer, "silver"), sql`${lakeFiles.rows} < ${smallRows}`)),
+        or(
+          eq(lakeFiles.layer, "bronze"),
+          and(
+            eq(lakeFiles.layer, "silver"),
+            sql`${lakeFiles.rows} < ${small.rows}`,
+            sql`${lakeFiles.bytes} < ${small.bytes}`,
+          ),
+        ),
         only.dataset ? eq(lakeFiles.dataset, only.dataset) : undefined,
         only.day ? eq(lakeFiles.dt, only.day) : undefined,
       ),

@@ -6,7 +6,7 @@ import { EventView, type Scalar } from "./fields";
 import { matchesFilter } from "./filter";
 import { type AggregatePlan, GroupState, GroupStateJson, planOf } from "./group-state";
 import type { StoredMetric } from "./metric-def";
-import { WINDOW_SIZES, type WindowSize, WindowSizeSchema, windowStart } from "./window-size";
+import { isBeyondRetention, WINDOW_SIZES, type WindowSize, WindowSizeSchema, windowStart } from "./window-size";
 
 /** Groups kept per window; later groups share one `__other__` group (totals stay exact). */
 export const MAX_GROUPS_PER_WINDOW = 1000;
@@ -40,12 +40,25 @@ export class WindowAccumulator {
   private readonly windows = new Map<string, WindowAcc>();
   private readonly plan: AggregatePlan;
 
-  constructor(private readonly def: StoredMetric) {
+  /**
+   * `keptAt`: leave out windows a shard would no longer keep at that time (isBeyondRetention), so
+   * a backfill's old events cost no partials, RPC bytes or shard work. Without it, every window.
+   */
+  constructor(
+    private readonly def: StoredMetric,
+    private readonly keptAt?: number,
+  ) {
     this.plan = planOf(def);
   }
 
   addEvents(events: Iterable<QueuedEvent>): this {
+    const keptAt = this.keptAt;
     for (const event of events) {
+      const sizes =
+        keptAt === undefined
+          ? this.def.windows
+          : this.def.windows.filter((size) => !isBeyondRetention(windowStart(event.ts, size), size, keptAt));
+      if (sizes.length === 0) continue;
       const view = new EventView(event);
       if (!matchesFilter(view, this.def.filter)) continue;
       const values = this.def.group_by.map((f) => view.scalar(f));
@@ -53,7 +66,7 @@ export class WindowAccumulator {
       // One state per event, merged into each window size, keeps the per-event work independent of sizes.
       const one = new GroupState();
       one.add(view, this.plan);
-      for (const size of this.def.windows) this.mergeInto(size, windowStart(event.ts, size), key, values, one);
+      for (const size of sizes) this.mergeInto(size, windowStart(event.ts, size), key, values, one);
     }
     return this;
   }
@@ -92,7 +105,10 @@ export class WindowAccumulator {
   }
 }
 
-/** The partial aggregates of a batch of events for one metric. */
-export function computePartials(def: StoredMetric, events: Iterable<QueuedEvent>): WindowPartial[] {
-  return new WindowAccumulator(def).addEvents(events).toPartials();
+/**
+ * The partial aggregates of a batch of events for one metric; with `keptAt`, only the windows a
+ * shard still keeps at that time.
+ */
+export function computePartials(def: StoredMetric, events: Iterable<QueuedEvent>, keptAt?: number): WindowPartial[] {
+  return new WindowAccumulator(def, keptAt).addEvents(events).toPartials();
 }

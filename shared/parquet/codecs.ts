@@ -39,13 +39,55 @@ export function zstdStoredFrame(input: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Compresses with ZSTD at `level`; stores the bytes raw when the runtime's encoder fails. */
+const FCS_BYTES = [0, 2, 4, 8];
+const DICTIONARY_ID_BYTES = [0, 1, 2, 4];
+
+/**
+ * Whether `frame` is exactly one whole ZSTD frame (RFC 8878): its header, then blocks up to the one
+ * marked last, then the checksum if the header announces one, and not a byte more or less; and, when
+ * the header records the content size, that it is `contentSize`. Walking the block headers costs a
+ * few reads per 128 KB block, far less than decoding. The runtime bug behind the stored-frame
+ * fallback stops the encoder early; a frame cut short must never reach the lake unnoticed, since it
+ * would only fail when read back (by compaction, long after the 202).
+ */
+export function isWholeZstdFrame(frame: Uint8Array, contentSize: number): boolean {
+  if (frame.length < 6 || MAGIC.some((b, i) => frame[i] !== b)) return false;
+  const descriptor = frame[4] as number;
+  const fcsFlag = descriptor >>> 6;
+  const singleSegment = (descriptor >>> 5) & 1;
+  const checksum = (descriptor >>> 2) & 1;
+  const fcsBytes = fcsFlag === 0 && singleSegment ? 1 : (FCS_BYTES[fcsFlag] as number);
+  let p = 5 + (singleSegment ? 0 : 1) + (DICTIONARY_ID_BYTES[descriptor & 3] as number);
+  if (p + fcsBytes > frame.length) return false;
+  if (fcsBytes > 0) {
+    let size = 0;
+    for (let k = fcsBytes - 1; k >= 0; k--) size = size * 256 + (frame[p + k] as number);
+    if (fcsBytes === 2) size += 256;
+    if (size !== contentSize) return false;
+  }
+  p += fcsBytes;
+  for (;;) {
+    if (p + 3 > frame.length) return false;
+    const header = (frame[p] as number) | ((frame[p + 1] as number) << 8) | ((frame[p + 2] as number) << 16);
+    const type = (header >>> 1) & 3;
+    if (type === 3) return false;
+    p += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
+  }
+  return p + (checksum ? 4 : 0) === frame.length;
+}
+
+/**
+ * Compresses with ZSTD at `level`; stores the bytes raw when the runtime's encoder fails, or returns
+ * anything but one whole frame of the input.
+ */
 export function zstdCompress(input: Uint8Array, level?: number): Uint8Array {
   try {
     const param: unknown = constants.ZSTD_c_compressionLevel;
     const options = level !== undefined && typeof param === "number" ? { params: { [param]: level } } : {};
     const out = zstdCompressSync(input, options);
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const frame = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return isWholeZstdFrame(frame, input.length) ? frame : zstdStoredFrame(input);
   } catch {
     return zstdStoredFrame(input);
   }

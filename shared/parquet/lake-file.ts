@@ -91,7 +91,9 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
     });
   }
   writeFooter(file, { schema: schema.elements, numRows: rows.length, rowGroups }, indexes);
-  return file.getBytes().slice();
+  // A view, not a copy: a second file-sized buffer is external memory that pushes V8 into a full
+  // collection, which walks every row object the caller holds (measured: ~0.4 s at 1M rows).
+  return file.getBytes();
 }
 
 // Reading

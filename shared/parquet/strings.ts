@@ -4,7 +4,7 @@ import type { ByteSink } from "./byte-sink";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-/** Stands in for each 4-byte length prefix in the joined text; overwritten after encoding. */
+/** Stands in for each 4-byte length prefix after the first in the joined text; overwritten after encoding. */
 const PREFIX = "\0\0\0\0";
 /**
  * Values joined per encode call. Batches keep each joined string small enough (well under V8's
@@ -44,11 +44,13 @@ export function writePlainStrings(
     }
     const count = batch.length;
     if (count === 0) break;
-    const text = PREFIX + batch.join(PREFIX);
-    sink.ensure(text.length * 3);
+    // The first length prefix is left as a gap rather than prepended: `PREFIX + joined` would
+    // allocate the batch's text a second time (measured: ~200 MB more garbage per 1M rows).
+    const text = batch.join(PREFIX);
+    sink.ensure(4 + text.length * 3);
     const b = sink.bytes;
     let p = sink.pos;
-    if (encoder.encodeInto(text, b.subarray(p)).written === text.length) {
+    if (encoder.encodeInto(text, b.subarray(p + 4)).written === text.length) {
       for (let k = 0; k < count; k++) {
         const length = (batch[k] as string).length;
         b[p] = length & 0xff;

@@ -16,6 +16,8 @@ export interface ApiInit {
 
 export interface DevServer {
   url: string;
+  /** The worker's DevTools inspector (what bench/isolate-profile.ts samples). */
+  inspectorPort: number;
   adminKey: string;
   /** Calls the server like a client: `Authorization: Bearer`, JSON body. */
   api: (path: string, init?: ApiInit) => Promise<Response>;
@@ -84,6 +86,7 @@ export async function startDevServer(extraArgs: string[] = []): Promise<DevServe
   }
   return {
     url,
+    inspectorPort: inspector,
     adminKey: readAdminKey(),
     api: (route, init = {}) => {
       const headers: Record<string, string> = {};

@@ -10,7 +10,7 @@ import { GroupState, GroupStateJson, mergeStateJson } from "../../shared/live/gr
 import { EVENTS_METRIC, MetricDefinitionSchema, type StoredMetric } from "../../shared/live/metric-def";
 import { computePartials, WindowAccumulator, type WindowPartial } from "../../shared/live/partials";
 import { renderWindow } from "../../shared/live/render";
-import { WINDOW_MS, WINDOW_SIZES, windowStart } from "../../shared/live/window-size";
+import { isBeyondRetention, WINDOW_MS, WINDOW_SIZES, windowStart } from "../../shared/live/window-size";
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 
@@ -119,6 +119,20 @@ describe("partials", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("leaves out exactly the windows a shard no longer keeps, when told the time", () => {
+    fc.assert(
+      fc.property(eventsArb, fc.integer({ min: -10_000, max: 160_000 }), (events, later) => {
+        // 1 s windows are kept for an hour: around T0 + 1 h some of these windows have gone, some not.
+        const keptAt = T0 + 3_600_000 + later;
+        const kept = computePartials(EVENTS_METRIC, events).filter((w) => !isBeyondRetention(w.start, w.size, keptAt));
+        expect(computePartials(EVENTS_METRIC, events, keptAt)).toEqual(kept);
+      }),
+      { numRuns: 100 },
+    );
+    const old = [event(0, { type: "x", dt: 0, user: 1, amount: 1, latency: 1 })];
+    expect(computePartials(EVENTS_METRIC, old, T0 + 400 * 86_400_000)).toEqual([]);
   });
 
   it("counts every event once in every window size it falls in", () => {

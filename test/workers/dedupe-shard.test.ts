@@ -99,3 +99,41 @@ describe("DedupeShard.claim", () => {
     ]);
   });
 });
+
+describe("DedupeShard.claimGroups (what the consumer calls)", () => {
+  it("answers only the keys that are not new, and claims the rest", async () => {
+    const p = `prj_${uid()}`;
+    const [done, held, stale, lapsed, fresh] = ["done", "held", "stale", "lapsed", "fresh"].map((id) =>
+      dedupeKey(p, id),
+    );
+    const stub = shard();
+    const now = Date.now();
+    await stub.claim("committed", [{ key: done as string, expiresAt: now + 3600_000 }], now);
+    await stub.commit("committed");
+    await stub.claim("live", [{ key: held as string, expiresAt: now + 3600_000 }], now);
+    await stub.claim("dead", [{ key: stale as string, expiresAt: now + 3600_000 }], now - 200_000);
+    await stub.claim("old", [{ key: lapsed as string, expiresAt: now - 1 }], now - 10_000);
+    const keys = [done, held, stale, lapsed, fresh] as string[];
+    const found = await stub.claimGroups("mine", [{ expiresAt: now + 3600_000, keys }], now);
+    expect(found.duplicates).toEqual([done]);
+    expect(found.pending.sort((a, b) => (a.key < b.key ? -1 : 1))).toEqual(
+      [
+        { key: held, batch: "live", expired: false },
+        { key: stale, batch: "dead", expired: true },
+      ].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : 1)),
+    );
+    // The new keys (one never seen, one past its window) are now this batch's: the same batch may
+    // claim them again (a retried RPC), another batch finds them pending.
+    expect(
+      await stub.claimGroups("mine", [{ expiresAt: now + 3600_000, keys: [lapsed, fresh] as string[] }], now),
+    ).toEqual({
+      duplicates: [],
+      pending: [],
+    });
+    const other = await stub.claim("other", entries([lapsed, fresh] as string[]), now);
+    expect(other).toEqual([
+      { kind: "pending", batch: "mine", expired: false },
+      { kind: "pending", batch: "mine", expired: false },
+    ]);
+  });
+});

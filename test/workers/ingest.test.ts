@@ -140,6 +140,30 @@ describe("POST /v1/events", () => {
     expect(br.status).toBe(415);
   });
 
+  it("reads plain bodies whole and refuses invalid UTF-8 with 400, as it does inside gzip", async () => {
+    const p = await ingestKey();
+    const utf8 = await post(p.ingest, JSON.stringify([ev(1, { data: { payload: { city: "Zürich — 東京" } } })]));
+    expect(((await utf8.json()) as Receipt).accepted).toBe(1);
+    const invalid = new Uint8Array([
+      ...new TextEncoder().encode('[{"eventType":"x","userId":"'),
+      0xff,
+      0xfe,
+      0x22,
+      0x7d,
+      0x5d,
+    ]);
+    for (const res of [
+      await post(p.ingest, invalid),
+      await post(p.ingest, await gzip(invalid), {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+      }),
+    ]) {
+      expect(res.status).toBe(400);
+      expect((await expectEnvelope(res)).code).toBe("INVALID_JSON");
+    }
+  });
+
   it("enforces the body, event and count limits with 413", async () => {
     const p = await ingestKey();
     const big = JSON.stringify([{ eventType: "x", data: { payload: { s: "a".repeat(11 * 1024 * 1024) } } }]);

@@ -204,6 +204,30 @@ describe("few large files", () => {
     expect(day18.map((f) => f.rows).sort((a, b) => a - b)).toEqual([2, 11]);
   });
 
+  it("bounds each compacted file by its inputs' stored bytes, so a compaction's memory stays bounded", async () => {
+    const p = await projectWithBronze();
+    const before = ids(await landedRows(p.id));
+    const sizes = (
+      await env.DB.prepare(
+        "SELECT bytes FROM lake_files WHERE project_id = ? AND dataset = 'page.view' AND removed_snapshot IS NULL",
+      )
+        .bind(p.id)
+        .all<{ bytes: number }>()
+    ).results.map((r) => r.bytes);
+    expect(sizes).toHaveLength(3);
+    // A target no two inputs fit in together: each becomes a silver file of its own, none larger.
+    const target = Math.max(...sizes) + 1;
+    expect(2 * Math.min(...sizes)).toBeGreaterThan(target);
+    await runJob({ ...env, COMPACT_TARGET_BYTES: String(target) }, await insertJob(p.id, "compact"));
+    const silver = (await currentFiles(p.id)).filter((f) => f.dataset === "page.view");
+    expect(silver.map((f) => [f.layer, f.rows])).toEqual([
+      ["silver", 5],
+      ["silver", 5],
+      ["silver", 5],
+    ]);
+    expect(ids(await landedRows(p.id))).toEqual(before);
+  });
+
   it("queues a compaction as soon as a dataset's bronze files pile up, and only one at a time", async () => {
     const p = await createProject("soon");
     const tight = { ...env, COMPACT_BRONZE_FILES: "3" };

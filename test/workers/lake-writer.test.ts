@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { dedupeKey, shardOf } from "../../shared/dedupe";
+import { eventTuple } from "../../shared/events/event-tuple";
 import { deliver, landedRows, message, queued } from "./lake-helpers";
 
 const project = (name: string) => `prj_${name}_${crypto.randomUUID().slice(0, 8)}`;
@@ -155,6 +156,41 @@ describe("the lake writer", () => {
     expect(result.explicitAcks).toEqual([good.id]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(["poison-1"]);
     expect((await landedRows(p)).map((r) => r.event_id)).toEqual(["ok"]);
+  });
+});
+
+describe("queue messages, version 2 (events as positional arrays)", () => {
+  it("lands what the edge sends now, and still lands version 1 messages queued before an upgrade", async () => {
+    const p = project("v2");
+    const v2 = message(p, [], "v2-text");
+    const body = JSON.stringify({
+      v: 2,
+      project: p,
+      request_id: "r2",
+      events: [queued(p, "a"), queued(p, "b")].map(eventTuple),
+    });
+    const result = await deliver([{ ...v2, body } as unknown as typeof v2, message(p, [queued(p, "c")])]);
+    expect(result.retryMessages).toEqual([]);
+    expect((await landedRows(p)).map((r) => r.event_id).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("retries a message with a malformed event, naming the event and field, and lands the rest", async () => {
+    const p = project("v2-poison");
+    const bad = eventTuple(queued(p, "bad"));
+    bad[2] = "yesterday";
+    const poison = message(p, [], "v2-poison");
+    const body = { v: 2, project: p, request_id: "r", events: [eventTuple(queued(p, "fine")), bad] };
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(String(line));
+    try {
+      const result = await deliver([{ ...poison, body } as unknown as typeof poison, message(p, [queued(p, "ok")])]);
+      expect(result.retryMessages.map((m) => m.msgId)).toEqual(["v2-poison"]);
+    } finally {
+      console.error = original;
+    }
+    expect((await landedRows(p)).map((r) => r.event_id)).toEqual(["ok"]);
+    expect(logged.join("\n")).toContain("event 1: ts must be a safe integer");
   });
 });
 

@@ -59,6 +59,27 @@ describe("the window shard", () => {
     expect(alarm).toBe(earliest + 5000);
   });
 
+  it("stores a window first seen after the watermark passed it as final at once, without waiting for the alarm", async () => {
+    const p = `prj_${crypto.randomUUID().slice(0, 8)}`;
+    const stub = windowStub(env, p, "events");
+    const old = closedMinute(30); // a backfill: its minute ended long ago
+    await stub.apply(batch(p, "c-backfill", eventsAt(p, "b", 3, old)));
+    const [w] = (await stub.recent("1m", 1)) ?? [];
+    expect([w?.window.start, w?.final, w?.data.count, w?.rev]).toEqual([minuteOf(old), true, 3, 1]);
+    // Nothing that has ended is left for the alarm to close (the hour may still be open); later
+    // events for the minute are corrections of a final window.
+    const open = await runInDurableObject(
+      stub,
+      async (_i, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM windows WHERE closed = 0 AND end_ms <= ?", Date.now() - 5000)
+          .one().n,
+    );
+    expect(open).toBe(0);
+    const result = await stub.apply(batch(p, "c-more", eventsAt(p, "m", 1, old)));
+    expect(result.corrections).toBeGreaterThan(0);
+  });
+
   it("counts a late event into its closed window and sends a correction frame", async () => {
     const { id: p, adminKey } = await createProject("live-late");
     const { key } = await createKey(adminKey, ["query"]);

@@ -1,8 +1,16 @@
 // The lake's page codec: ZSTD pages compressed by Tarn, stored frames where compression fails, and
 // both decompressed by the reader's codec (workerd's own behaviour is tested in test/workers/zstd.test.ts).
+
+import { zstdCompressSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lakeCompress, lakeCompressors, zstdCompress, zstdStoredFrame } from "../../../shared/parquet/codecs";
+import {
+  isWholeZstdFrame,
+  lakeCompress,
+  lakeCompressors,
+  zstdCompress,
+  zstdStoredFrame,
+} from "../../../shared/parquet/codecs";
 
 const decompress = (bytes: Uint8Array, length: number) => lakeCompressors.ZSTD(bytes, length);
 
@@ -30,5 +38,33 @@ describe("ZSTD pages", () => {
       for (let i = 0; i < n; i++) input[i] = (i * 7919) & 0xff;
       expect(decompress(zstdStoredFrame(input), n)).toEqual(input);
     }
+  });
+
+  it("tells a whole frame from one cut short, overlong, or of another size", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 3000 }), fc.nat({ max: 200 }), (bytes, repeat) => {
+        const input = new Uint8Array(bytes.length * (repeat + 1));
+        for (let r = 0; r <= repeat; r++) input.set(bytes, r * bytes.length);
+        const native = new Uint8Array(zstdCompressSync(input));
+        for (const frame of [native, zstdStoredFrame(input)]) {
+          expect(isWholeZstdFrame(frame, input.length)).toBe(true);
+          expect(isWholeZstdFrame(frame, input.length + 1)).toBe(false);
+          for (const cut of [1, 2, 3, Math.ceil(frame.length / 2)]) {
+            expect(isWholeZstdFrame(frame.subarray(0, frame.length - cut), input.length)).toBe(false);
+          }
+          const longer = new Uint8Array(frame.length + 1);
+          longer.set(frame);
+          expect(isWholeZstdFrame(longer, input.length)).toBe(false);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("keeps compression wherever the encoder returns a whole frame", () => {
+    const text = new TextEncoder().encode('{"path":"/p/1","ok":true}'.repeat(20_000)); // several blocks
+    const packed = lakeCompress(text);
+    expect(packed.length).toBeLessThan(text.length / 50);
+    expect(decompress(packed, text.length)).toEqual(text);
   });
 });
