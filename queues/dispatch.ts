@@ -1,11 +1,24 @@
 // Routes each queue batch to its consumer by queue name.
+import { syncIcebergAfterBatch } from "../services/iceberg/sync";
+import { countDelivered } from "../services/metrics/ingest-counts";
+import { flushSoon } from "../services/metrics/recorder";
 import { consumeDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { consumeJobs } from "./jobs-consumer";
 import { consumeLineage } from "./lineage";
 import { consumeWebhooks } from "./webhooks";
 
-export async function handleQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  countDelivered(batch.queue, batch.messages);
+  flushSoon(env, (p) => ctx.waitUntil(p));
+  await routeBatch(batch, env);
+  // Every lake change is made by a queue consumer (ingest appends, compaction, retention, erasure):
+  // once it is published, the Iceberg tables of the projects in the batch follow.
+  const changesLake = /^tarn-(events|jobs)$/.test(batch.queue);
+  if (changesLake) ctx.waitUntil(syncIcebergAfterBatch(env, batch.messages));
+}
+
+async function routeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
   if (batch.queue.startsWith("tarn-events")) return consumeEvents(batch, env);
   if (batch.queue.startsWith("tarn-jobs")) return consumeJobs(batch, env);

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { renderApiReference } from "../shared/openapi-html";
 import { onError } from "./errors";
+import { accessLog } from "./middleware/access-log";
 import { requirePermission } from "./middleware/auth";
 import { productionGuard } from "./middleware/production-guard";
 import { notFound, wrongMethod } from "./not-found";
@@ -14,6 +15,7 @@ import { authRoutes } from "./routes/auth";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
+import { icebergRoutes } from "./routes/iceberg";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
@@ -21,8 +23,10 @@ import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
+import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
+import { segmentRoutes } from "./routes/segment";
 import { userRoutes } from "./routes/users";
 
 export const OPENAPI_INFO = {
@@ -38,6 +42,7 @@ export const OPENAPI_INFO = {
 export function createApp() {
   const app = router();
   app.use("*", requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use("*", accessLog());
   app.use("*", productionGuard());
   app.use("*", wrongMethod(app));
   app.use(
@@ -66,6 +71,9 @@ export function createApp() {
   app.route("/", contractRoutes);
   app.route("/", quarantineRoutes);
   app.route("/", catalogRoutes);
+  app.route("/", segmentRoutes);
+  app.route("/", prometheusRoutes);
+  app.route("/", icebergRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -6,6 +6,7 @@ import { handleScheduled } from "./scheduled";
 export { AuditLog } from "../durable-objects/audit-log/index";
 export { DedupeShard } from "../durable-objects/dedupe-shard/index";
 export { LiveHub } from "../durable-objects/live-hub/index";
+export { MetricsShard } from "../durable-objects/metrics-shard/index";
 export { RateLimiter } from "../durable-objects/rate-limiter/index";
 export { WindowShard } from "../durable-objects/window-shard/index";
 export { QuerySplit } from "./query-split";

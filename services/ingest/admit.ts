@@ -6,6 +6,7 @@ import type { EventRejection } from "../../shared/events/envelope";
 import type { PackLimits } from "../../shared/events/pack";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { type RawItem, rawText } from "../../shared/events/read-events";
+import { countAdmitted } from "../metrics/ingest-counts";
 import { type ContractOutcome, checkContracts, type IndexedEvent } from "./check-contracts";
 import { enqueueEvents } from "./enqueue";
 import { quarantine, type Rejected, unquarantine } from "./quarantine";
@@ -93,6 +94,7 @@ export interface Receipt {
  * Judges, quarantines the rejected events, and queues the accepted ones durably; the receipt is
  * what the route answers. Quarantine comes first: if the queue then refuses, the request fails whole
  * (503) and its quarantine entries are removed, so a retried request is not quarantined twice.
+ * Counts the verdicts (GET /metrics) once they are persisted.
  */
 export async function admitEvents(
   env: Pick<Env, "DB" | "LAKE" | "EVENTS_QUEUE">,
@@ -106,14 +108,20 @@ export async function admitEvents(
     judged.rejected.length > 0
       ? await quarantine(env, projectId, edge.requestId, edge.receivedAt, judged.rejected)
       : undefined;
+  let messages = 0;
   if (judged.accepted.length > 0) {
     try {
-      await enqueueEvents(env, projectId, edge.requestId, judged.accepted, options.packLimits);
+      messages = (await enqueueEvents(env, projectId, edge.requestId, judged.accepted, options.packLimits)).messages;
     } catch (err) {
       if (quarantined) await unquarantine(env, quarantined);
       throw err;
     }
   }
+  countAdmitted(
+    judged.accepted.length,
+    messages,
+    judged.rejected.map((r) => r.rejection),
+  );
   return {
     accepted: judged.accepted.length,
     rejected: judged.rejected.length,

@@ -37,6 +37,7 @@ function tooLarge(item: RawItem, index: number, limit: number): Verdict | null {
  * The common valid event takes `fastEnvelope`; anything else gets zod's verdict and message.
  */
 export function acceptEvent(item: RawItem, index: number, ctx: EdgeContext): Verdict {
+  if (item.rejection) return { ok: false, rejection: { index, ...item.rejection } };
   if (item.parseError !== undefined) {
     return {
       ok: false,

@@ -4,12 +4,17 @@ import { z } from "zod";
 /** Furthest into the future an event's timestamp may be. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
-/** Event type names: also lake path segments, so only safe characters and never `.` or `..`. */
+/**
+ * Event type names: 1–128 printable characters other than `/` (Segment's names have spaces,
+ * e.g. `Order Completed`), never dots only; lake keys escape them (`datasetSegment`).
+ */
+export const EVENT_TYPE_PATTERN = /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}/]+$/u;
+
 export const EventTypeSchema = z
   .string({ error: (i) => (i.input === undefined ? "is required" : "must be a string") })
   .min(1, "must not be empty")
   .max(128, "must be at most 128 characters")
-  .regex(/^[A-Za-z0-9_.:-]+$/, "must use only letters, digits and _ . : -")
+  .regex(EVENT_TYPE_PATTERN, "must use only printable characters other than /")
   .refine((s) => !/^\.+$/.test(s), "must not consist of dots only");
 
 const optionalText = (max: number) => z.string().max(max, `must be at most ${max} characters`).optional();

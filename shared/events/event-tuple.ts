@@ -6,13 +6,25 @@
 // instead of a schema walk. The checks are exactly QueuedEvent's (test/node/event-tuple.test.ts
 // compares them on random input), so the trust boundary is unchanged.
 import { LAKE_COLUMNS } from "../lake/lake-row";
+import { EVENT_TYPE_PATTERN } from "./envelope";
 import type { QueuedEvent } from "./queue-message";
 
 const FIELDS = LAKE_COLUMNS.map((c) => c.name);
 /** Positions of the fields after the four required ones: all nullable text. */
 const FIRST_TEXT = 4;
-const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,128}$/;
 const DOTS_ONLY = /^\.+$/;
+
+/** Code points, as zod counts a string's length. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** EventTypeSchema's rule: 1–128 characters (code points), its pattern, not dots only. */
+function isEventType(s: string): boolean {
+  return s.length >= 1 && (s.length <= 128 || codePoints(s) <= 128) && EVENT_TYPE_PATTERN.test(s) && !DOTS_ONLY.test(s);
+}
 
 /** The event as an array of its fields in lake-column order. */
 export function eventTuple(e: QueuedEvent): unknown[] {
@@ -44,7 +56,7 @@ export function eventFromTuple(t: unknown): QueuedEvent | string {
   if (!Array.isArray(t) || t.length !== FIELDS.length) return `must be an array of ${FIELDS.length} fields`;
   const [id, type, ts, receivedAt] = t;
   if (typeof id !== "string" || id.length === 0) return "event_id must be a non-empty string";
-  if (typeof type !== "string" || !EVENT_TYPE.test(type) || DOTS_ONLY.test(type)) {
+  if (typeof type !== "string" || !isEventType(type)) {
     return "event_type must be a valid event type";
   }
   if (!Number.isSafeInteger(ts)) return "ts must be a safe integer";

@@ -1,11 +1,11 @@
 // A hand-written check for the common, valid event: it accepts only what `EventEnvelope` accepts
 // and yields the same output, so zod stays the source of truth (and of every error message).
 import { z } from "zod";
-import type { EventEnvelope } from "./envelope";
+import { EVENT_TYPE_PATTERN, type EventEnvelope } from "./envelope";
 
 /** The same pattern `z.iso.datetime({ offset: true, local: false })` builds for `EventEnvelope.timestamp`. */
 export const TIMESTAMP_PATTERN: RegExp = z.regexes.datetime({ offset: true, local: false, precision: null });
-const EVENT_TYPE = /^[A-Za-z0-9_.:-]+$/;
+const EVENT_TYPE = EVENT_TYPE_PATTERN;
 const DOTS_ONLY = /^\.+$/;
 
 /** Longest value of each optional text field (`EventEnvelope`'s `.max`). */

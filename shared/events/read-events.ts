@@ -9,6 +9,11 @@ export interface RawItem {
    */
   raw?: string;
   parseError?: string;
+  /**
+   * A verdict the route's own reader already gave (Segment's messages that its spec does not
+   * allow): the item is rejected with it, before the envelope is looked at.
+   */
+  rejection?: { code: "VALIDATION_ERROR"; message: string };
 }
 
 /** The item's text: the NDJSON line, or the value re-serialized once and kept. */

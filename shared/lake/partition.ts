@@ -24,10 +24,30 @@ export function partitionId(p: Partition): string {
 
 /**
  * `lake/{project}/{layer}/{dataset}/dt=YYYY-MM-DD/hr=HH/{file}.parquet`, without the `hr=` level
- * for a file covering a whole day. Dataset names use only `[A-Za-z0-9_.:-]` and are never
- * dots only (the envelope's rule), so they are safe path segments.
+ * for a file covering a whole day. The dataset is one path segment (`datasetSegment`).
  */
 export function lakeKey(p: Omit<Partition, "hr"> & { hr: number | null }, layer: Layer, file: string): string {
   const hour = p.hr === null ? "" : `hr=${String(p.hr).padStart(2, "0")}/`;
-  return `lake/${p.project}/${layer}/${p.dataset}/dt=${p.dt}/${hour}${file}.parquet`;
+  return `lake/${p.project}/${layer}/${datasetSegment(p.dataset)}/dt=${p.dt}/${hour}${file}.parquet`;
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9_.:-]+$/;
+const SAFE_CHAR = /[A-Za-z0-9_.:-]/;
+const utf8 = new TextEncoder();
+
+/**
+ * A dataset name as one key segment: names of `[A-Za-z0-9_.:-]` stay as they are (the keys of
+ * existing files keep their shape); any other character becomes `~` and two hex digits per UTF-8
+ * byte, so `Order Completed` is `Order~20Completed`. Not percent-encoding: the key is written into
+ * URLs (Iceberg metadata, S3 paths) as is, and `%` there would be read as an escape. Names are never
+ * dots only (envelope rule), so the segment is never `.` or `..`.
+ */
+export function datasetSegment(dataset: string): string {
+  if (SAFE_SEGMENT.test(dataset)) return dataset;
+  let out = "";
+  for (const ch of dataset) {
+    if (SAFE_CHAR.test(ch)) out += ch;
+    else for (const b of utf8.encode(ch)) out += `~${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // Schemas, both ways: the lake's (one leaf per LAKE_COLUMNS entry, in that order) written into every
 // file, and what any file's schema element means for reading its column (nullability, time unit).
 import type { CompressionCodec, SchemaElement } from "hyparquet";
+import { columnFieldId } from "../iceberg/schema";
 import { LAKE_COLUMNS, type LakeColumnName } from "../lake/lake-row";
 import type { ColumnSpec } from "./page";
 
@@ -76,6 +77,8 @@ export function lakeSchema(): LakeSchema {
       kinds.push(DICTIONARY_COLUMNS.has(name) ? "dictionary" : "plain");
     }
   }
+  // Iceberg field ids: every lake file is also a data file of the dataset's Iceberg table.
+  for (const e of elements.slice(1)) e.field_id = columnFieldId(e.name);
   return { elements, kinds };
 }
 

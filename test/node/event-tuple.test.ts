@@ -29,7 +29,20 @@ const validEvent = fc.record({
 /** Any JSON value a corrupted or foreign message might hold in one field. */
 const anyField = fc.oneof(
   fc.string(),
-  fc.constantFrom("", ".", "..", "a b", "x".repeat(129), "ok.type", "ünï"),
+  fc.constantFrom(
+    "",
+    ".",
+    "..",
+    "a b",
+    "x".repeat(129),
+    "x".repeat(128),
+    "ok.type",
+    "ünï",
+    "a/b",
+    "tab\there",
+    "😀".repeat(64),
+    "😀".repeat(65),
+  ),
   fc.integer(),
   fc.double(),
   fc.constantFrom(null, true, false, Number.NaN, Number.POSITIVE_INFINITY),

@@ -89,7 +89,8 @@ describe("acceptEvent", () => {
     const cases: [unknown, string][] = [
       [{}, "eventType is required"],
       [{ eventType: ".." }, "eventType must not consist of dots only"],
-      [{ eventType: "a b" }, "eventType must use only letters, digits and _ . : -"],
+      [{ eventType: "a/b" }, "eventType must use only printable characters other than /"],
+      [{ eventType: "a\nb" }, "eventType must use only printable characters other than /"],
       [{ eventType: "a", timestamp: "yesterday" }, "timestamp must be an ISO-8601 date-time"],
       [{ eventType: "a", userId: 7 }, "userId"],
       [{ eventType: "a", data: { payload: [1] } }, "data.payload"],

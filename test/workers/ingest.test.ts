@@ -42,7 +42,7 @@ describe("POST /v1/events", () => {
         ev(1),
         { userId: "no-type" },
         ev(2),
-        { eventType: "bad type!" },
+        { eventType: "bad/type" },
         ev(3, { timestamp: future }),
         42,
       ]),

@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { releaseRolledBack } from "../../services/dedupe/release";
+import { syncIcebergQuietly } from "../../services/iceberg/sync";
 import { createJob, jobView } from "../../services/jobs/create-job";
 import { listSnapshots as snapshotsOf } from "../../services/manifest/read";
 import { rollbackDataset } from "../../services/manifest/rollback";
@@ -172,5 +173,6 @@ export const jobRoutes = router()
     const { name } = c.req.valid("param");
     const result = await rollbackDataset(c.env.DB, projectId, name, c.req.valid("json").snapshot);
     const released = await releaseRolledBack(c.env, projectId, result.removed, result.restored);
+    c.executionCtx.waitUntil(syncIcebergQuietly(c.env, projectId, name)); // the Iceberg table follows the rollback
     return c.json({ snapshot: result.snapshot, files: result.files, released_ids: released }, 200);
   });
