@@ -51,7 +51,12 @@ describe("the audit log", () => {
 
     const all = (await entries(p.adminKey, "?limit=1000")).entries;
     const keysCreate = all.find((e) => e.action === "keys.create");
-    expect(keysCreate).toMatchObject({ outcome: "ok", status: 201, target: "/v1/keys", actor: { type: "key" } });
+    expect(keysCreate).toMatchObject({
+      outcome: "ok",
+      status: 201,
+      target: `/v1/keys/${keyId}`,
+      actor: { type: "key" },
+    });
     expect(keysCreate?.request_id).toBe(created.headers.get("X-Request-Id"));
     expect(all.find((e) => e.action === "users.create")).toMatchObject({ outcome: "ok", status: 201 });
     expect(all.find((e) => e.action === "auth.login")).toMatchObject({ outcome: "ok", actor: { type: "user" } });

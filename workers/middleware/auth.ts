@@ -142,6 +142,17 @@ async function refuseOverLimit(
   });
 }
 
+/** For a 201 whose body names the new resource's `id`: `/v1/keys/key_…`, so the entry says what was made. */
+async function createdTarget(c: Ctx): Promise<string | undefined> {
+  if (c.res.status !== 201 || !c.res.headers.get("Content-Type")?.includes("json")) return undefined;
+  try {
+    const body = (await c.res.clone().json()) as { id?: unknown };
+    return typeof body.id === "string" ? `${c.req.path}/${body.id}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface AccessOptions {
   /** Accept `?token=` (WebSockets, whose browsers cannot set headers). */
   allowQueryToken?: boolean;
@@ -181,7 +192,12 @@ export function requirePermission(access: RouteAccess, options: AccessOptions = 
     await next();
     if (decision) applyLimitHeaders(c, decision);
     if (c.res.status < 400 && isAudited(c.req.method, c.req.routePath, access))
-      await audit(c, principal.projectId, { actor: actorOf(principal), outcome: "ok", status: c.res.status });
+      await audit(c, principal.projectId, {
+        actor: actorOf(principal),
+        outcome: "ok",
+        status: c.res.status,
+        target: await createdTarget(c),
+      });
   };
   return Object.assign(middleware, { access });
 }
