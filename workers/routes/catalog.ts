@@ -18,7 +18,7 @@ import { contractFields, datasetClassification } from "../../shared/contracts/fi
 import { glossaryTerms } from "../../shared/db/contracts";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { lineageGraph } from "../../shared/lineage/run-event";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -51,7 +51,7 @@ const catalog = createRoute({
   tags,
   summary: "The data dictionary: every dataset with its contract, columns, classification and freshness (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The catalog", content: { "application/json": { schema: CatalogList } } },
     ...errorResponses(401, 403),
@@ -64,7 +64,7 @@ const putTerm = createRoute({
   tags,
   summary: "Define a glossary term and link it to datasets and columns (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("write"), jsonBody()] as const,
   request: {
     params: GlossaryTermParam,
     body: { required: true, content: { "application/json": { schema: PutGlossaryBody } } },
@@ -81,7 +81,7 @@ const listTerms = createRoute({
   tags,
   summary: "The glossary (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The terms", content: { "application/json": { schema: GlossaryList } } },
     ...errorResponses(401, 403),
@@ -95,7 +95,7 @@ const lineage = createRoute({
   summary: "OpenLineage RunEvents (spec 2-0-2) of every lake change, and their graph (query)",
   description: "Oldest first; page with `after` = the previous page's `next_after`. `dataset` keeps events naming it.",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { query: LineageQuery },
   responses: {
     200: { description: "Events and graph", content: { "application/json": { schema: LineageAnswer } } },

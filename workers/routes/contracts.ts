@@ -15,7 +15,7 @@ import { MAX_SCHEMA_BYTES, schemaProblems } from "../../shared/contracts/schema-
 import { typedColumnsOf } from "../../shared/contracts/typed-columns";
 import { CompiledContract } from "../../shared/contracts/verdict";
 import { TarnError } from "../../shared/errors";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -30,7 +30,7 @@ const put = createRoute({
     "JSON Schema 2020-12 of data.payload. Every PUT is a new version; a breaking change is 409 with the reasons unless ?force=true. " +
     "Schemas that are not valid JSON Schema, use remote $refs, exceed 64 KB or hold an unsafe regex are 400.",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: {
     params: EventTypeParam,
     query: PutContractQuery,
@@ -48,7 +48,7 @@ const list = createRoute({
   tags,
   summary: "Every event type's contract head (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   responses: {
     200: { description: "The contracts", content: { "application/json": { schema: ContractList } } },
     ...errorResponses(401, 403),
@@ -61,7 +61,7 @@ const get = createRoute({
   tags,
   summary: "A contract: current version, fields, typed columns, history, canary counts (query)",
   security: bearer,
-  middleware: [requireScope("query")] as const,
+  middleware: [requirePermission("read")] as const,
   request: { params: EventTypeParam },
   responses: {
     200: { description: "The contract", content: { "application/json": { schema: ContractDetail } } },
@@ -75,7 +75,7 @@ const promote = createRoute({
   tags,
   summary: "Promote a canary version to enforce (admin)",
   security: bearer,
-  middleware: [requireScope("admin")] as const,
+  middleware: [requirePermission("manage")] as const,
   request: { params: EventTypeParam },
   responses: {
     200: {

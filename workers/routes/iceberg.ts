@@ -3,14 +3,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { readMetadata, syncIcebergProject, tablePrefix, warehouseUrl } from "../../services/iceberg/sync";
 import { datasetHeads } from "../../services/manifest/history";
 import { TarnError } from "../../shared/errors";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
 
 /** The one namespace: a query key's project is the catalog, its datasets the tables. */
 export const ICEBERG_NAMESPACE = "lake";
 
 const tags = ["Iceberg"];
-const middleware = [requireScope("query")];
+// Iceberg points readers at the lake's files themselves (unmasked), so it needs `query`, as file downloads do.
+const middleware = [requirePermission("query")];
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 const NamespaceParam = z.object({ namespace: z.string() });
 const TableParam = z.object({ namespace: z.string(), table: z.string().min(1).max(128) });
@@ -176,7 +177,7 @@ icebergRoutes.openAPIRegistry.registerPath({
   },
 });
 
-icebergRoutes.get("/iceberg/v1/objects/:key{.+}", requireScope("query"), async (c) => {
+icebergRoutes.get("/iceberg/v1/objects/:key{.+}", requirePermission("query"), async (c) => {
   const { projectId } = projectOf(c.get("principal"));
   const key = c.req.param("key");
   if (!key.startsWith(`lake/${projectId}/`) || key.includes("/../") || key.length > 1024) {

@@ -7,19 +7,23 @@ import { constantTimeEqual } from "../../shared/api-keys";
 import { TarnError } from "../../shared/errors";
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../../shared/metrics/exposition";
 import type { AppEnv } from "../context";
-import { bearerToken, requireScope } from "../middleware/auth";
+import { bearerToken, requirePermission } from "../middleware/auth";
 import { errorResponses, router } from "../openapi";
 
-/** Bearer METRICS_TOKEN (a scraper's secret) lets through at once; anything else must be an admin key. */
-function metricsAuth(): MiddlewareHandler<AppEnv> {
-  const admin = requireScope("admin");
-  return async function metricsAuthMiddleware(c, next) {
+/**
+ * Bearer METRICS_TOKEN (a scraper's secret) lets through at once; anything else needs `manage` (an
+ * admin key or user), which is what the route declares in the permission table.
+ */
+function metricsAuth(): MiddlewareHandler<AppEnv> & { access: "manage" } {
+  const manage = requirePermission("manage");
+  const middleware: MiddlewareHandler<AppEnv> = async function metricsAuthMiddleware(c, next) {
     const expected = (c.env as Env & { METRICS_TOKEN?: string }).METRICS_TOKEN;
     const token = bearerToken(c.req.header("Authorization"));
     if (expected && token && (await constantTimeEqual(token, expected))) return next();
     if (!token) throw new TarnError("UNAUTHORIZED", "send Authorization: Bearer <METRICS_TOKEN or an admin key>");
-    return admin(c, next);
+    return manage(c, next);
   };
+  return Object.assign(middleware, { access: "manage" as const });
 }
 
 const scrape = createRoute({

@@ -5,7 +5,7 @@ import { replayQuarantine } from "../../services/ingest/replay";
 import { forwardLineage, recordReplay } from "../../services/lineage/record";
 import { RedriveBody, RedriveResult, ReplayBody, ReplayResult } from "../../shared/api/contracts";
 import { readConfig } from "../../shared/config";
-import { projectOf, requireScope } from "../middleware/auth";
+import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -18,7 +18,7 @@ const replay = createRoute({
     'Select entries by `{"ids": [...]}` or `{"event_type", "from", "to"}` (at most 1,000 a call; `more` says when to call again). ' +
     "Accepted entries land with their original eventId, exactly once however often they are replayed.",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: ReplayBody } } } },
   responses: {
     200: { description: "What the replay did", content: { "application/json": { schema: ReplayResult } } },
@@ -32,7 +32,7 @@ const redrive = createRoute({
   tags: ["Events"],
   summary: "Send dead-lettered messages back through their consumer, once (admin)",
   security: bearer,
-  middleware: [requireScope("admin"), jsonBody()] as const,
+  middleware: [requirePermission("manage"), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: RedriveBody } } } },
   responses: {
     200: { description: "What was sent back", content: { "application/json": { schema: RedriveResult } } },

@@ -1,6 +1,6 @@
 // Segment's HTTP Tracking API (/v1/batch, /v1/track, …): existing SDKs send here unchanged; events take the /v1/events path.
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { admitEvents } from "../../services/ingest/admit";
 import { resolveApiKey } from "../../services/keys/key-store";
 import { constantTimeEqual, looksLikeApiKey } from "../../shared/api-keys";
@@ -12,6 +12,7 @@ import { mapSegmentMessage, SEGMENT_TYPES, type SegmentType } from "../../shared
 import { readSegmentBody, writeKeyFromHeader } from "../../shared/segment/read-request";
 import type { AppEnv } from "../context";
 import { readBodyText } from "../ingest/read-body";
+import { requirePermission } from "../middleware/auth";
 import { errorResponses, router } from "../openapi";
 
 /** Segment's limits: 500 KB a batch (4 MB when gzip, as RudderStack's SDK sends), 32 KB a call. */
@@ -35,6 +36,20 @@ const messageSchema = {
   additionalProperties: true,
 };
 
+/**
+ * The `ingest` permission. A Bearer credential (an ingest key, or a user token whose role may ingest)
+ * goes through the permission table like every route; Segment's own forms (the write key as HTTP
+ * Basic user name, or `writeKey` in the body) are checked by the route as an ingest key.
+ */
+const ingestPermission = requirePermission("ingest");
+const segmentAccess: MiddlewareHandler<AppEnv> & { access: "ingest" } = Object.assign(
+  async function segmentAccessMiddleware(c: Context<AppEnv>, next: () => Promise<void>) {
+    if (/^bearer\s/i.test(c.req.header("Authorization") ?? "")) return ingestPermission(c, next);
+    return next();
+  } as MiddlewareHandler<AppEnv>,
+  { access: "ingest" as const },
+);
+
 function segmentRoute(route: "batch" | SegmentType) {
   return createRoute({
     method: "post",
@@ -45,6 +60,7 @@ function segmentRoute(route: "batch" | SegmentType) {
       "Segment's HTTP Tracking API. Write key = a Tarn key with scope ingest, as HTTP Basic user name, body writeKey, or Bearer. " +
       "messageId is the dedupe key. Content-Encoding: gzip is accepted. Every message gets a verdict; rejected ones are quarantined.",
     security: [{ segmentBasic: [] }, { bearer: [] }],
+    middleware: [segmentAccess] as const,
     request: {
       body: {
         required: true,
@@ -124,8 +140,11 @@ async function readLimited(c: Context<AppEnv>, limit: number): Promise<string> {
 async function ingestSegment(c: Context<AppEnv>, route: "batch" | SegmentType) {
   const receivedAt = Date.now();
   const config = readConfig(c.env);
-  const headerKey = writeKeyFromHeader(c.req.header("Authorization"));
-  let projectId = headerKey ? await projectOfWriteKey(c, headerKey) : undefined;
+  // A Bearer credential was checked by segmentAccess (the permission table); Basic is a write key.
+  const principal = c.get("principal");
+  const headerKey = principal ? null : writeKeyFromHeader(c.req.header("Authorization"));
+  let projectId = principal && "projectId" in principal ? principal.projectId : undefined;
+  if (headerKey) projectId = await projectOfWriteKey(c, headerKey);
 
   const gzip = /gzip/i.test(c.req.header("Content-Encoding") ?? "");
   const limit = route === "batch" ? (gzip ? SEGMENT_GZIP_BATCH_BYTES : SEGMENT_BATCH_BYTES) : config.maxEventBytes;
@@ -134,10 +153,17 @@ async function ingestSegment(c: Context<AppEnv>, route: "batch" | SegmentType) {
   try {
     body = JSON.parse(text);
   } catch (err) {
+    // Without a credential in a header, the write key could only be in the body: say what is missing.
+    if (projectId === undefined) await projectOfWriteKey(c, undefined);
     throw new TarnError(
       "INVALID_JSON",
       `the body is not valid JSON: ${err instanceof Error ? err.message : "parse error"}`,
     );
+  }
+  if (projectId === undefined) {
+    // Authenticate before judging the body: no credential is a 401 whatever the body holds.
+    const bodyKey = (body as { writeKey?: unknown } | null)?.writeKey;
+    projectId = await projectOfWriteKey(c, typeof bodyKey === "string" ? bodyKey : undefined);
   }
   const read = readSegmentBody(body, route);
   if (!read.ok) throw new TarnError("VALIDATION_ERROR", read.message);
