@@ -164,6 +164,13 @@ describe("contracts", () => {
     const detail = (await (await call("/v1/contracts/order.created", { token: p.adminKey })).json()) as {
       history: { version: number; compatibility: string; forced: boolean }[];
     };
+    const past = (await (await call("/v1/contracts/order.created?version=1", { token: p.adminKey })).json()) as {
+      version: number;
+      schema_version: number;
+      schema: unknown;
+    };
+    expect(past).toMatchObject({ version: 3, schema_version: 1, schema: ORDER_V1 });
+    expect((await call("/v1/contracts/order.created?version=9", { token: p.adminKey })).status).toBe(404);
     expect(detail.history.map((h) => [h.version, h.compatibility, h.forced])).toEqual([
       [3, "breaking", true],
       [2, "backward", false],
