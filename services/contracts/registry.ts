@@ -12,6 +12,8 @@ import { TarnError } from "../../shared/errors";
 export interface LoadedVersion {
   compiled: CompiledContract;
   columns: TypedColumn[];
+  /** The mode the version was stored (or promoted) with: a canary's enforced `warn` version still only warns. */
+  mode: string;
 }
 
 /** How one event type's contract applies at the edge now. */
@@ -78,7 +80,7 @@ async function loadVersions(db: D1Database, project: string, type: string, wante
   const missing = wanted.filter((v) => !versions.has(versionKey(project, type, v)));
   if (missing.length === 0) return;
   const rows = await drizzle(db)
-    .select({ version: contractVersions.version, schema: contractVersions.schema })
+    .select({ version: contractVersions.version, schema: contractVersions.schema, mode: contractVersions.mode })
     .from(contractVersions)
     .where(
       and(
@@ -94,6 +96,7 @@ async function loadVersions(db: D1Database, project: string, type: string, wante
     versions.set(versionKey(project, type, r.version), {
       compiled: new CompiledContract(r.version, schema),
       columns: typedColumnsOf(schema),
+      mode: r.mode,
     });
   }
 }

@@ -237,6 +237,20 @@ describe("contracts", () => {
     expect(again.status).toBe(409);
   });
 
+  it("a canary over a warn version keeps warning for the old version's violations", async () => {
+    const p = await setup();
+    const v1 = { type: "object", properties: { plan: { type: "string" } } };
+    await putVersion(p.adminKey, "signup", { schema: v1, mode: "warn" });
+    const v2 = { type: "object", properties: { plan: { type: "string", enum: ["free", "pro"] } } };
+    await putVersion(p.adminKey, "signup", { schema: v2, mode: "canary" }, "?force=true");
+    const receipt = await send(p.ingest, [
+      { eventType: "signup", data: { payload: { plan: 3 } } },
+      { eventType: "signup", data: { payload: { plan: "team" } } },
+    ]);
+    expect(receipt).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(receipt.warnings?.map((w) => w.details)).toEqual([{ path: "/plan", keyword: "type", contract_version: 1 }]);
+  });
+
   it("lists contracts and exposes field annotations", async () => {
     const p = await setup();
     await putVersion(p.adminKey, "order.created", {
