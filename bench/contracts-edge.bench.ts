@@ -4,9 +4,11 @@
 //
 //   npx tsx bench/contracts-edge.bench.ts [batches=400] [rounds=7]
 import { schemaProblems } from "../shared/contracts/schema-check";
+import { typedColumnsOf } from "../shared/contracts/typed-columns";
 import { CompiledContract } from "../shared/contracts/verdict";
 import { acceptEvent, type EdgeContext } from "../shared/events/accept-event";
 import type { RawItem } from "../shared/events/read-events";
+import { encodeLakeFile } from "../shared/parquet/lake-file";
 import { mulberry32 } from "../test/seeded-random";
 
 const batches = Number(process.argv[2] ?? 400);
@@ -187,4 +189,24 @@ for (const w of worst) {
     `worst_case_ms: ${ms.toFixed(2)}  # ${w.name}, payload ${size} bytes, verdict ${c.check(w.payload)?.keyword ?? "valid"}`,
   );
 }
+// The lake writer: the same events encoded as one Parquet file, with and without the contract's typed columns.
+const rows = data
+  .flatMap((b) => (JSON.parse(b) as unknown[]).map((value, i) => acceptEvent({ value }, i, edge)))
+  .flatMap((v) => (v.ok ? [v.event] : []));
+const typed = typedColumnsOf(CONTRACT);
+const encodePlain: number[] = [];
+const encodeTyped: number[] = [];
+let bytesPlain = 0;
+let bytesTyped = 0;
+for (let r = 0; r < 3; r++) {
+  encodePlain.push(time(() => (bytesPlain = encodeLakeFile(rows).byteLength)));
+  encodeTyped.push(time(() => (bytesTyped = encodeLakeFile(rows, { typedColumns: typed }).byteLength)));
+}
+console.log(`# lake writer: ${rows.length} rows, ${typed.length} typed columns, 3 rounds alternating`);
+console.log(`encode_no_typed_ms: ${median(encodePlain).toFixed(0)}  bytes: ${bytesPlain}`);
+console.log(`encode_typed_ms: ${median(encodeTyped).toFixed(0)}  bytes: ${bytesTyped}`);
+console.log(
+  `typed_columns_cost_us_per_row: ${(((median(encodeTyped) - median(encodePlain)) * 1000) / rows.length).toFixed(2)}`,
+);
+console.log(`ratio_encode_typed_over_plain: ${(median(encodeTyped) / median(encodePlain)).toFixed(3)}`);
 console.log(`ratio_edge_time_contract_over_none: ${(checkedUs / plainUs).toFixed(3)}`);

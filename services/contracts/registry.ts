@@ -6,11 +6,14 @@ import { drizzle } from "drizzle-orm/d1";
 import { type TypedColumn, typedColumnsOf } from "../../shared/contracts/typed-columns";
 import { CompiledContract } from "../../shared/contracts/verdict";
 import { contracts, contractVersions } from "../../shared/db/contracts";
+import { TarnError } from "../../shared/errors";
 
 /** A compiled version and the typed columns its schema declares. */
 export interface LoadedVersion {
   compiled: CompiledContract;
   columns: TypedColumn[];
+  /** The mode the version was stored (or promoted) with: a canary's enforced `warn` version still only warns. */
+  mode: string;
 }
 
 /** How one event type's contract applies at the edge now. */
@@ -43,16 +46,30 @@ async function loadHeads(db: D1Database, project: string, ttlMs: number): Promis
   const now = Date.now();
   const hit = heads.get(project);
   if (hit && now - hit.fetchedAt < ttlMs) return hit;
-  const rows = await drizzle(db)
-    .select({
-      eventType: contracts.eventType,
-      mode: contracts.mode,
-      current: contracts.currentVersion,
-      enforced: contracts.enforcedVersion,
-    })
-    .from(contracts)
-    .where(eq(contracts.projectId, project))
-    .all();
+  let rows: { eventType: string; mode: ActiveContract["mode"]; current: number; enforced: number | null }[];
+  try {
+    rows = await drizzle(db)
+      .select({
+        eventType: contracts.eventType,
+        mode: contracts.mode,
+        current: contracts.currentVersion,
+        enforced: contracts.enforcedVersion,
+      })
+      .from(contracts)
+      .where(eq(contracts.projectId, project))
+      .all();
+  } catch (err) {
+    // D1 unreachable: keep applying what this isolate last knew; with nothing known, accept nothing.
+    if (hit) return hit;
+    throw new TarnError(
+      "UNAVAILABLE",
+      "the project's contracts cannot be read right now; nothing was accepted, retry",
+      {
+        retryAfter: 5,
+        cause: err,
+      },
+    );
+  }
   const fresh: Heads = { fetchedAt: now, byType: new Map(rows.map((r) => [r.eventType, r])) };
   if (heads.size >= MAX_PROJECTS) heads.delete(heads.keys().next().value as string);
   heads.set(project, fresh);
@@ -63,7 +80,7 @@ async function loadVersions(db: D1Database, project: string, type: string, wante
   const missing = wanted.filter((v) => !versions.has(versionKey(project, type, v)));
   if (missing.length === 0) return;
   const rows = await drizzle(db)
-    .select({ version: contractVersions.version, schema: contractVersions.schema })
+    .select({ version: contractVersions.version, schema: contractVersions.schema, mode: contractVersions.mode })
     .from(contractVersions)
     .where(
       and(
@@ -79,6 +96,7 @@ async function loadVersions(db: D1Database, project: string, type: string, wante
     versions.set(versionKey(project, type, r.version), {
       compiled: new CompiledContract(r.version, schema),
       columns: typedColumnsOf(schema),
+      mode: r.mode,
     });
   }
 }
@@ -102,7 +120,12 @@ export async function activeContracts(
     const list = [head.current, ...(head.enforced !== null ? [head.enforced] : [])];
     loads.push(loadVersions(db, project, type, list));
   }
-  await Promise.all(loads);
+  await Promise.all(loads).catch((err) => {
+    throw new TarnError("UNAVAILABLE", "a contract cannot be read right now; nothing was accepted, retry", {
+      retryAfter: 5,
+      cause: err,
+    });
+  });
   for (const type of wanted) {
     const head = h.byType.get(type) as NonNullable<ReturnType<Heads["byType"]["get"]>>;
     const get = (v: number | null) => (v === null ? null : (versions.get(versionKey(project, type, v)) ?? null));

@@ -141,13 +141,15 @@ export async function checkContracts(
       continue;
     }
     const payload = item.payload !== undefined ? item.payload : parsePayload(item.event.payload);
+    // warn, or a canary over a version that was itself only warning: violations are counted, not rejected.
+    const warnOnly = contract.mode === "warn" || contract.enforced?.mode === "warn";
     let violation: Violation | null = null;
     if (contract.enforced) {
       const c = count(item.event.event_type, contract.enforced.compiled.version);
       c.checked++;
       violation = contract.enforced.compiled.check(payload);
       if (violation) {
-        if (contract.mode === "warn") c.warned++;
+        if (warnOnly) c.warned++;
         else c.rejected++;
       }
     }
@@ -161,7 +163,7 @@ export async function checkContracts(
           c.samples.push({ event_id: item.event.event_id, ...details(would), message: would.message });
       }
     }
-    if (violation && contract.mode !== "warn") {
+    if (violation && !warnOnly) {
       outcome.rejected.push({
         index: item.index,
         event: item.event,

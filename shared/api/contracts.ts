@@ -12,6 +12,15 @@ export const EventTypeParam = z.object({
     }),
 });
 
+export const ContractVersionQuery = z.object({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: "a past version's schema (default: the current one)" }),
+});
+
 export const ContractModeSchema = z.enum(["enforce", "warn", "canary"]);
 
 export const PutContractBody = z
@@ -70,6 +79,8 @@ const FieldSchema = z.object({
 });
 
 export const ContractDetail = ContractSummary.extend({
+  /** The version `schema`, `fields` and `columns` describe (`?version=`, else the current one). */
+  schema_version: z.number().int(),
   schema: z.record(z.string(), z.unknown()),
   fields: z.array(FieldSchema),
   columns: z.array(TypedColumnSchema),

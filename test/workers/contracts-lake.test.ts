@@ -7,6 +7,7 @@ import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { consumeDeadLetters } from "../../queues/dead-letters";
 import { runJob } from "../../queues/jobs-consumer";
+import { completeIngestHours } from "../../services/lineage/record";
 import openLineageSchema from "../fixtures/openlineage/OpenLineage.json";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
@@ -376,5 +377,43 @@ describe("contracts in the lake", () => {
     expect(rollup[1]?.outputs[0]).toMatchObject({ name: "rollups" });
     const validator = new Validator(openLineageSchema as never, "2020-12", false);
     for (const e of lineage.events) expect(validator.validate(e).errors).toEqual([]);
+  });
+
+  it("completes an ingest hour's run with its row and file counts once the hour is over", async () => {
+    const p = await setup();
+    const ts = Date.UTC(2026, 10, 20, 10);
+    await deliver([
+      message(
+        p.id,
+        [1, 2, 3].map((i) => queued(p.id, `h${i}`, { event_type: "hourly", ts })),
+      ),
+    ]);
+    await deliver([
+      message(
+        p.id,
+        [4, 5].map((i) => queued(p.id, `h${i}`, { event_type: "hourly", ts })),
+      ),
+    ]);
+    const read = async () =>
+      (
+        (await (await call("/v1/lineage?dataset=hourly", { token: p.key })).json()) as {
+          events: { eventType: string; run: { runId: string }; outputs: Record<string, unknown>[] }[];
+        }
+      ).events;
+    expect((await read()).map((e) => e.eventType)).toEqual(["START"]);
+    // The hourly cron, an hour later.
+    await completeIngestHours(env.DB, new Date(Date.now() + 3_600_000));
+    const events = await read();
+    expect(events.map((e) => e.eventType)).toEqual(["START", "COMPLETE"]);
+    expect(events[1]?.run.runId).toBe(events[0]?.run.runId);
+    expect(events[1]?.outputs[0]).toMatchObject({
+      name: "hourly",
+      outputFacets: { outputStatistics: { rowCount: 5, fileCount: 2 } },
+    });
+    const validator = new Validator(openLineageSchema as never, "2020-12", false);
+    for (const e of events) expect(validator.validate(e).errors).toEqual([]);
+    // Completing again adds nothing.
+    await completeIngestHours(env.DB, new Date(Date.now() + 3_600_000));
+    expect(await read()).toHaveLength(2);
   });
 });

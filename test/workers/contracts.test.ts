@@ -164,6 +164,13 @@ describe("contracts", () => {
     const detail = (await (await call("/v1/contracts/order.created", { token: p.adminKey })).json()) as {
       history: { version: number; compatibility: string; forced: boolean }[];
     };
+    const past = (await (await call("/v1/contracts/order.created?version=1", { token: p.adminKey })).json()) as {
+      version: number;
+      schema_version: number;
+      schema: unknown;
+    };
+    expect(past).toMatchObject({ version: 3, schema_version: 1, schema: ORDER_V1 });
+    expect((await call("/v1/contracts/order.created?version=9", { token: p.adminKey })).status).toBe(404);
     expect(detail.history.map((h) => [h.version, h.compatibility, h.forced])).toEqual([
       [3, "breaking", true],
       [2, "backward", false],
@@ -228,6 +235,20 @@ describe("contracts", () => {
     expect((await send(p.ingest, [order({ orderId: "e", totalAmount: 5000 })])).rejected).toBe(1);
     const again = await call("/v1/contracts/order.created/promote", { method: "POST", token: p.adminKey });
     expect(again.status).toBe(409);
+  });
+
+  it("a canary over a warn version keeps warning for the old version's violations", async () => {
+    const p = await setup();
+    const v1 = { type: "object", properties: { plan: { type: "string" } } };
+    await putVersion(p.adminKey, "signup", { schema: v1, mode: "warn" });
+    const v2 = { type: "object", properties: { plan: { type: "string", enum: ["free", "pro"] } } };
+    await putVersion(p.adminKey, "signup", { schema: v2, mode: "canary" }, "?force=true");
+    const receipt = await send(p.ingest, [
+      { eventType: "signup", data: { payload: { plan: 3 } } },
+      { eventType: "signup", data: { payload: { plan: "team" } } },
+    ]);
+    expect(receipt).toMatchObject({ accepted: 2, rejected: 0 });
+    expect(receipt.warnings?.map((w) => w.details)).toEqual([{ path: "/plan", keyword: "type", contract_version: 1 }]);
   });
 
   it("lists contracts and exposes field annotations", async () => {

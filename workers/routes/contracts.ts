@@ -6,6 +6,7 @@ import {
   ContractDetail,
   ContractList,
   ContractStored,
+  ContractVersionQuery,
   EventTypeParam,
   PutContractBody,
   PutContractQuery,
@@ -62,7 +63,7 @@ const get = createRoute({
   summary: "A contract: current version, fields, typed columns, history, canary counts (query)",
   security: bearer,
   middleware: [requirePermission("read")] as const,
-  request: { params: EventTypeParam },
+  request: { params: EventTypeParam, query: ContractVersionQuery },
   responses: {
     200: { description: "The contract", content: { "application/json": { schema: ContractDetail } } },
     ...errorResponses(400, 401, 403, 404),
@@ -160,12 +161,17 @@ export const contractRoutes = router()
     const { eventType } = c.req.valid("param");
     const head = await getHead(c.env.DB, projectId, eventType);
     if (!head) throw new TarnError("NOT_FOUND", `no contract for ${eventType}`);
+    const { version } = c.req.valid("query");
     const history = await listVersions(c.env.DB, projectId, eventType);
     const current = history.find((v) => v.version === head.currentVersion);
-    const schema = current ? (JSON.parse(current.schema) as Record<string, unknown>) : {};
+    const shown = version === undefined ? current : history.find((v) => v.version === version);
+    if (!shown) throw new TarnError("NOT_FOUND", `${eventType} has no contract version ${version}`);
+    // schema, fields and columns are the asked version's; the rest describes the contract now.
+    const schema = JSON.parse(shown.schema) as Record<string, unknown>;
     return c.json(
       {
         ...summary(head),
+        schema_version: shown.version,
         schema,
         fields: contractFields(schema),
         columns: typedColumnsOf(schema),
