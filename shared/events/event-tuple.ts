@@ -6,12 +6,12 @@
 // instead of a schema walk. The checks are exactly QueuedEvent's (test/node/event-tuple.test.ts
 // compares them on random input), so the trust boundary is unchanged.
 import { LAKE_COLUMNS } from "../lake/lake-row";
+import { EVENT_TYPE_PATTERN } from "./envelope";
 import type { QueuedEvent } from "./queue-message";
 
 const FIELDS = LAKE_COLUMNS.map((c) => c.name);
 /** Positions of the fields after the four required ones: all nullable text. */
 const FIRST_TEXT = 4;
-const EVENT_TYPE = /^[A-Za-z0-9_.:-]{1,128}$/;
 const DOTS_ONLY = /^\.+$/;
 
 /** The event as an array of its fields in lake-column order. */
@@ -44,7 +44,7 @@ export function eventFromTuple(t: unknown): QueuedEvent | string {
   if (!Array.isArray(t) || t.length !== FIELDS.length) return `must be an array of ${FIELDS.length} fields`;
   const [id, type, ts, receivedAt] = t;
   if (typeof id !== "string" || id.length === 0) return "event_id must be a non-empty string";
-  if (typeof type !== "string" || !EVENT_TYPE.test(type) || DOTS_ONLY.test(type)) {
+  if (typeof type !== "string" || type.length > 128 || !EVENT_TYPE_PATTERN.test(type) || DOTS_ONLY.test(type)) {
     return "event_type must be a valid event type";
   }
   if (!Number.isSafeInteger(ts)) return "ts must be a safe integer";
