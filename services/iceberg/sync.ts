@@ -69,9 +69,17 @@ export async function syncIcebergProject(env: IcebergEnv, project: string, only?
   if (only === undefined) syncedUpTo.set(project, latest);
 }
 
+/**
+ * The metadata this isolate last wrote per table. A stale entry (another isolate wrote since) is
+ * harmless: the sync rebuilds every Tarn snapshot after the entry's head, named as the other wrote them.
+ */
+const lastWritten = new Map<string, TableMetadata>();
+const MAX_CACHED_TABLES = 1000;
+
 async function syncTable(env: IcebergEnv, project: string, dataset: string, head: number): Promise<void> {
   const prefix = tablePrefix(project, dataset);
-  const previous = await readMetadata(env.LAKE, project, dataset);
+  const cached = lastWritten.get(prefix);
+  const previous = cached ?? (await readMetadata(env.LAKE, project, dataset));
   const since = previous?.["current-snapshot-id"] ?? 0;
   if (since >= head) return;
   const history = await datasetHistory(env.DB, project, dataset, since);
@@ -154,6 +162,8 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
   await env.LAKE.put(`${prefix}/metadata/v${version}.metadata.json`, JSON.stringify(metadata), {
     httpMetadata: { contentType: "application/json" },
   });
+  if (lastWritten.size >= MAX_CACHED_TABLES) lastWritten.clear();
+  lastWritten.set(prefix, metadata);
   // The hint moves forward only: a slower concurrent sync of an older head must not move it back.
   if ((await currentVersion(env.LAKE, project, dataset)) < version) {
     await env.LAKE.put(`${prefix}/metadata/version-hint.text`, String(version));
