@@ -2,6 +2,7 @@
 // is the root of the project's fan-out tree and assigns sockets to hubs, so viewers scale past one object.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { countSocketClosed } from "../../services/metrics/ingest-counts";
 import { hubStub } from "../../services/stubs/live-hub";
 import { windowStub } from "../../services/stubs/window-shard";
 import { type ErrorCode, errorEnvelope } from "../../shared/errors";
@@ -252,6 +253,7 @@ export class LiveHub extends DurableObject<Env> {
   }
 
   private async releaseSeat(): Promise<void> {
+    countSocketClosed(this.env, (p) => this.ctx.waitUntil(p));
     const project = this.meta("project");
     const index = Number(this.meta("index") ?? "0");
     if (!project) return;

@@ -1,6 +1,6 @@
 // Writes each dataset's Iceberg table (manifests, manifest lists, metadata JSON) after its manifest changes.
 
-import { writeManifest, writeManifestList } from "../../shared/iceberg/manifest";
+import { type ManifestRef, manifestRef, writeManifest, writeManifestList } from "../../shared/iceberg/manifest";
 import { entriesAt, touchingSnapshots } from "../../shared/iceberg/plan";
 import { type IcebergSchema, icebergSchema, lakeFieldId } from "../../shared/iceberg/schema";
 import {
@@ -21,6 +21,10 @@ type IcebergEnv = Pick<Env, "DB" | "LAKE"> & { ICEBERG_WAREHOUSE?: string };
 const MAX_NEW_SNAPSHOTS = 50;
 /** Snapshots kept in the metadata (older ones expire, as `expire_snapshots` would). */
 const MAX_SNAPSHOTS = 100;
+/** Manifests one list may name before the next snapshot writes a full manifest again. */
+const MAX_LIST_MANIFESTS = 64;
+/** Where a snapshot's summary keeps its manifest's reference, so later lists can reuse it. */
+const MANIFEST_SUMMARY_KEY = "tarn.manifest";
 const TS_FIELD_ID = lakeFieldId(LAKE_COLUMNS.findIndex((c) => c.name === "ts"));
 
 /** Where the project's tables live in the bucket: `lake/{project}/iceberg/{dataset}`. */
@@ -69,9 +73,17 @@ export async function syncIcebergProject(env: IcebergEnv, project: string, only?
   if (only === undefined) syncedUpTo.set(project, latest);
 }
 
+/**
+ * The metadata this isolate last wrote per table. A stale entry (another isolate wrote since) is
+ * harmless: the sync rebuilds every Tarn snapshot after the entry's head, named as the other wrote them.
+ */
+const lastWritten = new Map<string, TableMetadata>();
+const MAX_CACHED_TABLES = 1000;
+
 async function syncTable(env: IcebergEnv, project: string, dataset: string, head: number): Promise<void> {
   const prefix = tablePrefix(project, dataset);
-  const previous = await readMetadata(env.LAKE, project, dataset);
+  const cached = lastWritten.get(prefix);
+  const previous = cached ?? (await readMetadata(env.LAKE, project, dataset));
   const since = previous?.["current-snapshot-id"] ?? 0;
   if (since >= head) return;
   const history = await datasetHistory(env.DB, project, dataset, since);
@@ -92,24 +104,25 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
 
   const snapshots: IcebergSnapshot[] = [...(previous?.snapshots ?? [])];
   let parent = snapshots[snapshots.length - 1]?.["snapshot-id"];
+  let manifests = manifestsOf(snapshots);
   for (const id of fresh) {
-    const entries = entriesAt(history.files, id, (key) => warehouseUrl(env, key), TS_FIELD_ID);
-    const manifestKey = `${prefix}/metadata/${id}-m0.avro`;
-    const listKey = `${prefix}/metadata/snap-${id}.avro`;
-    const manifest = writeManifest(schema, entries);
-    const list = writeManifestList({
-      manifestPath: warehouseUrl(env, manifestKey),
-      manifestLength: manifest.byteLength,
-      snapshotId: id,
-      parentSnapshotId: parent ?? null,
-      sequenceNumber: id,
-      entries,
-    });
-    await env.LAKE.put(manifestKey, manifest);
-    await env.LAKE.put(listKey, list);
     const info = history.snapshots.get(id);
+    const entries = entriesAt(history.files, id, (key) => warehouseUrl(env, key), TS_FIELD_ID);
     const added = entries.filter((e) => e.status === 1);
     const deleted = entries.filter((e) => e.status === 2);
+    // Fast append: an append's manifest holds only its new files and the list reuses the earlier
+    // manifests; anything that removes files (compaction, retention, rollback) starts a full one.
+    const appendOnly =
+      manifests !== null && manifests.length < MAX_LIST_MANIFESTS && deleted.length === 0 && added.length > 0;
+    const written = appendOnly ? added : entries;
+    const manifestKey = `${prefix}/metadata/${id}-m0.avro`;
+    const listKey = `${prefix}/metadata/snap-${id}.avro`;
+    const manifest = writeManifest(schema, written);
+    const ref = manifestRef(warehouseUrl(env, manifestKey), manifest.byteLength, id, written, !appendOnly);
+    manifests = appendOnly && manifests ? [...manifests, ref] : [ref];
+    const list = writeManifestList({ snapshotId: id, parentSnapshotId: parent ?? null, sequenceNumber: id, manifests });
+    await env.LAKE.put(manifestKey, manifest);
+    await env.LAKE.put(listKey, list);
     const live = entries.filter((e) => e.status !== 2);
     const snapshot: IcebergSnapshot = {
       "snapshot-id": id,
@@ -126,6 +139,7 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
         "total-data-files": String(live.length),
         "total-records": String(live.reduce((n, e) => n + e.records, 0)),
         "total-files-size": String(live.reduce((n, e) => n + e.bytes, 0)),
+        [MANIFEST_SUMMARY_KEY]: JSON.stringify(ref),
       },
       "schema-id": schema["schema-id"],
     };
@@ -154,10 +168,29 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
   await env.LAKE.put(`${prefix}/metadata/v${version}.metadata.json`, JSON.stringify(metadata), {
     httpMetadata: { contentType: "application/json" },
   });
+  if (lastWritten.size >= MAX_CACHED_TABLES) lastWritten.clear();
+  lastWritten.set(prefix, metadata);
   // The hint moves forward only: a slower concurrent sync of an older head must not move it back.
   if ((await currentVersion(env.LAKE, project, dataset)) < version) {
     await env.LAKE.put(`${prefix}/metadata/version-hint.text`, String(version));
   }
+}
+
+/**
+ * The manifests of the last snapshot's list: its own and, back to the last full one, those of the
+ * appends before it. Null when the chain cannot be rebuilt (expired or older metadata): the next
+ * snapshot then writes a full manifest.
+ */
+function manifestsOf(snapshots: readonly IcebergSnapshot[]): ManifestRef[] | null {
+  const chain: ManifestRef[] = [];
+  for (let i = snapshots.length - 1; i >= 0; i--) {
+    const raw = snapshots[i]?.summary[MANIFEST_SUMMARY_KEY];
+    if (!raw) return null;
+    const ref = JSON.parse(raw) as ManifestRef;
+    chain.unshift(ref);
+    if (ref.full) return chain;
+  }
+  return null;
 }
 
 /** The projects a queue batch's messages name (events bodies and job messages carry `project`). */

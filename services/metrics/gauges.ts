@@ -32,5 +32,8 @@ export async function readGauges(db: D1Database, totals: MetricsDelta): Promise<
   const delivered = totals.counters[seriesKey("tarn_queue_messages_delivered_total", [EVENTS_QUEUE_LABEL])] ?? 0;
   gauges[seriesKey("tarn_queue_backlog_messages", [EVENTS_QUEUE_LABEL])] = Math.max(0, sent - delivered);
   totals.counters[seriesKey("tarn_events_landed_total", [])] = lake.landedRows;
+  const opened = totals.counters[seriesKey("tarn_live_sockets_opened_total", [])] ?? 0;
+  const closed = totals.counters[seriesKey("tarn_live_sockets_closed_total", [])] ?? 0;
+  gauges[seriesKey("tarn_live_sockets", [])] = Math.max(0, opened - closed);
   return gauges;
 }

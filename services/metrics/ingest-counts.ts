@@ -1,7 +1,7 @@
-// Ingest's counters: events accepted and messages sent once the queue took them, rejections by code.
+// Counters kept outside the HTTP middleware: ingest verdicts once persisted, queue deliveries, live socket closes.
 import type { EventRejection } from "../../shared/events/envelope";
 import { EVENTS_QUEUE_LABEL } from "./gauges";
-import { metrics } from "./recorder";
+import { flushSoon, metrics } from "./recorder";
 
 /** Counts one request's verdicts after they were persisted (never for a request that failed whole). */
 export function countAdmitted(accepted: number, messages: number, rejections: readonly EventRejection[]): void {
@@ -16,4 +16,10 @@ export function countDelivered(queue: string, messages: readonly { attempts: num
   let first = 0;
   for (const m of messages) if (m.attempts <= 1) first++;
   metrics.inc("tarn_queue_messages_delivered_total", [EVENTS_QUEUE_LABEL], first);
+}
+
+/** Counts a live WebSocket that closed or failed (opened ones are counted at the upgrade's 101). */
+export function countSocketClosed(env: Pick<Env, "METRICS">, waitUntil: (p: Promise<unknown>) => void): void {
+  metrics.inc("tarn_live_sockets_closed_total");
+  flushSoon(env, waitUntil);
 }

@@ -124,39 +124,68 @@ export function writeManifest(schema: IcebergSchema, entries: readonly ManifestF
   });
 }
 
+/** One manifest as a manifest list names it; kept in the snapshot summary so later lists can reuse it. */
+export interface ManifestRef {
+  path: string;
+  length: number;
+  /** The snapshot that wrote it (its sequence number too). */
+  snapshotId: number;
+  minSequenceNumber: number;
+  /** Files and rows by entry status: [ADDED, EXISTING, DELETED]. */
+  files: [number, number, number];
+  rows: [number, number, number];
+  /** True when it lists every live file of its snapshot (a list starting from it needs nothing older). */
+  full: boolean;
+}
+
+/** The reference to a manifest just written from `entries`. */
+export function manifestRef(
+  path: string,
+  length: number,
+  snapshotId: number,
+  entries: readonly ManifestFileEntry[],
+  full: boolean,
+): ManifestRef {
+  const files: [number, number, number] = [0, 0, 0];
+  const rows: [number, number, number] = [0, 0, 0];
+  const order = [1, 0, 2] as const; // ADDED, EXISTING, DELETED
+  for (const e of entries) {
+    const i = order.indexOf(e.status as 1 | 0 | 2);
+    files[i] = (files[i] ?? 0) + 1;
+    rows[i] = (rows[i] ?? 0) + e.records;
+  }
+  // The smallest data sequence number of the manifest's live (not DELETED) files.
+  const minSequenceNumber = Math.min(snapshotId, ...entries.filter((e) => e.status !== 2).map((e) => e.sequenceNumber));
+  return { path, length, snapshotId, minSequenceNumber, files, rows, full };
+}
+
 export interface ManifestListInput {
-  manifestPath: string;
-  manifestLength: number;
   snapshotId: number;
   parentSnapshotId: number | null;
   sequenceNumber: number;
-  entries: readonly ManifestFileEntry[];
+  /** The snapshot's manifests: a full one, then the appends' manifests since it (fast append). */
+  manifests: readonly ManifestRef[];
 }
 
-/** The manifest list of one snapshot: its single manifest, with counts by status. */
+/** The manifest list of one snapshot. */
 export function writeManifestList(input: ManifestListInput): Uint8Array {
-  const count = (s: EntryStatus) => input.entries.filter((e) => e.status === s);
-  const rows = (s: EntryStatus) => count(s).reduce((n, e) => n + e.records, 0);
-  const minSeq = Math.min(input.sequenceNumber, ...input.entries.map((e) => e.sequenceNumber));
   return avroContainer(
     MANIFEST_LIST_SCHEMA,
-    [
-      {
-        manifest_path: input.manifestPath,
-        manifest_length: BigInt(input.manifestLength),
-        partition_spec_id: 0,
-        content: 0,
-        sequence_number: BigInt(input.sequenceNumber),
-        min_sequence_number: BigInt(minSeq),
-        added_snapshot_id: BigInt(input.snapshotId),
-        added_files_count: count(1).length,
-        existing_files_count: count(0).length,
-        deleted_files_count: count(2).length,
-        added_rows_count: BigInt(rows(1)),
-        existing_rows_count: BigInt(rows(0)),
-        deleted_rows_count: BigInt(rows(2)),
-      },
-    ],
+    input.manifests.map((m) => ({
+      manifest_path: m.path,
+      manifest_length: BigInt(m.length),
+      partition_spec_id: 0,
+      content: 0,
+      sequence_number: BigInt(m.snapshotId),
+      min_sequence_number: BigInt(m.minSequenceNumber),
+      added_snapshot_id: BigInt(m.snapshotId),
+      added_files_count: m.files[0],
+      existing_files_count: m.files[1],
+      deleted_files_count: m.files[2],
+      added_rows_count: BigInt(m.rows[0]),
+      existing_rows_count: BigInt(m.rows[1]),
+      deleted_rows_count: BigInt(m.rows[2]),
+    })),
     {
       "snapshot-id": String(input.snapshotId),
       "parent-snapshot-id": input.parentSnapshotId === null ? "null" : String(input.parentSnapshotId),

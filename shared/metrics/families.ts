@@ -82,6 +82,16 @@ export const FAMILIES = {
     help: "Live WebSocket upgrades accepted.",
     labels: [],
   },
+  tarn_live_sockets_closed_total: {
+    type: "counter",
+    help: "Live WebSockets closed or failed.",
+    labels: [],
+  },
+  tarn_live_sockets: {
+    type: "gauge",
+    help: "Live WebSockets open now (opened minus closed).",
+    labels: [],
+  },
   tarn_circuit_breaker_state: {
     type: "gauge",
     help: "State of each circuit breaker (0 closed, 1 half-open, 2 open); none exist yet.",

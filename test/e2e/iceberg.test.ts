@@ -156,6 +156,11 @@ describe("Iceberg tables and REST catalog", () => {
     expect(before.metadata.location).toBe(`${bucketUrl}/lake/${p.id}/iceberg/Order~20Completed`);
     expect(before.metadata.snapshots.map((s) => s["snapshot-id"])).toEqual([...appendIds].sort((a, b) => a - b));
     expect(before.metadata.snapshots.every((s) => s.summary.operation === "append")).toBe(true);
+    // Fast append: after the first, an append's manifest holds only its own files (the list reuses the rest).
+    const fullness = (t: LoadTable) =>
+      t.metadata.snapshots.map((s) => JSON.parse(s.summary["tarn.manifest"] ?? "{}").full);
+    expect(fullness(before)[0]).toBe(true);
+    expect(fullness(before).slice(1)).toEqual(before.metadata.snapshots.slice(1).map(() => false));
     expect(await icebirdRows(before)).toEqual(tarnRows);
 
     const job = await json<{ id: string }>(
@@ -182,6 +187,7 @@ describe("Iceberg tables and REST catalog", () => {
     expect(Number(replace?.summary["deleted-data-files"])).toBeGreaterThan(1);
     expect(replace?.summary["total-records"]).toBe(String(sent.length));
     expect(await sql()).toEqual(tarnRows);
+    expect(fullness(after).at(-1)).toBe(true);
     expect(await icebirdRows(after)).toEqual(tarnRows);
     // The older snapshot still reads as it was (time travel within the GC grace period).
     expect(after.metadata.snapshots.length).toBe(before.metadata.snapshots.length + 1);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type AvroSchema, avroContainer, avroEncode } from "../../shared/iceberg/avro";
 import {
   type ManifestFileEntry,
+  manifestRef,
   timestampBound,
   writeManifest,
   writeManifestList,
@@ -105,18 +106,27 @@ describe("Iceberg manifests", () => {
     expect(Number(c.record_count)).toBe(12);
     expect(c.file_format).toBe("PARQUET");
 
+    const earlier = manifestRef(
+      "s3://b/10-m0.avro",
+      100,
+      10,
+      entriesAt(files, 10, (k) => `s3://b/${k}`, 3),
+      true,
+    );
     const list = readBack(
       writeManifestList({
-        manifestPath: "s3://b/m.avro",
-        manifestLength: manifest.byteLength,
         snapshotId: 30,
         parentSnapshotId: 20,
         sequenceNumber: 30,
-        entries,
+        manifests: [earlier, manifestRef("s3://b/m.avro", manifest.byteLength, 30, entries, true)],
       }),
     );
     expect(list.metadata["parent-snapshot-id"]).toBe("20");
-    const row = list.records[0] as Record<string, bigint | number | string>;
+    expect(list.records.map((r) => r.manifest_path)).toEqual(["s3://b/10-m0.avro", "s3://b/m.avro"]);
+    expect(Number(list.records[0]?.sequence_number)).toBe(10);
+    const row = list.records[1] as Record<string, bigint | number | string>;
+    expect(Number(row.sequence_number)).toBe(30);
+    expect(Number(row.min_sequence_number)).toBe(30);
     expect(row.manifest_path).toBe("s3://b/m.avro");
     expect(Number(row.added_files_count)).toBe(1);
     expect(Number(row.deleted_files_count)).toBe(2);

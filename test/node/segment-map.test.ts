@@ -1,6 +1,7 @@
 // Segment Tracking API messages mapped to Tarn envelopes, write keys read from headers, lake key segments.
 import { describe, expect, it } from "vitest";
 import { acceptEvent } from "../../shared/events/accept-event";
+import { eventFromTuple, eventTuple } from "../../shared/events/event-tuple";
 import { datasetSegment, lakeKey } from "../../shared/lake/partition";
 import { mapSegmentMessage } from "../../shared/segment/map-message";
 import { readSegmentBody, writeKeyFromHeader } from "../../shared/segment/read-request";
@@ -122,6 +123,17 @@ describe("mapSegmentMessage", () => {
       expect(mapped.ok).toBe(false);
       if (!mapped.ok) expect(mapped.message).toContain(reason);
     }
+  });
+
+  it("carries a Segment event name through the queue message's tuple form unchanged", () => {
+    const mapped = mapSegmentMessage({ type: "track", event: "Order Completed", userId: "u" }, null, {});
+    if (!mapped.ok) throw new Error(mapped.message);
+    const verdict = acceptEvent({ value: mapped.envelope }, 0, edge);
+    if (!verdict.ok) throw new Error(verdict.rejection.message);
+    expect(eventFromTuple(eventTuple(verdict.event))).toEqual(verdict.event);
+    expect(eventFromTuple(eventTuple({ ...verdict.event, event_type: "a/b" }))).toBe(
+      "event_type must be a valid event type",
+    );
   });
 
   it("leaves event names with a slash to the envelope's verdict", () => {

@@ -106,5 +106,18 @@ describe("Iceberg tables", () => {
     await syncIcebergProject(env, p.id);
     expect((await call(`/iceberg/v1/objects/${key}`, { token: p.query })).status).toBe(200);
     expect((await call(`/iceberg/v1/objects/${key}`, { token: otherQuery })).status).toBe(404);
+    // A data file the manifest lists reads whole or by range; other objects under lake/ do not read at all.
+    const file = (await env.DB.prepare("SELECT key FROM lake_files WHERE project_id = ? LIMIT 1").bind(p.id).first<{
+      key: string;
+    }>()) as { key: string };
+    const whole = await call(`/iceberg/v1/objects/${file.key}`, { token: p.query });
+    expect(whole.status).toBe(200);
+    const bytes = new Uint8Array(await whole.arrayBuffer());
+    const tail = await call(`/iceberg/v1/objects/${file.key}`, { token: p.query, headers: { Range: "bytes=4-11" } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get("Content-Range")).toBe(`bytes 4-11/${bytes.length}`);
+    expect([...new Uint8Array(await tail.arrayBuffer())]).toEqual([...bytes.slice(4, 12)]);
+    await env.LAKE.put(`lake/${p.id}/audit/entries.parquet`, "secret");
+    expect((await call(`/iceberg/v1/objects/lake/${p.id}/audit/entries.parquet`, { token: p.query })).status).toBe(404);
   });
 });

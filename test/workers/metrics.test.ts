@@ -1,9 +1,10 @@
 // GET /metrics in workerd: auth, counts that follow real traffic, and shards that count a retried delta once.
 import { env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { metricsShardStub } from "../../services/stubs/metrics-shard";
 import { seriesKey } from "../../shared/metrics/registry";
-import { call, createKey, createProject, expectEnvelope } from "./helpers";
+import { BASE, call, createKey, createProject, expectEnvelope } from "./helpers";
 
 /** The value of one sample line, or 0 when the series is absent. */
 function sampleValue(text: string, series: string): number {
@@ -55,6 +56,40 @@ describe("GET /metrics", () => {
     expect(delta('tarn_http_requests_total{route="/metrics",method="GET",status="200"}')).toBe(1);
     expect(after).toMatch(/^tarn_lake_files\{layer="bronze"\} \d+$/m);
     expect(after).toMatch(/^tarn_queue_backlog_messages\{queue="tarn-events"\} \d+$/m);
+  });
+
+  it("counts live sockets opened and closed, and those open now", async () => {
+    const p = await createProject("metrics-live");
+    const { key } = await createKey(p.adminKey, ["query"]);
+    const before = await scrape(p.adminKey);
+    const res = await exports.default.fetch(
+      new Request(`${BASE}/v1/live`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${key}` } }),
+    );
+    expect(res.status).toBe(101);
+    const ws = res.webSocket as WebSocket;
+    ws.accept();
+    const open = await scrape(p.adminKey);
+    expect(
+      sampleValue(open, "tarn_live_sockets_opened_total") - sampleValue(before, "tarn_live_sockets_opened_total"),
+    ).toBe(1);
+    expect(sampleValue(open, "tarn_live_sockets") - sampleValue(before, "tarn_live_sockets")).toBe(1);
+    const closed = new Promise((resolve) => ws.addEventListener("close", resolve));
+    ws.close(1000, "bye");
+    await closed;
+    // The hub counts the close in its own isolate's registry; its flush lands within METRICS_FLUSH_MS.
+    let after = await scrape(p.adminKey);
+    for (
+      let i = 0;
+      i < 30 && sampleValue(after, "tarn_live_sockets") !== sampleValue(before, "tarn_live_sockets");
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await scrape(p.adminKey);
+    }
+    expect(sampleValue(after, "tarn_live_sockets")).toBe(sampleValue(before, "tarn_live_sockets"));
+    expect(
+      sampleValue(after, "tarn_live_sockets_closed_total") - sampleValue(before, "tarn_live_sockets_closed_total"),
+    ).toBe(1);
   });
 
   it("applies an isolate's numbered delta once, however often it is sent", async () => {

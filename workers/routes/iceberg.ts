@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { readMetadata, syncIcebergProject, tablePrefix, warehouseUrl } from "../../services/iceberg/sync";
 import { datasetHeads } from "../../services/manifest/history";
+import { isProjectFile } from "../../services/manifest/read";
 import { TarnError } from "../../shared/errors";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -162,13 +163,13 @@ icebergRoutes.openapi(
   },
 );
 
-// The objects the metadata points at, for readers without the bucket's S3 credentials: only keys
-// under the caller's own `lake/{project}/` (Parquet files and Iceberg metadata), read-only.
+// The objects the metadata points at, for readers without the bucket's S3 credentials: the project's
+// Iceberg metadata and the lake files its manifest knows, read-only.
 icebergRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/iceberg/v1/objects/{key}",
   tags,
-  summary: "An object of the project's lake (Parquet file or Iceberg metadata), by key",
+  summary: "An Iceberg metadata object or a manifest-listed Parquet file of the project, by key",
   security: bearer,
   request: { params: z.object({ key: z.string() }) },
   responses: {
@@ -180,7 +181,10 @@ icebergRoutes.openAPIRegistry.registerPath({
 icebergRoutes.get("/iceberg/v1/objects/:key{.+}", requirePermission("query"), async (c) => {
   const { projectId } = projectOf(c.get("principal"));
   const key = c.req.param("key");
-  if (!key.startsWith(`lake/${projectId}/`) || key.includes("/../") || key.length > 1024) {
+  // Iceberg metadata of the project's tables, or a data file its manifest lists now or listed before
+  // (time travel): nothing else under lake/, so no other table the project may keep there is exposed.
+  const isMetadata = key.startsWith(`lake/${projectId}/iceberg/`) && !key.includes("/../");
+  if (key.length > 1024 || !(isMetadata || (await isProjectFile(c.env.DB, projectId, key)))) {
     throw new TarnError("NOT_FOUND", "no such object in this project's lake");
   }
   const range = c.req.header("Range");

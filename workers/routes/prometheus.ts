@@ -33,7 +33,7 @@ const scrape = createRoute({
   summary: "Prometheus metrics (text format 0.0.4)",
   description:
     "Request counts and duration histograms by route and status, events accepted/rejected/landed, queue backlog, " +
-    "lake files and bytes by layer, query duration, jobs by type and status. Bearer METRICS_TOKEN or an admin key.",
+    "lake files and bytes by layer, query duration, jobs by type and status, live sockets. Bearer METRICS_TOKEN or an admin key.",
   security: [{ bearer: [] }],
   middleware: [metricsAuth()] as const,
   responses: {
