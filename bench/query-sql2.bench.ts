@@ -1,7 +1,7 @@
 // SQL, second edition, over the lake: funnel, weekly retention, sessionization with lag, first event
 // per user with QUALIFY, and a join with a 100k-row dimension table; Tarn's runQuery in process
 // against DuckDB single-threaded over the same files, answers compared, plus Tarn's peak heap.
-// Usage: node --expose-gc node_modules/.bin/tsx bench/query-sql2.bench.ts [rows=1000000] [runs=3]
+// Usage: node --expose-gc --import tsx bench/query-sql2.bench.ts [rows=1000000] [runs=3]
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";

@@ -70,8 +70,8 @@ export interface QueryOptions {
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
   /**
-   * Rows a join may hold of its build side (and a subquery in an expression may return) before the
-   * query is QUERY_TOO_LARGE (default 1,000,000: about 60 MB for a few columns, inside 128 MB).
+   * Rows a join may hold of its build side, a windowed query of its rows, and a subquery in an expression may return, before the
+   * query is QUERY_TOO_LARGE (default 500,000: a hash table and a few columns of that many rows stay well inside 128 MB).
    */
   maxJoinRows?: number;
   /** Typed (contract) columns per event-type table, after the lake's columns. */
@@ -171,7 +171,7 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     sql,
     deadline,
     fanOut: options.fanOut,
-    maxJoinRows: options.maxJoinRows ?? 1_000_000,
+    maxJoinRows: options.maxJoinRows ?? 500_000,
     listings: new WeakMap(),
     joins: [],
     tableColumns: options.tableColumns,

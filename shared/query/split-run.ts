@@ -6,7 +6,15 @@ import type { FileRef } from "./catalog";
 import { QueryError } from "./errors";
 import { applyFilter, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
-import { addStatistics, cutSplits, type FanOut, FinalSplitError, type PartialAnswer, runSplits } from "./partial";
+import {
+  addStatistics,
+  cutSplits,
+  type FanOut,
+  FinalSplitError,
+  type PartialAnswer,
+  partialBytes,
+  runSplits,
+} from "./partial";
 import { topKOrder } from "./scan";
 import { Sink } from "./sink";
 import { keptFiles, rangesOf, scanHints, scanTable } from "./table-scan";
@@ -46,6 +54,17 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
   for await (const { files: part, result } of answers) {
     env.checkpoint();
     let partial = result.partial;
+    if (partial.kind === "too_large" && plan.joinSide && !agg) {
+      // A join side's rows too many to send back: stream those files through the join from here.
+      const ranges = rangesOf(plan);
+      const steps = filterSteps(plan.where);
+      for await (const batch of scanTable(plan, { files: keptFiles(part, ranges), ranges }, env, sink)) {
+        env.checkpoint();
+        const out = sink.push(applyFilter(steps, batch, env.ctx));
+        if (out) yield out;
+      }
+      continue;
+    }
     if (partial.kind === "too_large") {
       // Too big to send back: read those files here, as a single invocation would.
       partial = await executePartial(plan, env, part, topK ? sink.worstKey() : undefined);
@@ -93,6 +112,9 @@ export async function executePartial(
     if (out) {
       for (let i = 0; i < out.n; i++) rows.push(out.cols.map((c) => valueAt(c as Vec, i)));
       if (rows.length > env.maxRows) {
+        // A join side is no result: too many rows for one message, so the coordinator reads
+        // these files itself, streaming them through the join.
+        if (plan.joinSide) return { kind: "too_large", bytes: partialBytes(rows) };
         throw new QueryError(
           "QUERY_TOO_LARGE",
           `The result has more than ${env.maxRows} rows; add a LIMIT or aggregate further`,

@@ -90,6 +90,16 @@ describe("joins, set operations, subqueries and windows over split scans", () =>
   }, 600_000);
 });
 
+describe("joins over split scans", () => {
+  it("streams a join side's files itself when a split has more rows than it may send", async () => {
+    const log: SplitRequest[] = [];
+    const sql =
+      "SELECT count(*) AS n, count(DISTINCT e.event_type) AS types FROM events e JOIN signup s ON e.user_id = s.user_id WHERE e.ts >= TIMESTAMP '2025-03-01 06:00'";
+    await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { fanOut: fanOut(log), maxResultRows: 100 } });
+    expect(log.length).toBeGreaterThan(1);
+  });
+});
+
 describe("joins in memory", () => {
   it("refuses a build side past the budget with QUERY_TOO_LARGE and a hint, not a crash", async () => {
     const error = await failure("SELECT count(*) FROM events a JOIN events b ON a.user_id = b.user_id", {
