@@ -3,6 +3,7 @@
 // dictionary encoder).
 import type { SchemaElement } from "hyparquet";
 import { type TypedColumn, typedValue } from "../contracts/typed-columns";
+import { columnFieldId } from "../iceberg/schema";
 import type { LakeRow } from "../lake/lake-row";
 import { ChunkWriter } from "./chunk";
 import { type ColumnContext, type EncodedChunk, writeDictionaryColumn } from "./columns";
@@ -13,9 +14,12 @@ export type TypedValues = (number | boolean | string | null)[];
 
 const MAX_PAGE_BYTES = 48 * 1024;
 
-/** The OPTIONAL schema leaf of a typed column (DuckDB reads each as the SQL type the contract maps to). */
+/**
+ * The OPTIONAL schema leaf of a typed column (DuckDB reads each as the SQL type the contract maps to),
+ * with its Iceberg field id like every lake column (the file is also a data file of an Iceberg table).
+ */
 export function typedElement(column: TypedColumn): SchemaElement {
-  const base = { name: column.name, repetition_type: "OPTIONAL" as const };
+  const base = { name: column.name, repetition_type: "OPTIONAL" as const, field_id: columnFieldId(column.name) };
   switch (column.type) {
     case "BIGINT":
       return { ...base, type: "INT64" };

@@ -188,5 +188,14 @@ describe("Parquet field ids", () => {
     ).schema;
     const ids = Object.fromEntries(schema.slice(1).map((e) => [e.name, e.field_id]));
     expect(ids).toEqual(Object.fromEntries(icebergSchema([]).fields.map((f) => [f.name, f.id])));
+
+    // A contract's typed columns too, so the Iceberg schema's extra fields find their data.
+    const typed = encodeLakeFile([row], { typedColumns: [{ name: "total", property: "total", type: "BIGINT" }] });
+    const typedSchema = parquetMetadata(
+      typed.buffer.slice(typed.byteOffset, typed.byteOffset + typed.byteLength) as ArrayBuffer,
+    ).schema;
+    expect(Object.fromEntries(typedSchema.slice(1).map((e) => [e.name, e.field_id]))).toEqual(
+      Object.fromEntries(icebergSchema([{ name: "total", type: "BIGINT" }]).fields.map((f) => [f.name, f.id])),
+    );
   });
 });
