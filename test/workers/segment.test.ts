@@ -143,6 +143,31 @@ describe("Segment Tracking API", () => {
     expect(JSON.parse(q.events[1]?.raw ?? "{}")).toMatchObject({ eventType: "a/b", eventId: "m-3" });
   });
 
+  it("holds Segment events to their event type's contract, as /v1/events does", async () => {
+    const p = await keys();
+    const contract = await call(`/v1/contracts/${encodeURIComponent("Order Completed")}`, {
+      method: "PUT",
+      token: p.adminKey,
+      json: {
+        schema: { type: "object", properties: { total: { type: "number", minimum: 0 } }, required: ["total"] },
+        mode: "enforce",
+      },
+    });
+    expect(contract.status).toBe(201);
+    const res = await send(
+      "/v1/batch",
+      JSON.stringify({ batch: [track(1), track(2, { properties: { total: "two" } }), track(3, { properties: {} })] }),
+      basic(p.ingest),
+    );
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as Answer & { errors: { details?: Record<string, unknown> }[] };
+    expect(answer).toMatchObject({ success: true, accepted: 1, rejected: 2 });
+    expect(answer.errors.map((e) => [e.index, e.code, e.details?.path, e.details?.keyword])).toEqual([
+      [1, "CONTRACT_VIOLATION", "/total", "type"],
+      [2, "CONTRACT_VIOLATION", "/total", "required"],
+    ]);
+  });
+
   it("lists the routes in the OpenAPI document", async () => {
     const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, unknown> };
     for (const route of ["batch", "track", "identify", "page", "screen", "group", "alias"]) {
