@@ -1,7 +1,7 @@
 // Routes each queue batch to its consumer by queue name.
 import { syncIcebergAfterBatch } from "../services/iceberg/sync";
 import { countDelivered } from "../services/metrics/ingest-counts";
-import { flushSoon } from "../services/metrics/recorder";
+import { flushMetrics } from "../services/metrics/recorder";
 import { consumeDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { consumeJobs } from "./jobs-consumer";
@@ -10,8 +10,10 @@ import { consumeWebhooks } from "./webhooks";
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   countDelivered(batch.queue, batch.messages);
-  flushSoon(env, (p) => ctx.waitUntil(p));
   await routeBatch(batch, env);
+  // Flushed at once, not on the request path's one-second timer: a queue invocation is not over
+  // until its waitUntil work is, and the next batch waits for it (live and SQL freshness with it).
+  ctx.waitUntil(flushMetrics(env));
   // Every lake change is made by a queue consumer (ingest appends, compaction, retention, erasure):
   // once it is published, the Iceberg tables of the projects in the batch follow.
   const changesLake = /^tarn-(events|jobs)$/.test(batch.queue);
