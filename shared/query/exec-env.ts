@@ -20,7 +20,7 @@ export interface ExecEnv {
   deadline: number;
   /** When set, scans of many files are split over sub-invocations. */
   fanOut?: FanOut;
-  /** A join's build side (or a subquery's answer) past this many rows is QUERY_TOO_LARGE. */
+  /** A join's build side, a windowed query's rows or a subquery's answer past this many rows is QUERY_TOO_LARGE. */
   maxJoinRows: number;
   /** Each scan's listing, asked of the catalog once (estimates and the scan share it). */
   listings: WeakMap<object, Promise<unknown>>;

@@ -1,6 +1,6 @@
 // The join operator: a hash join that builds the side the manifest says is smaller and streams the
-// other through it. Both sides are plans of their own (so a large side's scan is still split over
-// sub-invocations and pruned by its pushed-down filters); the join itself runs in this invocation.
+// other through it. Both sides are plans of their own, pruned by the filters pushed into them (a side
+// with such a filter is split over sub-invocations like a grouped scan); the join runs here.
 // Outer joins: unmatched probe rows are emitted per batch, unmatched build rows at the end.
 import type { JoinPlan, QueryPlan } from "./bind";
 import type { Bound } from "./bound";

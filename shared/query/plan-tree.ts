@@ -42,16 +42,6 @@ export function allPlans(root: QueryPlan): QueryPlan[] {
   return out;
 }
 
-/** The plans from the root down to the plan numbered `id` (empty when there is none). */
-export function pathTo(root: QueryPlan, id: number): QueryPlan[] {
-  if (root.id === id) return [root];
-  for (const c of childPlans(root)) {
-    const below = pathTo(c, id);
-    if (below.length) return [root, ...below];
-  }
-  return [];
-}
-
 export function findPlan(root: QueryPlan, id: number): QueryPlan | undefined {
   return allPlans(root).find((p) => p.id === id);
 }

@@ -121,6 +121,13 @@ export const SQL2_CORPUS: string[] = [
   "SELECT event_type, length(string_agg(user_id, ', ')) AS a, length(string_agg(country)) AS b, mode(region) AS m FROM events GROUP BY 1 ORDER BY 1",
   "SELECT var_samp(x) AS a, corr(x, x) AS c, var_pop(x) AS p, stddev_samp(x) AS s FROM (SELECT 1 AS x)",
   "SELECT var_samp(x) AS a, string_agg(y, '-') AS s, mode(x) AS m FROM (SELECT 1 AS x, 'a' AS y) WHERE x > 1",
+  // mixed: subqueries feeding pruning, windows in ORDER BY and derived tables, set operations inside IN and CTEs
+  "SELECT count(*) AS n FROM events WHERE ts > (SELECT max(ts) FROM signup) - INTERVAL 1 HOUR",
+  "SELECT event_id FROM signup ORDER BY row_number() OVER (ORDER BY ts DESC, event_id) LIMIT 5",
+  "SELECT t.user_id, t.rn, c.n FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS rn FROM (SELECT DISTINCT user_id FROM signup WHERE user_id IS NOT NULL) u) t JOIN (SELECT user_id, count(*) AS n FROM click GROUP BY 1) c USING (user_id) ORDER BY t.rn LIMIT 20",
+  "SELECT DISTINCT country, count(*) OVER (PARTITION BY country) AS n FROM signup ORDER BY 1 NULLS FIRST",
+  "SELECT a.user_id FROM signup a WHERE a.user_id IN (SELECT user_id FROM click INTERSECT SELECT user_id FROM error) ORDER BY 1",
+  "WITH x AS (SELECT user_id FROM signup UNION ALL SELECT user_id FROM error) SELECT user_id, count(*) AS n FROM x GROUP BY 1 ORDER BY 2 DESC, 1 NULLS FIRST LIMIT 5",
 ];
 
 const TABLES = ["signup", "click", "error", '"order.created"'];
