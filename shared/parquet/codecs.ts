@@ -4,7 +4,9 @@
 // blocks when it throws. workerd's zstd throws "Unexpected end of file" once the compressed output
 // passes ~40 KB (cloudflare/workerd#6769, fix pending); any zstd decoder reads a raw-block frame, so
 // a page that hits the bug is kept uncompressed instead of failing the file.
+
 import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { decompress as decompressInJs } from "fzstd";
 
 /** A page compressor (what a column chunk writer is given). */
 export type Compress = (bytes: Uint8Array) => Uint8Array;
@@ -102,7 +104,28 @@ export const lakeCompress: Compress = (bytes) => zstdCompress(bytes, 1);
 
 // Reading
 
+/**
+ * Decompresses one page. workerd's decoder has refused a few pages with "unexpected end of file"
+ * (seen reading compaction inputs under load; the pages' frames were checked whole when written), so
+ * a page it refuses is decoded again by fzstd, a decoder in plain JavaScript, before the read fails:
+ * one page must not make a file unreadable, and with it a day's compaction impossible.
+ */
+export function zstdDecompress(
+  input: Uint8Array,
+  native: (bytes: Uint8Array) => Uint8Array = zstdDecompressSync,
+): Uint8Array {
+  try {
+    return new Uint8Array(native(input));
+  } catch (nativeError) {
+    try {
+      return decompressInJs(input);
+    } catch {
+      throw nativeError;
+    }
+  }
+}
+
 /** Pass as `compressors` to every hyparquet read of a lake file. */
 export const lakeCompressors = {
-  ZSTD: (input: Uint8Array, _outputLength: number): Uint8Array => new Uint8Array(zstdDecompressSync(input)),
+  ZSTD: (input: Uint8Array, _outputLength: number): Uint8Array => zstdDecompress(input),
 };

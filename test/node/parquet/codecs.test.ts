@@ -9,6 +9,7 @@ import {
   lakeCompress,
   lakeCompressors,
   zstdCompress,
+  zstdDecompress,
   zstdStoredFrame,
 } from "../../../shared/parquet/codecs";
 
@@ -66,5 +67,20 @@ describe("ZSTD pages", () => {
     const packed = lakeCompress(text);
     expect(packed.length).toBeLessThan(text.length / 50);
     expect(decompress(packed, text.length)).toEqual(text);
+  });
+
+  it("decodes a page the runtime's decoder refuses with the JavaScript decoder, and fails only on bad bytes", () => {
+    const refuses = () => {
+      throw new Error("unexpected end of file");
+    };
+    const text = new TextEncoder().encode('{"path":"/p/1","ok":true,"ms":12}'.repeat(5000));
+    const random = new Uint8Array(200_000).map((_, i) => (i * 2654435761) >>> 24);
+    for (const input of [text, random, new Uint8Array(0)]) {
+      for (const frame of [lakeCompress(input), zstdStoredFrame(input)]) {
+        expect(zstdDecompress(frame, refuses)).toEqual(input);
+      }
+    }
+    const cut = lakeCompress(text).subarray(0, 40);
+    expect(() => zstdDecompress(cut, refuses)).toThrow("unexpected end of file");
   });
 });
