@@ -5,6 +5,7 @@ import {
   AuditRecord,
   type ChainVerdict,
   chainHash,
+  entryFields,
   GENESIS_HASH,
   verifyChain,
 } from "../../shared/access/audit-chain";
@@ -87,17 +88,7 @@ export class AuditLog extends DurableObject<Env> {
           this.sql.exec(
             `INSERT INTO entries (seq, at, actor_type, actor_id, action, target, outcome, status, request_id, country, reason, prev_hash, hash)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            e.seq,
-            e.at,
-            e.actor.type,
-            e.actor.id,
-            e.action,
-            e.target,
-            e.outcome,
-            e.status,
-            e.request_id,
-            e.country,
-            e.reason,
+            ...entryFields(e),
             e.prev_hash,
             e.hash,
           );

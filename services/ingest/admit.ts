@@ -117,15 +117,12 @@ export async function admitEvents(
       throw err;
     }
   }
-  countAdmitted(
-    judged.accepted.length,
-    messages,
-    judged.rejected.map((r) => r.rejection),
-  );
+  const errors = judged.rejected.map((r) => r.rejection);
+  countAdmitted(judged.accepted.length, messages, errors);
   return {
     accepted: judged.accepted.length,
     rejected: judged.rejected.length,
-    errors: judged.rejected.map((r) => r.rejection),
+    errors,
     ...(judged.warnings.length > 0 ? { warnings: judged.warnings } : {}),
   };
 }

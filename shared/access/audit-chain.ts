@@ -25,9 +25,12 @@ export interface AuditEntry extends AuditRecord {
   hash: string;
 }
 
-/** The entry's fields in one fixed order, as JSON: what the chain hashes (every field but the hashes). */
-export function canonicalEntry(e: AuditRecord & { seq: number }): string {
-  return JSON.stringify([
+/**
+ * The entry's fields but the hashes, in one fixed order: what the chain hashes, and the order of the
+ * audit table's columns before prev_hash and hash.
+ */
+export function entryFields(e: AuditRecord & { seq: number }) {
+  return [
     e.seq,
     e.at,
     e.actor.type,
@@ -39,7 +42,12 @@ export function canonicalEntry(e: AuditRecord & { seq: number }): string {
     e.request_id,
     e.country,
     e.reason,
-  ]);
+  ] as const;
+}
+
+/** The entry's fields as JSON: the text the chain hashes. */
+export function canonicalEntry(e: AuditRecord & { seq: number }): string {
+  return JSON.stringify(entryFields(e));
 }
 
 function hex(bytes: ArrayBuffer): string {

@@ -25,10 +25,13 @@ export const QueuedEvent = z.object({
 });
 export type QueuedEvent = z.infer<typeof QueuedEvent>;
 
+/** A project id as the edge writes it into every message. */
+const ProjectId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
 /** Events inline in the message. */
 const InlineBody = z.object({
   v: z.literal(1),
-  project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  project: ProjectId,
   request_id: z.string(),
   events: z.array(QueuedEvent).min(1),
 });
@@ -43,7 +46,7 @@ export type StagedRange = z.infer<typeof StagedRange>;
 /** Events staged in R2 (large requests): the message names a byte range of an NDJSON object. */
 const StagedBody = z.object({
   v: z.literal(1),
-  project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  project: ProjectId,
   request_id: z.string(),
   staged: StagedRange,
 });
@@ -60,13 +63,13 @@ export type InlineEventsMessage = z.infer<typeof InlineBody>;
 export const EventsMessageV2 = z.union([
   z.object({
     v: z.literal(2),
-    project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    project: ProjectId,
     request_id: z.string(),
     events: z.array(z.unknown()).min(1),
   }),
   z.object({
     v: z.literal(2),
-    project: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    project: ProjectId,
     request_id: z.string(),
     staged: StagedRange,
   }),

@@ -6,6 +6,7 @@ import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { EventEnvelope, ReceiptSchema } from "../../shared/events/envelope";
 import { rawText, readEvents } from "../../shared/events/read-events";
+import { admitOptions, edgeContext } from "../ingest/admit-request";
 import { readBodyText } from "../ingest/read-body";
 import { limitIngest, projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -83,20 +84,7 @@ eventRoutes.openapi(ingest, async (c) => {
     });
   }
 
-  const requestId = c.get("requestId");
-  const cf = c.req.raw.cf as { country?: unknown; colo?: unknown } | undefined;
-  const edge = {
-    receivedAt,
-    requestId,
-    country: typeof cf?.country === "string" ? cf.country : null,
-    colo: typeof cf?.colo === "string" ? cf.colo : null,
-    maxEventBytes: config.maxEventBytes,
-    newId: () => crypto.randomUUID(),
-  };
-  const receipt = await admitEvents(c.env, projectId, read.items, edge, {
-    contractTtlMs: config.contractCacheTtlMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-    packLimits: config.packLimits,
-  });
-  return c.json({ ...receipt, request_id: requestId }, 202);
+  const edge = edgeContext(c, receivedAt, config);
+  const receipt = await admitEvents(c.env, projectId, read.items, edge, admitOptions(c, config));
+  return c.json({ ...receipt, request_id: edge.requestId }, 202);
 });

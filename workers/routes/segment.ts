@@ -11,6 +11,7 @@ import { grants } from "../../shared/scopes";
 import { mapSegmentMessage, SEGMENT_TYPES, type SegmentType } from "../../shared/segment/map-message";
 import { readSegmentBody, writeKeyFromHeader } from "../../shared/segment/read-request";
 import type { AppEnv } from "../context";
+import { admitOptions, edgeContext } from "../ingest/admit-request";
 import { readBodyText } from "../ingest/read-body";
 import { requirePermission } from "../middleware/auth";
 import { errorResponses, router } from "../openapi";
@@ -190,16 +191,7 @@ async function ingestSegment(c: Context<AppEnv>, route: "batch" | SegmentType) {
     }
   });
 
-  const requestId = c.get("requestId");
-  const cf = c.req.raw.cf as { country?: unknown; colo?: unknown } | undefined;
-  const edge = {
-    receivedAt,
-    requestId,
-    country: typeof cf?.country === "string" ? cf.country : null,
-    colo: typeof cf?.colo === "string" ? cf.colo : null,
-    maxEventBytes: config.maxEventBytes,
-    newId: () => crypto.randomUUID(),
-  };
+  const edge = edgeContext(c, receivedAt, config);
   // Each message becomes an envelope (or carries the reason Segment's spec rejects it), then takes
   // the same verdict, quarantine and queue step as /v1/events.
   const items: RawItem[] = messages.map((message) => {
@@ -208,10 +200,6 @@ async function ingestSegment(c: Context<AppEnv>, route: "batch" | SegmentType) {
       ? { value: mapped.envelope }
       : { value: message, rejection: { code: "VALIDATION_ERROR", message: mapped.message } };
   });
-  const receipt = await admitEvents(c.env, projectId, items, edge, {
-    contractTtlMs: config.contractCacheTtlMs,
-    waitUntil: (p) => c.executionCtx.waitUntil(p),
-    packLimits: config.packLimits,
-  });
-  return c.json({ success: true as const, ...receipt, request_id: requestId }, 200);
+  const receipt = await admitEvents(c.env, projectId, items, edge, admitOptions(c, config));
+  return c.json({ success: true as const, ...receipt, request_id: edge.requestId }, 200);
 }
