@@ -2,6 +2,8 @@
 // rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
 import { AUDIT_TABLE } from "../../shared/access/audit-parquet";
 import { holds } from "../../shared/access/permissions";
+import { rowFiltersFor } from "../../shared/access/row-policy";
+import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { ProjectPrincipal } from "../../shared/principal";
 import {
@@ -11,6 +13,7 @@ import {
   type JoinExplain,
   type Parsed,
   parseQuery,
+  policySelect,
   QueryError,
   type QueryStatistics as QueryReadStatistics,
   runQuery,
@@ -18,10 +21,12 @@ import {
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import { referencedTables } from "../../shared/query/referenced-tables";
+import type { RowFilters } from "../../shared/query/row-filters";
 import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
+import { cachedPolicies } from "../access/policies";
 import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
@@ -59,6 +64,8 @@ export interface Explanation {
   joins: JoinExplain[];
   /** With EXPLAIN ANALYZE: what running it read. */
   analyzed?: QueryStatistics;
+  /** The tables the asker's row-level policies filtered (empty: none applied). */
+  row_policies: { tables: string[] };
 }
 
 export interface CoordinatedAnswer {
@@ -80,8 +87,12 @@ export interface QueryContext {
   /** Runs the cache write after the response. */
   waitUntil: (work: Promise<unknown>) => void;
   projectId: string;
-  /** Who asks: tables only some may read (`audit`: admins) are refused to others, and to no one. */
-  principal?: ProjectPrincipal;
+  /**
+   * Who asks: their row-level policies filter every table they read, and tables only some may read
+   * (`audit`: admins) are refused to others. `system` is Tarn itself (a view's refresh, a job): no
+   * policy applies and no table is refused. Every caller must choose.
+   */
+  principal: ProjectPrincipal | "system";
 }
 
 function toTarnError(err: unknown): unknown {
@@ -114,6 +125,8 @@ interface Plan {
   version: number;
   cacheKey: AnswerKey | null;
   rollups: RollupPort | null;
+  /** The asker's row-level policies (none for `system` or an unbound principal). */
+  rowFilters: RowFilters | undefined;
 }
 
 function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -134,7 +147,9 @@ async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
   if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
-  const rollup = matchRollupQuery(plan.parsed, plan.now.getTime());
+  // A filtered principal's query matches a rollup only when its filters are on rollup dimensions.
+  const filtered = { ...plan.parsed, select: policySelect(plan.parsed.select, plan).select };
+  const rollup = matchRollupQuery(filtered, plan.now.getTime());
   if (!rollup)
     return { rollup, answer: null, reason: "not a count or approximate distinct count by rollup dimensions" };
   const gold = await plan.rollups.answer(rollup);
@@ -173,6 +188,7 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
     fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    rowFilters: plan.rowFilters,
   });
   const read = result.statistics;
   return {
@@ -216,10 +232,12 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
   const gold = await tryRollups(plan);
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
-    tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
+    tableColumns,
     now: plan.now,
     fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    rowFilters: plan.rowFilters,
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
   const explanation: Explanation = {
@@ -234,6 +252,8 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     tables,
     scans,
     joins,
+    // That policies applied and where, never their filters (an admin reads those at /v1/policies).
+    row_policies: { tables: policySelect(plan.parsed.select, { ...plan, tableColumns }).filtered },
   };
   if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
   const lines = describe(explanation);
@@ -255,6 +275,8 @@ function describe(e: Explanation): string[] {
       : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
   );
   lines.push(`tables: ${e.tables.join(", ") || "none"}`);
+  if (e.row_policies.tables.length > 0)
+    lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")}`);
   for (const j of e.joins) {
     lines.push(
       `join ${j.type.toUpperCase()} (depth ${j.depth}): ${j.keys > 0 ? `hash join on ${j.keys} key${j.keys > 1 ? "s" : ""}` : "nested loop"}, ` +
@@ -281,12 +303,20 @@ function describe(e: Explanation): string[] {
 }
 
 /** The audit table is the admins' (the `manage` permission), whatever path the query came by. */
-function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | undefined): void {
-  if (!referencedTables(parsed.select).has(AUDIT_TABLE)) return;
-  if (principal && holds(principal, "manage")) return;
+function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | "system"): void {
+  if (principal === "system" || !referencedTables(parsed.select).has(AUDIT_TABLE)) return;
+  if (holds(principal, "manage")) return;
   throw new TarnError("FORBIDDEN", `Only admins may read the ${AUDIT_TABLE} table`, {
     details: { table: AUDIT_TABLE, permission: "manage" },
   });
+}
+
+/** The row-level policies that bind the asker, or undefined when none does. */
+async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> {
+  if (ctx.principal === "system") return undefined;
+  const policies = await cachedPolicies(ctx.env.DB, ctx.projectId, readConfig(ctx.env).keyCacheTtlMs);
+  const filters = rowFiltersFor(policies, ctx.principal);
+  return filters.filters.length > 0 ? filters : undefined;
 }
 
 /**
@@ -301,6 +331,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
+    const rowFilters = await rowFiltersOf(ctx);
     const plan: Plan = {
       parsed,
       now: new Date(),
@@ -310,7 +341,15 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       // An answer that depends on the clock is never reused.
       cacheKey: CLOCK.test(sql)
         ? null
-        : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
+        : {
+            projectId: ctx.projectId,
+            version,
+            pinned: snapshot !== undefined,
+            sql: sql.trim(),
+            // A filtered answer is only ever served to someone bound by the same filters and identity.
+            ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+          },
+      rowFilters,
       // Only the current lake has rollups.
       rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
     };
