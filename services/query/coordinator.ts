@@ -129,7 +129,9 @@ interface Plan {
   rowFilters: RowFilters | undefined;
 }
 
-function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
+function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
+  // Under row-level policies, what was read would count rows the policies remove: withheld (0).
+  const read: Partial<QueryStatistics> = plan.rowFilters ? { rollup: measured.rollup } : measured;
   return {
     ...emptyStatistics(),
     splits: 0,
@@ -240,6 +242,12 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     rowFilters: plan.rowFilters,
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
+  // Under row-level policies the manifest's counts would tell of rows the policies remove: withheld.
+  const withheld = plan.rowFilters !== undefined;
+  const shownScans = withheld
+    ? scans.map((s) => ({ ...s, files_listed: 0, files_to_read: 0, rows_to_read: 0, bytes_to_read: 0, splits: 0 }))
+    : scans;
+  const shownJoins = withheld ? joins.map((j) => ({ ...j, estimated_rows: { left: 0, right: 0 } })) : joins;
   const explanation: Explanation = {
     source,
     snapshot: plan.version,
@@ -250,8 +258,8 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
       ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
       : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
     tables,
-    scans,
-    joins,
+    scans: shownScans,
+    joins: shownJoins,
     // That policies applied and where, never their filters (an admin reads those at /v1/policies).
     row_policies: { tables: policySelect(plan.parsed.select, { ...plan, tableColumns }).filtered },
   };
@@ -275,8 +283,9 @@ function describe(e: Explanation): string[] {
       : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
   );
   lines.push(`tables: ${e.tables.join(", ") || "none"}`);
-  if (e.row_policies.tables.length > 0)
-    lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")}`);
+  if (e.row_policies.tables.length > 0) {
+    lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")} (read statistics withheld)`);
+  }
   for (const j of e.joins) {
     lines.push(
       `join ${j.type.toUpperCase()} (depth ${j.depth}): ${j.keys > 0 ? `hash join on ${j.keys} key${j.keys > 1 ? "s" : ""}` : "nested loop"}, ` +

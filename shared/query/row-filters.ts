@@ -1,6 +1,7 @@
 // Row-level policies inside the engine: every reference to a filtered table becomes the filtered
 // relation before planning, whatever the query's shape (joins, CTEs, subqueries, set operations).
 import type { Expr, FromItem, Select } from "./ast";
+import { ROW_POLICY_FN } from "./bound";
 import { invalidSql, QueryError } from "./errors";
 import { parseQuery } from "./parse";
 import { EVENTS_TABLE } from "./schema";
@@ -174,7 +175,8 @@ export function applyRowFilters(
     }
     if (parts.length === 0) return null;
     filtered.add(dataset ? `datasets.${table}` : table);
-    return parts.reduce((a, b) => ({ kind: "binary", op: "AND", left: a, right: b }));
+    const all = parts.reduce((a, b): Expr => ({ kind: "binary", op: "AND", left: a, right: b }));
+    return { kind: "call", name: ROW_POLICY_FN, args: [all], distinct: false, star: false };
   };
 
   const isBase = (item: Extract<FromItem, { kind: "table" }>, ctes: ReadonlySet<string>) =>

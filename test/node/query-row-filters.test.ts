@@ -107,6 +107,18 @@ describe("row-level policies in the engine", () => {
     expect(result.rows).toEqual([[0]]);
   });
 
+  it("runs the policy before any expression of the query, so nothing fails on a filtered row", async () => {
+    // An expensive policy (json) and a cheap query condition that fails on any non-numeric country.
+    const filters: RowFilters = {
+      ...POLICY,
+      filters: [{ table: "*", filter: "json_extract_string(payload, '$.missing') IS NULL AND country IS NULL" }],
+    };
+    const failing = "SELECT count(*) AS n FROM events WHERE CAST(country AS INTEGER) IS NULL";
+    await expect(runQuery(failing, fixture.catalog)).rejects.toThrow(QueryError);
+    const result = await runQuery(failing, fixture.catalog, { rowFilters: filters });
+    expect(result.rows).toEqual([[fixture.rows.filter((r) => r.country === null).length]]);
+  });
+
   it("refuses filters that are not one boolean expression", () => {
     for (const bad of [
       "",

@@ -102,6 +102,16 @@ describe("row-level policies", () => {
     expect(text).not.toContain("current_user_attribute");
     expect(text).not.toContain("eu-west");
     expect(res.explain?.row_policies).toEqual({ tables: ["events"] });
+    // The manifest's counts would tell how many rows the policy hides: withheld, in answers too.
+    expect((res.explain as unknown as { scans: { rows_to_read: number }[] }).scans[0]?.rows_to_read).toBe(0);
+    const counted = await call("/v1/query", {
+      method: "POST",
+      token: p.eu.token,
+      json: { sql: "SELECT count(*) AS n FROM events WHERE user_id <> 'nobody'" },
+    });
+    const stats = ((await counted.json()) as { statistics: Record<string, number> }).statistics;
+    expect(stats.rows_read).toBe(0);
+    expect(stats.bytes_read).toBe(0);
     const admin = await sql(p.adminKey, "EXPLAIN SELECT count(*) FROM events");
     expect(admin.explain?.row_policies).toEqual({ tables: [] });
   });
