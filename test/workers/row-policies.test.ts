@@ -1,5 +1,7 @@
 // Row-level policies through the API: each person sees only their rows, in every answer they can get.
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { runJob } from "../../queues/jobs-consumer";
 import { createUser, eventually, login } from "./access-helpers";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
@@ -193,5 +195,26 @@ describe("row-level policies", () => {
     };
     expect(listed.policies.map((x) => x.name)).toEqual(["regional"]);
     expect((await call("/v1/policies", { token: p.eu.token })).status).toBe(403);
+  });
+
+  it("never serves a bound principal from rollups of every event; admins still get them", async () => {
+    const p = await regionalProject();
+    const id = `job_rollup_${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare(
+      "INSERT INTO jobs (id, type, project_id, params, status) VALUES (?, 'rollup', ?, '{}', 'queued')",
+    )
+      .bind(id, p.id)
+      .run();
+    expect(await runJob(env, id)).toBe("done");
+    const text =
+      "SELECT event_type, count(*) AS n FROM events WHERE ts >= TIMESTAMP '2026-11-20 00:00:00' GROUP BY 1 ORDER BY 1";
+    const admin = await call("/v1/query", { method: "POST", token: p.adminKey, json: { sql: text } });
+    expect(admin.headers.get("X-Tarn-Source")).toBe("rollup");
+    const eu = await call("/v1/query", { method: "POST", token: p.eu.token, json: { sql: text } });
+    expect(eu.headers.get("X-Tarn-Source")).toBe("scan");
+    expect(((await eu.json()) as { data: unknown[] }).data).toEqual([
+      { event_type: "order", n: 2 },
+      { event_type: "signup", n: 1 },
+    ]);
   });
 });
