@@ -22,6 +22,7 @@ import { lakeRoutes } from "./routes/lake";
 import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
+import { privacyRoutes } from "./routes/privacy";
 import { projectRoutes } from "./routes/projects";
 import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", privacyRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -325,3 +325,16 @@ export async function datasetsOfFiles(db: D1Database, ids: number[]): Promise<st
   }
   return [...out].sort();
 }
+
+/**
+ * Every manifest row of the project whose object still exists: the current tables and the files older
+ * snapshots can still read (removed but not yet garbage-collected). Privacy erasure looks at all of them.
+ */
+export async function filesNotCollected(db: D1Database, projectId: string): Promise<ManifestFile[]> {
+  return drizzle(db)
+    .select()
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.deletedAt)))
+    .orderBy(asc(lakeFiles.id))
+    .all();
+}

@@ -1,6 +1,7 @@
 // The engine's catalog over one project's manifest (D1) and objects (R2), at a snapshot or now.
 import { TarnError } from "../../shared/errors";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
+import type { ValueGuard } from "../../shared/query/catalog";
 import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
 import { countFiles, listFiles } from "../manifest/read";
 
@@ -11,11 +12,17 @@ export interface ProjectCatalog extends QueryCatalog {
   readonly filesListed: number;
 }
 
-export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string, snapshot?: number): ProjectCatalog {
+export function projectCatalog(
+  env: Pick<Env, "DB" | "LAKE">,
+  projectId: string,
+  snapshot?: number,
+  guard?: ValueGuard,
+): ProjectCatalog {
   const sizes = new Map<string, number>();
   let filesInTables = 0;
   let filesListed = 0;
   return {
+    guard,
     get filesInTables() {
       return filesInTables;
     },

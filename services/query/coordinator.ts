@@ -1,6 +1,8 @@
 // The query coordinator: one path for every /v1/query. Parse once, then the answer cache, then
 // rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
 import { TarnError } from "../../shared/errors";
+import type { ProjectPrincipal } from "../../shared/principal";
+import { masksAnyOf } from "../../shared/privacy/policy";
 import {
   emptyStatistics,
   explainPrefix,
@@ -14,10 +16,13 @@ import {
   type ScanExplain,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import type { ValueGuard } from "../../shared/query/catalog";
 import type { SqlType } from "../../shared/query/types";
+import { ROLLUP_DIMS, ROLLUP_SKETCHES } from "../../shared/rollup/dims";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
 import { latestSnapshot, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { canUnmask, queryPrivacy } from "../privacy/masking";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
@@ -75,6 +80,8 @@ export interface QueryContext {
   /** Runs the cache write after the response. */
   waitUntil: (work: Promise<unknown>) => void;
   projectId: string;
+  /** Who asks: masks and decryption follow its unmask permission (absent: answered masked). */
+  principal?: ProjectPrincipal;
 }
 
 function toTarnError(err: unknown): unknown {
@@ -107,6 +114,9 @@ interface Plan {
   version: number;
   cacheKey: AnswerKey | null;
   rollups: RollupPort | null;
+  /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
+  guard: ValueGuard;
+  unmask: boolean;
 }
 
 function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -149,14 +159,14 @@ export async function tableColumnsOf(
 }
 
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const result = await runQuery(plan.parsed, catalog, {
     tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
   });
   const read = result.statistics;
   return {
@@ -199,11 +209,11 @@ async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer>
 async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise<CoordinatedAnswer> {
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
   const gold = await tryRollups(plan);
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
     tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
   const explanation: Explanation = {
@@ -273,6 +283,8 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const { mode, sql } = explainPrefix(request.sql);
   const snapshot = await resolveSnapshot(ctx.env.DB, ctx.projectId, request);
   const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
+  const unmask = canUnmask(ctx.principal);
+  const privacy = await queryPrivacy(ctx.env, ctx.projectId, unmask);
   try {
     const parsed = parseQuery(sql);
     const plan: Plan = {
@@ -284,9 +296,20 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       // An answer that depends on the clock is never reused.
       cacheKey: CLOCK.test(sql)
         ? null
-        : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
-      // Only the current lake has rollups.
-      rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
+        : {
+            projectId: ctx.projectId,
+            version,
+            pinned: snapshot !== undefined,
+            sql: sql.trim(),
+            view: privacy.policy.fingerprint,
+          },
+      // Only the current lake has rollups; they hold clear dimensions, so not for a principal who sees them masked.
+      rollups:
+        snapshot === undefined && !masksAnyOf(privacy.policy, [...ROLLUP_DIMS, ...ROLLUP_SKETCHES])
+          ? projectRollups(ctx.env.DB, ctx.projectId)
+          : null,
+      guard: privacy.guard,
+      unmask,
     };
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
   } catch (err) {

@@ -10,6 +10,8 @@ export interface AnswerKey {
   version: number;
   pinned: boolean;
   sql: string;
+  /** What the asking principal sees (privacy masks): answers are never shared between different views. */
+  view?: string;
 }
 
 export interface CachedAnswer {
@@ -19,7 +21,10 @@ export interface CachedAnswer {
 }
 
 async function cacheRequest(key: AnswerKey): Promise<Request> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify([key.sql, key.pinned])));
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(JSON.stringify([key.sql, key.pinned, key.view ?? ""])),
+  );
   const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return new Request(`https://query-cache.tarn.internal/${key.projectId}/${key.version}/${hash}`);
 }
