@@ -19,14 +19,11 @@ export const ColumnClassificationSchema = z
   })
   .strict();
 
-export const PutDatasetBody = z
-  .object({
-    columns: z.record(z.enum(CLASSIFIABLE_COLUMNS), ColumnClassificationSchema).meta({
-      description: "Envelope columns and how each is classified; `null` classification and pii false clear it",
-    }),
-  })
-  .strict()
-  .meta({ id: "PutDatasetBody" });
+/** `PUT /v1/datasets/{name}`'s `columns`: envelope columns and how each is classified. */
+export const ColumnClassifications = z.partialRecord(z.enum(CLASSIFIABLE_COLUMNS), ColumnClassificationSchema).meta({
+  description:
+    "Envelope columns and how each is classified; a column with no classification, pii false and no mask is cleared",
+});
 
 export const DatasetClassifications = z
   .object({

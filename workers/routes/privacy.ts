@@ -1,8 +1,8 @@
-// Privacy: envelope column classifications (PUT /v1/datasets/{name}), erasure and subject export.
+// Privacy: reading column classifications (set with PUT /v1/datasets/{name}, jobs.ts), erasure and subject export.
 import { createRoute } from "@hono/zod-openapi";
 import { createJob } from "../../services/jobs/create-job";
 import { requestErasure } from "../../services/privacy/erasure";
-import { classificationsOf, classifyColumns } from "../../services/privacy/masking";
+import { classificationsOf } from "../../services/privacy/masking";
 import { getRequest, insertRequest } from "../../services/privacy/requests";
 import {
   DatasetClassifications,
@@ -12,7 +12,6 @@ import {
   ErasureStatus,
   ExportAccepted,
   ExportStatus,
-  PutDatasetBody,
   RequestIdParam,
   SubjectBody,
 } from "../../shared/api/privacy";
@@ -28,31 +27,6 @@ import { bearer, errorResponses, router } from "../openapi";
 const tags = ["Privacy"];
 /** How long a subject export's download link works. */
 const DOWNLOAD_TTL_SECONDS = 3600;
-
-const putDataset = createRoute({
-  method: "put",
-  path: "/v1/datasets/{name}",
-  tags,
-  summary: "Classify a dataset's envelope columns (admin)",
-  description:
-    "Each named column gets a classification (`public`, `internal`, `confidential`, `restricted`), `pii` and a `mask` " +
-    "(`redact`, `hash`, `partial`; default redact). Confidential, restricted and PII columns are masked for every principal " +
-    "without the unmask permission, in every answer. The name `events` classifies the columns of every dataset " +
-    "(a dataset's own classification of a column wins). Payload fields are classified in their contract (`x-pii`, `x-classification`, `x-mask`).",
-  security: bearer,
-  middleware: [requirePermission("manage"), jsonBody()] as const,
-  request: {
-    params: DatasetNameParam,
-    body: { required: true, content: { "application/json": { schema: PutDatasetBody } } },
-  },
-  responses: {
-    200: {
-      description: "The dataset's classified columns now",
-      content: { "application/json": { schema: DatasetClassifications } },
-    },
-    ...errorResponses(400, 401, 403, 415),
-  },
-});
 
 const getDataset = createRoute({
   method: "get",
@@ -148,13 +122,6 @@ const download = createRoute({
 });
 
 export const privacyRoutes = router()
-  .openapi(putDataset, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
-    const { name } = c.req.valid("param");
-    const { columns } = c.req.valid("json");
-    const now = await classifyColumns(c.env.DB, projectId, name, columns);
-    return c.json({ dataset: name, columns: now }, 200);
-  })
   .openapi(getDataset, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const { name } = c.req.valid("param");
