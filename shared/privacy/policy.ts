@@ -111,3 +111,10 @@ export function masksAnyOf(policy: PrivacyPolicy, columns: readonly string[]): b
   if (policy.unmask) return false;
   return [...policy.datasets.values(), policy.fallback].some((d) => columns.some((c) => d.columns.has(c)));
 }
+
+/** Whether the principal sees this column masked (the catalog's `masked_for_you`; payload: some field inside it). */
+export function maskedForReader(policy: PrivacyPolicy, dataset: string, column: string): boolean {
+  if (policy.unmask) return false;
+  const d = datasetPrivacy(policy, dataset);
+  return column === "payload" ? d.fields.size > 0 : d.columns.has(column);
+}

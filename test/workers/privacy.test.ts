@@ -200,6 +200,27 @@ describe("masking by role", () => {
     expect(clear.data.map((r) => r.ssn)).toEqual(USERS.map(ssnOf).sort());
   });
 
+  it("tells each reader in the catalog which columns it sees masked", async () => {
+    const p = await setup();
+    const columnsFor = async (token: string) => {
+      const body = (await (await call("/v1/catalog", { token })).json()) as {
+        datasets: {
+          name: string;
+          columns: { name: string; classification: string | null; pii: boolean; masked_for_you: boolean }[];
+        }[];
+      };
+      const signup = body.datasets.find((d) => d.name === "signup");
+      return new Map((signup?.columns ?? []).map((c) => [c.name, c]));
+    };
+    const analyst = await columnsFor(p.queryKey);
+    const admin = await columnsFor(p.adminKey);
+    for (const name of ["user_id", "session_id", "email", "phone", "plan", "income", "ssn", "payload"])
+      expect([name, analyst.get(name)?.masked_for_you, admin.get(name)?.masked_for_you]).toEqual([name, true, false]);
+    expect(analyst.get("country_name")?.masked_for_you).toBe(false);
+    expect(analyst.get("user_id")).toMatchObject({ pii: true, classification: null });
+    expect(analyst.get("session_id")).toMatchObject({ classification: "restricted" });
+  });
+
   it("never serves an admin's cached answer to an analyst", async () => {
     const p = await setup();
     const text = "SELECT email FROM signup ORDER BY event_id LIMIT 1";
