@@ -338,3 +338,13 @@ export async function filesNotCollected(db: D1Database, projectId: string): Prom
     .orderBy(asc(lakeFiles.id))
     .all();
 }
+
+/** The dataset of a project's lake object, or null when the manifest does not know the key. */
+export async function datasetOfKey(db: D1Database, projectId: string, key: string): Promise<string | null> {
+  const row = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset })
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), eq(lakeFiles.key, key)))
+    .get();
+  return row?.dataset ?? null;
+}

@@ -118,3 +118,24 @@ export function maskedForReader(policy: PrivacyPolicy, dataset: string, column: 
   const d = datasetPrivacy(policy, dataset);
   return column === "payload" ? d.fields.size > 0 : d.columns.has(column);
 }
+
+/**
+ * Whether a live-metric field path (`user_id`, `payload.email…`, `metadata.…`) reads a sensitive value in
+ * any of `datasets` (null: every dataset). Live frames go to every reader, so such metrics are refused.
+ */
+export function sensitiveFieldPath(policy: PrivacyPolicy, datasets: string[] | null, path: string): boolean {
+  const [head = "", prop = ""] = path.split(".");
+  const scope = datasets
+    ? datasets.map((d) => datasetPrivacy(policy, d))
+    : [...policy.datasets.values(), policy.fallback];
+  return scope.some((d) => {
+    if (head === "payload") return d.fields.has(prop) || d.encryptedFields.has(prop);
+    return d.columns.has(head);
+  });
+}
+
+/** Whether a dataset stores any value a masked reader must not see as stored (its raw files are off limits). */
+export function hasMaskedValues(policy: PrivacyPolicy, dataset: string): boolean {
+  const d = datasetPrivacy(policy, dataset);
+  return d.columns.size > 0 || d.fields.size > 0;
+}

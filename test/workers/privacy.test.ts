@@ -221,6 +221,27 @@ describe("masking by role", () => {
     expect(analyst.get("session_id")).toMatchObject({ classification: "restricted" });
   });
 
+  it("keeps raw files and live metrics from bypassing masks", async () => {
+    const p = await setup();
+    const files = (await (await call("/v1/lake/files?dataset=signup", { token: p.queryKey })).json()) as {
+      files: { key: string }[];
+    };
+    const key = files.files[0]?.key as string;
+    expect((await call(`/v1/lake/files/${key}`, { token: p.queryKey })).status).toBe(403);
+    expect((await call(`/v1/lake/files/${key}`, { token: p.adminKey })).status).toBe(200);
+    const metric = (body: Record<string, unknown>) =>
+      call("/v1/metrics", {
+        method: "POST",
+        token: p.adminKey,
+        json: { name: `m${Math.random().toString(36).slice(2, 8)}`, ...body },
+      });
+    const byEmail = await metric({ filter: { event_types: ["signup"] }, group_by: ["payload.email"] });
+    expect(byEmail.status).toBe(400);
+    const byUser = await metric({ filter: { where: [{ field: "user_id", op: "eq", value: "u-alice" }] } });
+    expect(byUser.status).toBe(400);
+    expect((await metric({ group_by: ["payload.country_name"] })).status).toBe(201);
+  });
+
   it("never serves an admin's cached answer to an analyst", async () => {
     const p = await setup();
     const text = "SELECT email FROM signup ORDER BY event_id LIMIT 1";
