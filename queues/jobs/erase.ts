@@ -10,13 +10,14 @@ import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { deleteObjectsNow } from "../../services/manifest/gc";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { filesNotCollected, type ManifestFile } from "../../services/manifest/read";
-import { getRequest, type PrivacyRequest, updateRequest } from "../../services/privacy/requests";
+import { exportsOf, getRequest, type PrivacyRequest, updateRequest } from "../../services/privacy/requests";
 import { unionTypedColumns } from "../../shared/contracts/typed-columns";
 import { TarnError } from "../../shared/errors";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { readFooter } from "../../shared/parquet/footer";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 import { mayHoldSubject, receiptHash } from "../../shared/privacy/locate";
+import { exportKey } from "../../shared/privacy/subject-export";
 
 /** Test seams for crash injection; production passes none. */
 export interface EraseHooks {
@@ -144,6 +145,9 @@ export async function runErasure(
   await deleteObjectsNow(env, projectId, doomed);
   result.objects_deleted = new Set(doomed).size;
   result.quarantine_purged = await purgeSubject(env, projectId, subject, request.id);
+  // Earlier subject exports hold the rows decrypted: they go too (their links then answer 404).
+  const exports = await exportsOf(env.DB, projectId, subject);
+  if (exports.length > 0) await env.LAKE.delete(exports.map((e) => exportKey(projectId, e.id)));
   // Rollups of the changed hours are stale from the erase snapshot on (never served); rebuild them now.
   if (byDataset.size > 0) await createJob(env, projectId, "rollup", {}).catch(() => undefined);
 

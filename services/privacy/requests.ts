@@ -27,6 +27,21 @@ export async function updateRequest(db: D1Database, id: string, patch: PrivacyRe
   await drizzle(db).update(privacyRequests).set(patch).where(eq(privacyRequests.id, id)).run();
 }
 
+/** The subject's exports (their objects go with an erasure). */
+export async function exportsOf(db: D1Database, projectId: string, subject: string): Promise<PrivacyRequest[]> {
+  return drizzle(db)
+    .select()
+    .from(privacyRequests)
+    .where(
+      and(
+        eq(privacyRequests.projectId, projectId),
+        eq(privacyRequests.kind, "export"),
+        eq(privacyRequests.subject, subject),
+      ),
+    )
+    .all();
+}
+
 /** The newest key destruction of the project (answers cached before it must not be served after it). */
 export async function lastKeyDestruction(db: D1Database, projectId: string): Promise<string | null> {
   const row = await db

@@ -487,6 +487,18 @@ describe("subject export", () => {
     // A tampered or expired link is refused; an analyst cannot ask for exports.
     expect((await call(path.replace(/sig=([0-9a-f]+)/, "sig=$100"))).status).toBe(403);
     expect((await call(path.replace(/expires=\d+/, "expires=1000"))).status).toBe(403);
+    // Erasing the subject deletes its exports too.
+    const erase = await call("/v1/privacy/erasure", {
+      method: "POST",
+      token: p.adminKey,
+      json: { user_id: "u-alice" },
+    });
+    const { id: erasure } = (await erase.json()) as { id: string };
+    await eventually(async () => {
+      const s = (await (await call(`/v1/privacy/erasure/${erasure}`, { token: p.adminKey })).json()) as ErasureView;
+      expect(s.status).toBe("completed");
+    }, 20_000);
+    expect((await call(path)).status).toBe(404);
     expect(
       (await call("/v1/privacy/export", { method: "POST", token: p.queryKey, json: { user_id: "u-alice" } })).status,
     ).toBe(403);
