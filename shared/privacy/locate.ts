@@ -1,9 +1,12 @@
-// Locating a data subject's files without reading them: each row group's user_id min/max statistics
-// (written for every lake file) rule a file out when the subject lies outside every group's range.
+// Locating a data subject's files without reading them: the footer's user id Bloom filter, then each row
+// group's user_id min/max statistics, rule a file out.
 import type { FileMetaData } from "hyparquet";
+import { bloomMayHold, USER_BLOOM_KEY } from "./user-bloom";
 
 /** Whether some row group of the file may hold rows of `subject` (true when statistics are missing). */
 export function mayHoldSubject(metadata: FileMetaData, subject: string): boolean {
+  const bloom = metadata.key_value_metadata?.find((kv) => kv.key === USER_BLOOM_KEY)?.value;
+  if (bloom !== undefined && !bloomMayHold(bloom, subject)) return false;
   for (const group of metadata.row_groups) {
     const rows = Number(group.num_rows);
     if (rows === 0) continue;

@@ -27,6 +27,7 @@ import { mayHoldSubject, receiptHash } from "../../shared/privacy/locate";
 import { hashWith, maskingKey, partial, redact } from "../../shared/privacy/masks";
 import { buildPolicy } from "../../shared/privacy/policy";
 import { signDownload, verifyDownload } from "../../shared/privacy/subject-export";
+import { bloomMayHold, userBloom } from "../../shared/privacy/user-bloom";
 import { privacyGuard } from "../../shared/privacy/value-guard";
 import type { FileRef, QueryCatalog } from "../../shared/query/index";
 import { duckdbAnswer, tarnAnswer } from "./query-fixtures";
@@ -242,6 +243,21 @@ describe("locating a subject", () => {
     expect(mayHoldSubject(metadata, "u-b")).toBe(true);
     expect(mayHoldSubject(metadata, "u-0")).toBe(false);
     expect(mayHoldSubject(metadata, "zz")).toBe(false);
+  });
+
+  it("rules files out by the footer's user id filter: never a false negative, about 1% false positives", async () => {
+    const members = Array.from({ length: 3000 }, (_, i) => `user_${i.toString(36)}`);
+    const text = userBloom(members) as string;
+    for (const m of members) expect(bloomMayHold(text, m)).toBe(true);
+    let positives = 0;
+    for (let i = 0; i < 20_000; i++) if (bloomMayHold(text, `other_${i}`)) positives++;
+    expect(positives / 20_000).toBeLessThan(0.03);
+    expect(userBloom([null, null])).toBeNull();
+    // The lake writer puts it in every file's footer: a user in range of min/max but absent is ruled out.
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path.join(dir, "clear.parquet")));
+    expect(metadata.key_value_metadata?.some((kv) => kv.key === "tarn.user_id.bloom")).toBe(true);
+    expect(mayHoldSubject(metadata, "u-bb")).toBe(false);
+    expect(mayHoldSubject(metadata, "u-c")).toBe(true);
   });
 
   it("hashes a receipt canonically (field order does not matter, content does)", async () => {
