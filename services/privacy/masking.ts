@@ -13,7 +13,7 @@ import { buildPolicy, type ColumnClassification, type PrivacyPolicy } from "../.
 import { type Decrypt, privacyGuard } from "../../shared/privacy/value-guard";
 import type { ValueGuard } from "../../shared/query/catalog";
 import { valueAt } from "../../shared/query/vector";
-import { listHeads, listVersions } from "../contracts/store";
+import { currentSchemas } from "../contracts/store";
 import { keysById } from "./key-vault";
 import { lastKeyDestruction } from "./requests";
 
@@ -38,16 +38,11 @@ export async function classificationsOf(
   return out;
 }
 
-/** Each event type's current contract fields (their annotations decide masks and encryption). */
+/** Each event type's current contract fields (their annotations decide masks and encryption), in one read. */
 async function contractFieldsOf(db: D1Database, projectId: string): Promise<Map<string, ContractField[]>> {
-  const heads = await listHeads(db, projectId);
   const out = new Map<string, ContractField[]>();
-  await Promise.all(
-    heads.map(async (h) => {
-      const current = (await listVersions(db, projectId, h.eventType)).find((v) => v.version === h.currentVersion);
-      if (current) out.set(h.eventType, contractFields(JSON.parse(current.schema)));
-    }),
-  );
+  for (const { eventType, schema } of await currentSchemas(db, projectId))
+    out.set(eventType, contractFields(JSON.parse(schema)));
   return out;
 }
 
