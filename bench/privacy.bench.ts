@@ -101,13 +101,15 @@ async function main() {
     console.log(`file_bytes_clear: ${clearBytes.byteLength}, file_bytes_encrypted: ${sealedBytes.byteLength}`);
 
     // 2. Query: the same question by a plain read, a clear reader (decrypting), a masked reader (hashing), and DuckDB.
+    const minTs = rows.reduce((m, r) => Math.min(m, r.ts), Number.POSITIVE_INFINITY);
+    const maxTs = rows.reduce((m, r) => Math.max(m, r.ts), Number.NEGATIVE_INFINITY);
     const ref = (key: string): FileRef & { path: string } => ({
       key,
       path: path.join(dir, key),
       dataset: "signup",
       rows: n,
-      minTs: Math.min(...rows.map((r) => r.ts)),
-      maxTs: Math.max(...rows.map((r) => r.ts)),
+      minTs,
+      maxTs,
     });
     const sql = "SELECT email, count(*) AS n FROM signup GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10";
     const fields = new Map([["signup", contractFields(CONTRACT)]]);
