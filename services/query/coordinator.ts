@@ -136,7 +136,13 @@ function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatist
 async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
-  if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
+  if (!plan.rollups) {
+    const reason =
+      plan.snapshot !== undefined
+        ? "time travel reads the files as they were"
+        : "rollups hold dimensions masked for you";
+    return { rollup: null, answer: null, reason };
+  }
   const rollup = matchRollupQuery(plan.parsed, plan.now.getTime());
   if (!rollup)
     return { rollup, answer: null, reason: "not a count or approximate distinct count by rollup dimensions" };
