@@ -16,7 +16,7 @@ import { typedColumnsOf } from "../shared/contracts/typed-columns";
 import type { LakeRow } from "../shared/lake/lake-row";
 import { readFooter } from "../shared/parquet/footer";
 import { encodeLakeFile, readLakeRowGroups } from "../shared/parquet/lake-file";
-import { keyIdOf, newDataKey, openValue, sealValue } from "../shared/privacy/field-cipher";
+import { keyIdOf, newDataKey, openValue, type SealingKey, sealValue } from "../shared/privacy/field-cipher";
 import { mayHoldSubject } from "../shared/privacy/locate";
 import { buildPolicy } from "../shared/privacy/policy";
 import { USER_BLOOM_KEY } from "../shared/privacy/user-bloom";
@@ -53,10 +53,10 @@ function withEmail(rows: LakeRow[]): LakeRow[] {
 }
 
 /** As services/privacy/seal-events.ts does it: every event of a batch sealed concurrently (Promise.all). */
-async function seal(rows: LakeRow[], keys: Map<string, { keyId: string; key: CryptoKey }>): Promise<LakeRow[]> {
+async function seal(rows: LakeRow[], keys: Map<string, { keyId: string; key: SealingKey }>): Promise<LakeRow[]> {
   return Promise.all(
     rows.map(async (r) => {
-      const k = keys.get(r.user_id ?? "") as { keyId: string; key: CryptoKey };
+      const k = keys.get(r.user_id ?? "") as { keyId: string; key: SealingKey };
       const p = JSON.parse(r.payload as string) as Record<string, unknown>;
       p.email = await sealValue(k.key, k.keyId, p.email);
       return { ...r, payload: JSON.stringify(p) };
@@ -73,11 +73,11 @@ async function main() {
   try {
     // 1. Ingest: seal + encode vs encode.
     const rows = withEmail(generateRows(n, 7));
-    const keys = new Map<string, { keyId: string; key: CryptoKey }>();
+    const keys = new Map<string, { keyId: string; key: SealingKey }>();
     for (const r of rows)
       if (!keys.has(r.user_id ?? ""))
-        keys.set(r.user_id ?? "", { keyId: `k${keys.size}`, key: (await newDataKey()).key });
-    const byId = new Map([...keys.values()].map((k) => [k.keyId, k.key]));
+        keys.set(r.user_id ?? "", { keyId: `k${keys.size}`, key: (await newDataKey()).sealing });
+    const byId = new Map([...keys.values()].map((k) => [k.keyId, k.key.key]));
     const clearMs: number[] = [];
     const sealedMs: number[] = [];
     let clearBytes: Uint8Array = new Uint8Array();

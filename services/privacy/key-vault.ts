@@ -9,7 +9,10 @@ import {
   keyEncryptionKey,
   masterKeyBytes,
   newDataKey,
+  type SealingKey,
+  sealingKey,
   unwrapDataKey,
+  unwrapDataKeyBytes,
   wrapDataKey,
 } from "../../shared/privacy/field-cipher";
 
@@ -36,7 +39,7 @@ export async function subjectKeys(
   env: Pick<Env, "DB" | "MASTER_KEY">,
   projectId: string,
   subjects: Iterable<string>,
-): Promise<Map<string, { keyId: string; key: CryptoKey }>> {
+): Promise<Map<string, { keyId: string; key: SealingKey }>> {
   const kek = await kekOf(env);
   const db = drizzle(env.DB);
   const wanted = [...new Set(subjects)];
@@ -65,11 +68,12 @@ export async function subjectKeys(
     for (const part of chunked(fresh, 15)) await db.insert(privacyKeys).values(part).onConflictDoNothing().run();
     await read(missing);
   }
-  const out = new Map<string, { keyId: string; key: CryptoKey }>();
+  const out = new Map<string, { keyId: string; key: SealingKey }>();
   await Promise.all(
-    [...found].map(async ([subject, k]) =>
-      out.set(subject, { keyId: k.keyId, key: await unwrapDataKey(kek, k.wrapped, projectId, k.keyId) }),
-    ),
+    [...found].map(async ([subject, k]) => {
+      const raw = await unwrapDataKeyBytes(kek, k.wrapped, projectId, k.keyId);
+      out.set(subject, { keyId: k.keyId, key: await sealingKey(raw) });
+    }),
   );
   return out;
 }

@@ -1,7 +1,7 @@
 // Field encryption in the lake writer: `x-encrypt` payload fields are sealed under their subject's data key
 // before the events become Parquet, so no file, copy or export of the lake ever holds them in clear.
 import type { QueuedEvent } from "../../shared/events/queue-message";
-import { isCiphertext, sealValue } from "../../shared/privacy/field-cipher";
+import { isCiphertext, type SealingKey, sealValue } from "../../shared/privacy/field-cipher";
 import { PROJECT_SUBJECT, subjectKeys } from "./key-vault";
 
 /** The subject whose key seals an event's fields: its userId, or the project's key without one. */
@@ -47,7 +47,7 @@ export async function sealEvents(
   await Promise.all(
     todo.map(async ({ index, payload, fields }) => {
       const event = events[index] as QueuedEvent;
-      const { keyId, key } = keys.get(subjectOf(event)) as { keyId: string; key: CryptoKey };
+      const { keyId, key } = keys.get(subjectOf(event)) as { keyId: string; key: SealingKey };
       for (const f of fields) if (!isCiphertext(payload[f])) payload[f] = await sealValue(key, keyId, payload[f]);
       out[index] = { ...event, payload: JSON.stringify(payload) };
     }),

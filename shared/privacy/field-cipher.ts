@@ -61,8 +61,8 @@ export function keyEncryptionKey(master: Uint8Array): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", new Uint8Array(raw), "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-async function seal(key: CryptoKey, clear: Uint8Array, aad: string): Promise<Uint8Array> {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
+async function seal(key: CryptoKey, clear: Uint8Array, aad: string, fixedIv?: Uint8Array): Promise<Uint8Array> {
+  const iv = fixedIv ?? crypto.getRandomValues(new Uint8Array(12));
   const ct = new Uint8Array(
     await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: te.encode(aad) }, key, clear),
   );
@@ -82,10 +82,25 @@ async function open(key: CryptoKey, sealed: Uint8Array, aad: string): Promise<Ui
   );
 }
 
-/** A fresh data key: its raw bytes (to wrap) and the key (to seal with). */
-export async function newDataKey(): Promise<{ raw: Uint8Array; key: CryptoKey }> {
+/**
+ * What seals under one data key: the AES key, and a second key (derived from the same bytes) that
+ * makes each value's IV, so equal values of one subject seal to equal text (see sealValue).
+ */
+export interface SealingKey {
+  key: CryptoKey;
+  siv: Uint8Array;
+}
+
+export async function sealingKey(raw: Uint8Array): Promise<SealingKey> {
+  const siv = new Uint8Array(createHmac("sha256", raw).update("tarn-siv-v1").digest());
+  return { key: await importDataKey(raw), siv };
+}
+
+/** A fresh data key: its raw bytes (to wrap), the key to open with and the sealing key. */
+export async function newDataKey(): Promise<{ raw: Uint8Array; key: CryptoKey; sealing: SealingKey }> {
   const raw = crypto.getRandomValues(new Uint8Array(32));
-  return { raw, key: await importDataKey(raw) };
+  const sealing = await sealingKey(raw);
+  return { raw, key: sealing.key, sealing };
 }
 
 function importDataKey(raw: Uint8Array): Promise<CryptoKey> {
@@ -97,13 +112,28 @@ export async function wrapDataKey(kek: CryptoKey, raw: Uint8Array, projectId: st
   return toBase64(await seal(kek, raw, `${projectId}/${keyId}`));
 }
 
-export async function unwrapDataKey(kek: CryptoKey, wrapped: string, projectId: string, keyId: string) {
-  return importDataKey(await open(kek, fromBase64(wrapped), `${projectId}/${keyId}`));
+/** The raw bytes of a wrapped data key (to seal with: see sealingKey). */
+export function unwrapDataKeyBytes(kek: CryptoKey, wrapped: string, projectId: string, keyId: string) {
+  return open(kek, fromBase64(wrapped), `${projectId}/${keyId}`);
 }
 
-/** A JSON value sealed under a data key (its JSON text, so numbers and booleans come back as they were). */
-export async function sealValue(key: CryptoKey, keyId: string, value: unknown): Promise<string> {
-  const sealed = await seal(key, te.encode(JSON.stringify(value)), keyId);
+export async function unwrapDataKey(kek: CryptoKey, wrapped: string, projectId: string, keyId: string) {
+  return importDataKey(await unwrapDataKeyBytes(kek, wrapped, projectId, keyId));
+}
+
+/**
+ * A JSON value sealed under a data key (its JSON text, so numbers and booleans come back as they were).
+ * The IV is a keyed hash of the value (a synthetic IV, as in SIV modes): a subject's equal values seal to
+ * equal text, which Parquet's dictionaries compress and a reader opens once; distinct values get distinct
+ * IVs, so an IV is never reused with another plaintext. Across subjects (other keys) equal values differ.
+ */
+export async function sealValue(k: SealingKey, keyId: string, value: unknown): Promise<string> {
+  const clear = te.encode(JSON.stringify(value));
+  const iv = new Uint8Array(createHmac("sha256", k.siv).update(keyId).update("\u0000").update(clear).digest()).slice(
+    0,
+    12,
+  );
+  const sealed = await seal(k.key, clear, keyId, iv);
   return `${SEALED_PREFIX}${keyId}:${toBase64(sealed)}`;
 }
 

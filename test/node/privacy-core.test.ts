@@ -19,6 +19,7 @@ import {
   masterKeyProblem,
   newDataKey,
   openValue,
+  type SealingKey,
   sealValue,
   unwrapDataKey,
   wrapDataKey,
@@ -58,28 +59,33 @@ describe("masks", () => {
 
 describe("field cipher", () => {
   it("seals and opens JSON values under a data key bound to its id", async () => {
-    const { key } = await newDataKey();
+    const { key, sealing } = await newDataKey();
     for (const v of ["123-45-6789", 42, true, { nested: [1, 2] }]) {
-      const sealed = await sealValue(key, "k1", v);
+      const sealed = await sealValue(sealing, "k1", v);
       expect(isCiphertext(sealed)).toBe(true);
       expect(keyIdOf(sealed)).toBe("k1");
       expect(sealed).not.toContain(JSON.stringify(v));
       expect(await openValue(key, sealed)).toEqual(v);
     }
-    const sealed = await sealValue(key, "k1", "secret");
-    // Two seals of one value differ (random IV), so equal values do not show as equal text.
-    expect(await sealValue(key, "k1", "secret")).not.toBe(sealed);
+    const sealed = await sealValue(sealing, "k1", "secret");
+    // Synthetic IVs: one subject's equal values seal alike (dictionaries, one decryption), other values,
+    // key ids and subjects' keys differ, and the IV never repeats for another value.
+    expect(await sealValue(sealing, "k1", "secret")).toBe(sealed);
+    expect(await sealValue(sealing, "k2", "secret")).not.toBe(sealed.replace("k1", "k2"));
+    const ivOf = (s: string) => atob(s.slice(s.lastIndexOf(":") + 1)).slice(0, 12);
+    expect(ivOf(await sealValue(sealing, "k1", "secret2"))).not.toBe(ivOf(sealed));
     const other = (await newDataKey()).key;
+    expect(await sealValue((await newDataKey()).sealing, "k1", "secret")).not.toBe(sealed);
     await expect(openValue(other, sealed)).rejects.toThrow();
     await expect(openValue(key, sealed.replace("tenc1:k1:", "tenc1:k2:"))).rejects.toThrow();
   });
 
   it("wraps data keys under the KEK, bound to project and key id", async () => {
     const kek = await keyEncryptionKey(masterKeyBytes(undefined));
-    const { raw } = await newDataKey();
+    const { raw, sealing } = await newDataKey();
     const wrapped = await wrapDataKey(kek, raw, "p1", "k1");
     const key = await unwrapDataKey(kek, wrapped, "p1", "k1");
-    expect(await openValue(key, await sealValue(key, "k1", "x"))).toBe("x");
+    expect(await openValue(key, await sealValue(sealing, "k1", "x"))).toBe("x");
     await expect(unwrapDataKey(kek, wrapped, "p2", "k1")).rejects.toThrow();
     const otherKek = await keyEncryptionKey(crypto.getRandomValues(new Uint8Array(32)));
     await expect(unwrapDataKey(otherKek, wrapped, "p1", "k1")).rejects.toThrow();
@@ -141,7 +147,7 @@ function row(i: number, payload: Record<string, unknown>): LakeRow {
 let dir = "";
 let instance: DuckDBInstance;
 let duck: Awaited<ReturnType<DuckDBInstance["connect"]>>;
-const keys = new Map<string, CryptoKey>();
+const keys = new Map<string, Awaited<ReturnType<typeof newDataKey>>>();
 const clearRows = Array.from({ length: 40 }, (_, i) =>
   row(i, { email: `${USERS[i % USERS.length]}@x.io`, ssn: `SSN-${i}`, score: i * 3 }),
 );
@@ -156,12 +162,12 @@ function catalogOf(file: string): QueryCatalog {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "tarn-privacy-"));
-  for (const u of USERS) keys.set(`key-${u}`, (await newDataKey()).key);
+  for (const u of USERS) keys.set(`key-${u}`, await newDataKey());
   const sealed: LakeRow[] = [];
   for (const r of clearRows) {
     const p = JSON.parse(r.payload as string) as Record<string, unknown>;
     const keyId = `key-${r.user_id}`;
-    const key = keys.get(keyId) as CryptoKey;
+    const key = keys.get(keyId)?.sealing as SealingKey;
     sealed.push({
       ...r,
       payload: JSON.stringify({
@@ -200,7 +206,7 @@ describe("an encrypted lake file", () => {
     const policy = buildPolicy(true, new Map(), new Map([["signup", contractFields(CONTRACT)]]));
     const decrypt = async (sealed: string[]) => {
       const out = new Map<string, unknown>();
-      for (const s of sealed) out.set(s, await openValue(keys.get(keyIdOf(s)) as CryptoKey, s));
+      for (const s of sealed) out.set(s, await openValue(keys.get(keyIdOf(s))?.key as CryptoKey, s));
       return out;
     };
     const catalog = { ...catalogOf("sealed.parquet"), guard: privacyGuard(policy, new Uint8Array(32), decrypt) };
@@ -223,7 +229,7 @@ describe("an encrypted lake file", () => {
     const decrypt = async (sealed: string[]) => {
       const out = new Map<string, unknown>();
       for (const s of sealed)
-        out.set(s, keyIdOf(s) === "key-u-b" ? null : await openValue(keys.get(keyIdOf(s)) as CryptoKey, s));
+        out.set(s, keyIdOf(s) === "key-u-b" ? null : await openValue(keys.get(keyIdOf(s))?.key as CryptoKey, s));
       return out;
     };
     const catalog = { ...catalogOf("sealed.parquet"), guard: privacyGuard(policy, new Uint8Array(32), decrypt) };
