@@ -151,7 +151,7 @@ async function main() {
     for (let run = 0; run <= runs; run++) {
       for (const [name, fn] of Object.entries(variants)) {
         const t = await timed(fn);
-        if (run > 0) (times[name] ??= []).push(t.ms);
+        if (run > 0) times[name] = [...(times[name] ?? []), t.ms];
       }
       const d = await timed(() => duck.runAndReadAll(duckSql));
       if (run > 0) times.duckdb?.push(d.ms);
