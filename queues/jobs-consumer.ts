@@ -10,14 +10,17 @@ import { TarnError } from "../shared/errors";
 import { JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
+import { type EraseHooks, runErasure } from "./jobs/erase";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
+import { runSubjectExport } from "./jobs/subject-export";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
 
 export interface JobHooks {
   compact?: CompactHooks;
+  erase?: EraseHooks;
 }
 
 type Progress = (percent: number) => Promise<void>;
@@ -92,6 +95,10 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       })) as unknown as Record<string, unknown>;
     case "rollup":
       return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
+    case "erase":
+      return runErasure(env, job.projectId, job.params, { id: job.id, attempt }, hooks.erase);
+    case "subject-export":
+      return runSubjectExport(env, job.projectId, job.params);
   }
 }
 

@@ -379,3 +379,26 @@ export async function datasetsOfFiles(db: D1Database, ids: number[]): Promise<st
   }
   return [...out].sort();
 }
+
+/**
+ * Every manifest row of the project whose object still exists: the current tables and the files older
+ * snapshots can still read (removed but not yet garbage-collected). Privacy erasure looks at all of them.
+ */
+export async function filesNotCollected(db: D1Database, projectId: string): Promise<ManifestFile[]> {
+  return drizzle(db)
+    .select()
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.deletedAt)))
+    .orderBy(asc(lakeFiles.id))
+    .all();
+}
+
+/** The dataset of a project's lake object, or null when the manifest does not know the key. */
+export async function datasetOfKey(db: D1Database, projectId: string, key: string): Promise<string | null> {
+  const row = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset })
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), eq(lakeFiles.key, key)))
+    .get();
+  return row?.dataset ?? null;
+}

@@ -6,6 +6,7 @@ import { rowFiltersFor } from "../../shared/access/row-policy";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { ProjectPrincipal } from "../../shared/principal";
+import { masksAnyOf } from "../../shared/privacy/policy";
 import {
   emptyStatistics,
   explainPrefix,
@@ -20,14 +21,17 @@ import {
   type ScanExplain,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import type { ValueGuard } from "../../shared/query/catalog";
 import { referencedTables } from "../../shared/query/referenced-tables";
 import type { RowFilters } from "../../shared/query/row-filters";
 import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
+import { ROLLUP_DIMS, ROLLUP_SKETCHES } from "../../shared/rollup/dims";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
 import { cachedPolicies } from "../access/policies";
 import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { canUnmask, queryPrivacy } from "../privacy/masking";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
@@ -127,6 +131,9 @@ interface Plan {
   rollups: RollupPort | null;
   /** The asker's row-level policies (none for `system` or an unbound principal). */
   rowFilters: RowFilters | undefined;
+  /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
+  guard: ValueGuard;
+  unmask: boolean;
 }
 
 function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -148,7 +155,13 @@ function statistics(plan: Plan, source: AnswerSource, measured: Partial<QuerySta
 async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
-  if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
+  if (!plan.rollups) {
+    const reason =
+      plan.snapshot !== undefined
+        ? "time travel reads the files as they were"
+        : "rollups hold dimensions masked for you";
+    return { rollup: null, answer: null, reason };
+  }
   // A filtered principal's query matches a rollup only when its filters are on rollup dimensions.
   const filtered = { ...plan.parsed, select: policySelect(plan.parsed.select, plan).select };
   const rollup = matchRollupQuery(filtered, plan.now.getTime());
@@ -182,14 +195,14 @@ export async function tableColumnsOf(
 }
 
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const result = await runQuery(plan.parsed, catalog, {
     tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
     rowFilters: plan.rowFilters,
   });
   const read = result.statistics;
@@ -233,12 +246,12 @@ async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer>
 async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise<CoordinatedAnswer> {
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
   const gold = await tryRollups(plan);
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
     tableColumns,
     now: plan.now,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
     rowFilters: plan.rowFilters,
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
@@ -337,6 +350,9 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const { mode, sql } = explainPrefix(request.sql);
   const snapshot = await resolveSnapshot(ctx.env.DB, ctx.projectId, request);
   const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
+  // Tarn's own reads (`system`: a view's refresh) see values masked, as any principal without unmask.
+  const unmask = canUnmask(ctx.principal === "system" ? undefined : ctx.principal);
+  const privacy = await queryPrivacy(ctx.env, ctx.projectId, unmask);
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
@@ -357,10 +373,16 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
             sql: sql.trim(),
             // A filtered answer is only ever served to someone bound by the same filters and identity.
             ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+            view: privacy.policy.fingerprint,
           },
       rowFilters,
-      // Only the current lake has rollups.
-      rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
+      // Only the current lake has rollups; they hold clear dimensions, so not for a principal who sees them masked.
+      rollups:
+        snapshot === undefined && !masksAnyOf(privacy.policy, [...ROLLUP_DIMS, ...ROLLUP_SKETCHES])
+          ? projectRollups(ctx.env.DB, ctx.projectId)
+          : null,
+      guard: privacy.guard,
+      unmask,
     };
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
   } catch (err) {

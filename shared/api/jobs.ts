@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { JOB_STATUSES, JOB_TYPES } from "../db/jobs";
 import { EventTypeSchema } from "../events/envelope";
+import { ColumnClassifications } from "./privacy";
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD");
 
@@ -35,7 +36,12 @@ export const JobList = z.object({ jobs: z.array(JobSchema) }).meta({ id: "JobLis
 
 export const DatasetSettingsBody = z
   .strictObject({
-    retention_days: z.number().int().min(1, "must be at least 1").max(36_500).nullable(),
+    retention_days: z.number().int().min(1, "must be at least 1").max(36_500).nullable().optional(),
+    /** Privacy: how envelope columns are classified (README, "Privacy"). */
+    columns: ColumnClassifications.optional(),
+  })
+  .refine((b) => b.retention_days !== undefined || b.columns !== undefined, {
+    message: "give retention_days, columns or both",
   })
   .meta({ id: "DatasetSettings" });
 
