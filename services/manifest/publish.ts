@@ -85,7 +85,7 @@ const LINEAGE_JOB: Record<ReplaceChange["kind"], string> = {
   rollback: "rollback",
   erase: "erasure",
   upload: "upload",
-  view: "view",
+  view: "view_refresh",
 };
 
 /** The replacement's lineage run: the datasets whose files left (inputs) and those that gained or lost files. */

@@ -14,10 +14,11 @@ import {
   type ScanExplain,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
-import { latestSnapshot, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
@@ -136,16 +137,25 @@ async function tryRollups(
   return { rollup, answer: { meta: gold.meta, rows: gold.rows, statistics: statistics(plan, "rollup") } };
 }
 
-/** Each event-type table's typed (contract) columns at the plan's snapshot, as the engine binds them. */
+/**
+ * The columns of each table that has more or other columns than the lake's, at the plan's snapshot,
+ * as the engine binds them: an event type with typed (contract) columns, and every table of its own.
+ */
 export async function tableColumnsOf(
   db: D1Database,
   projectId: string,
   snapshot?: number,
 ): Promise<Record<string, ColumnInfo[]>> {
-  const byDataset = await typedColumnsByDataset(db, projectId, snapshot);
-  return Object.fromEntries(
-    [...byDataset].map(([dataset, cols]) => [dataset, cols.map((c) => ({ name: c.name, type: c.type as SqlType }))]),
-  );
+  const [typed, own] = await Promise.all([
+    typedColumnsByDataset(db, projectId, snapshot),
+    ownTables(db, projectId, snapshot),
+  ]);
+  const asInfo = (cols: readonly { name: string; type: string }[]) =>
+    cols.map((c) => ({ name: c.name, type: c.type as SqlType }));
+  return Object.fromEntries([
+    ...[...typed].map(([dataset, cols]) => [dataset, [...TABLE_COLUMNS, ...asInfo(cols)]]),
+    ...[...own].map(([dataset, t]) => [dataset, asInfo(t.columns)]),
+  ]);
 }
 
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {

@@ -26,6 +26,6 @@ export interface ExecEnv {
   listings: WeakMap<object, Promise<unknown>>;
   /** The joins run so far: which side was built, and the estimates that chose it. */
   joins: { type: string; build: "left" | "right"; estimates: { left: number; right: number } }[];
-  /** Typed columns per table the query was bound with; splits bind with the same. */
+  /** Columns per table the query was bound with (see BindOptions); splits bind with the same. */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }

@@ -74,7 +74,7 @@ export interface QueryOptions {
    * query is QUERY_TOO_LARGE (default 500,000: a hash table and a few columns of that many rows stay well inside 128 MB).
    */
   maxJoinRows?: number;
-  /** Typed (contract) columns per event-type table, after the lake's columns. */
+  /** Whole column lists of tables that are not just the lake's columns (see BindOptions). */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 

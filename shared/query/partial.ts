@@ -20,7 +20,7 @@ export interface SplitRequest {
    * Files and row groups whose values all sort after it cannot enter the answer and are skipped.
    */
   bound?: unknown;
-  /** Typed columns per table, as the coordinator bound the query. */
+  /** Columns per table, as the coordinator bound the query (see BindOptions). */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
