@@ -16,6 +16,7 @@ import { findMetric } from "../../services/live/metric-store";
 import { listFiles, type ManifestFile, snapshotAsOf, snapshotsById } from "../../services/manifest/read";
 import { windowStub } from "../../services/stubs/window-shard";
 import { TarnError } from "../../shared/errors";
+import { EVENT_LAYERS } from "../../shared/lake/partition";
 import type { QueuedEvent } from "../../shared/events/queue-message";
 import { computePartials } from "../../shared/live/partials";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
@@ -66,9 +67,12 @@ export async function runBackfill(env: Env, job: JobRow): Promise<BackfillResult
     window_events_too_late: 0,
   };
   if (boundary === 0) return result;
-  const files = (await listFiles(env.DB, job.projectId, { snapshot: boundary, minTs: from, maxTs: to - 1 })).filter(
-    (f) => f.layer === "bronze" || f.layer === "silver",
-  );
+  const files = await listFiles(env.DB, job.projectId, {
+    snapshot: boundary,
+    minTs: from,
+    maxTs: to - 1,
+    layers: EVENT_LAYERS,
+  });
   if (files.some((f) => f.deletedAt !== null)) {
     throw new TarnError(
       "GONE",

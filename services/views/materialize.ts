@@ -23,15 +23,14 @@ export interface ViewResult {
 }
 
 /**
- * The catalog restricted to input files meeting `buckets`: the tables named in `whole` (other views,
- * uploaded datasets: dimensions, not events) are read whole.
+ * The catalog restricted to event files meeting `buckets`. Tables of their own (other views, uploads)
+ * are read whole: their files' time range is their own time column's, or none.
  */
-function bucketCatalog(inner: QueryCatalog, buckets: readonly number[], whole: ReadonlySet<string>): QueryCatalog {
+function bucketCatalog(inner: QueryCatalog, buckets: readonly number[]): QueryCatalog {
   return {
     async listFiles(table, filter) {
       const files = await inner.listFiles(table, filter);
-      if (files === null || whole.has(table)) return files;
-      return files.filter((f) => fileMeetsBuckets(f, buckets));
+      return files === null ? null : files.filter((f) => f.own || fileMeetsBuckets(f, buckets));
     },
     openFile: (key) => inner.openFile(key),
   };
@@ -46,10 +45,10 @@ export async function computeView(
   env: Pick<Env, "DB" | "LAKE">,
   view: ViewRow,
   snapshot: number,
-  step: { buckets: readonly number[]; whole: ReadonlySet<string> } | null,
+  step: { buckets: readonly number[] } | null,
 ): Promise<ViewResult> {
   const base = projectCatalog(env, view.projectId, snapshot);
-  const catalog = step ? bucketCatalog(base, step.buckets, step.whole) : base;
+  const catalog = step ? bucketCatalog(base, step.buckets) : base;
   const result = await runQuery(view.sql, catalog, {
     tableColumns: await tableColumnsOf(env.DB, view.projectId, snapshot),
     maxResultRows: VIEW_MAX_ROWS,

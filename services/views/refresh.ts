@@ -5,13 +5,14 @@
 // publish leaves the previous version as it was.
 
 import { TarnError } from "../../shared/errors";
+import { EVENT_LAYERS, type Layer } from "../../shared/lake/partition";
 import { bucketDay, bucketOf, changedBuckets } from "../../shared/views/buckets";
 import { nextRunAt } from "../../shared/views/definition";
 import { recordFailedRun, recordFinishedRun } from "../lineage/record";
 import { publish } from "../manifest/publish";
 import { filesChangedSince, latestSnapshot, listFiles } from "../manifest/read";
 import { computeView, partsOf, writeParts } from "./materialize";
-import { finishRun, getView, startRun, updateView, type ViewRow, viewNames } from "./store";
+import { finishRun, getView, startRun, updateView, type ViewRow } from "./store";
 
 /** Time buckets (days) one step recomputes, and steps one invocation runs before handing on. */
 export const BUCKETS_PER_STEP = 31;
@@ -38,9 +39,9 @@ export interface RefreshResult {
 }
 
 /** Does a manifest file belong to a table the view reads? `events` reads every event type. */
-function readsFile(view: ViewRow, f: { dataset: string; layer: string }): boolean {
+function readsFile(view: ViewRow, f: { dataset: string; layer: Layer }): boolean {
   if (f.dataset === view.name) return false;
-  return view.dependsOn.includes(f.dataset) || (f.layer !== "gold" && view.dependsOn.includes("events"));
+  return view.dependsOn.includes(f.dataset) || (EVENT_LAYERS.includes(f.layer) && view.dependsOn.includes("events"));
 }
 
 /** The buckets an incremental build must recompute at `snapshot`, and why. */
@@ -84,7 +85,8 @@ export async function refreshView(
   const view = await getView(env.DB, projectId, name);
   if (!view) throw new TarnError("VALIDATION_ERROR", `view "${name}" no longer exists`);
   const snapshot = view.pending?.snapshot ?? (await latestSnapshot(env.DB, projectId));
-  const runId = `${job.id}-${job.attempt}`;
+  // One job may refresh several views (the cron): the run is the job, the attempt and the view.
+  const runId = `${job.id}-${job.attempt}-${name}`;
   const result: RefreshResult = {
     view: name,
     run_id: runId,
@@ -99,7 +101,6 @@ export async function refreshView(
     duration_ms: 0,
   };
   await startRun(env.DB, { id: runId, projectId, view: name, jobId: job.id, mode: view.mode, inputSnapshot: snapshot });
-  const whole = new Set(await viewNames(env.DB, projectId));
   try {
     let remaining: number[] = [];
     if (view.mode === "replace") {
@@ -116,7 +117,7 @@ export async function refreshView(
       result.buckets = 0;
       for (let step = 0; step < STEPS_PER_INVOCATION && remaining.length > 0; step++) {
         const buckets = remaining.slice(0, BUCKETS_PER_STEP);
-        const computed = await computeView(env, view, snapshot, { buckets, whole });
+        const computed = await computeView(env, view, snapshot, { buckets });
         const files = await writeParts(
           env.LAKE,
           view,

@@ -115,8 +115,3 @@ export async function listRuns(db: D1Database, projectId: string, name: string, 
     .all();
 }
 
-/** The project's view names: tables an incremental step reads whole, like any table not of events. */
-export async function viewNames(db: D1Database, projectId: string): Promise<string[]> {
-  const rows = await drizzle(db).select({ name: views.name }).from(views).where(eq(views.projectId, projectId)).all();
-  return rows.map((r) => r.name);
-}

@@ -1,0 +1,257 @@
+// Materialized views: a view stays equal to its SELECT run directly as data changes (new events,
+// late events into an old day, erasure-like removals), incrementally; views over views refresh in
+// dependency order; cycles are refused; a crash mid-refresh leaves the old version readable.
+import { createScheduledController, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { runJob } from "../../queues/jobs-consumer";
+import { handleScheduled } from "../../workers/scheduled";
+import { call, createKey, createProject } from "./helpers";
+import { deliver, message, queued } from "./lake-helpers";
+import { defineView, finished, refresh, sql } from "./views-helpers";
+
+const DAY = 86_400_000;
+const D0 = Date.UTC(2026, 10, 20);
+
+const REVENUE_SQL =
+  "SELECT date_trunc('day', ts) AS day, count(*) AS orders, sum(CAST(payload->>'$.amount' AS DOUBLE)) AS revenue, " +
+  'count(DISTINCT user_id) AS buyers FROM "order.created" GROUP BY 1';
+
+let seq = 0;
+function order(project: string, ts: number, amount: number, user: string) {
+  return queued(project, `o-${seq++}`, {
+    event_type: "order.created",
+    ts,
+    user_id: user,
+    payload: JSON.stringify({ amount }),
+  });
+}
+
+async function shop() {
+  const p = await createProject("views");
+  const { key } = await createKey(p.adminKey, ["query"]);
+  await deliver([
+    message(p.id, [
+      order(p.id, D0 + 3_600_000, 10, "ann"),
+      order(p.id, D0 + 7_200_000, 5.5, "bob"),
+      order(p.id, D0 + DAY + 60_000, 20, "ann"),
+      queued(p.id, "pv-1", { ts: D0 + 1000 }),
+    ]),
+  ]);
+  return { ...p, key };
+}
+
+/** The view's rows and its SELECT's rows, both through /v1/query, in the same order. */
+async function bothWays(token: string, view: string, select: string, order = "1") {
+  const materialized = await sql(token, `SELECT * FROM ${view} ORDER BY ${order}`);
+  const direct = await sql(token, `SELECT * FROM (${select}) AS s ORDER BY ${order}`);
+  expect(materialized.status, JSON.stringify(materialized.error)).toBe(200);
+  expect(direct.status, JSON.stringify(direct.error)).toBe(200);
+  return { materialized: materialized.data, direct: direct.data };
+}
+
+async function lastRun(token: string, name: string) {
+  const view = (await (await call(`/v1/views/${name}`, { token })).json()) as {
+    last_run: { status: string; buckets: number | null; rows: number; published_snapshot: number | null };
+    runs: unknown[];
+    rows: number;
+    files: number;
+    fresh_as_of: string | null;
+    next_run_at: string | null;
+    depends_on: string[];
+  };
+  return view;
+}
+
+describe("materialized views", () => {
+  it("a daily revenue view equals its SELECT after the first build, new events and late events (incremental)", async () => {
+    const p = await shop();
+    const put = await call("/v1/views/daily_revenue", {
+      method: "PUT",
+      token: p.adminKey,
+      json: { sql: REVENUE_SQL, refresh: "daily", mode: "incremental", time_column: "day" },
+    });
+    expect(put.status).toBe(201);
+    const saved = (await put.json()) as { name: string; version: number; depends_on: string[]; job_id: string };
+    expect(saved).toMatchObject({ name: "daily_revenue", version: 1, depends_on: ["order.created"] });
+    expect((await finished(saved.job_id)).status).toBe("succeeded");
+
+    let both = await bothWays(p.key, "daily_revenue", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized).toEqual([
+      { day: "2026-11-20T00:00:00.000Z", orders: 2, revenue: 15.5, buyers: 2 },
+      { day: "2026-11-21T00:00:00.000Z", orders: 1, revenue: 20, buyers: 1 },
+    ]);
+    const first = await lastRun(p.key, "daily_revenue");
+    expect(first.last_run).toMatchObject({ status: "succeeded", buckets: 2, rows: 2 });
+    expect(first.fresh_as_of).not.toBeNull();
+    expect(first.next_run_at).toMatch(/T00:00:00.000Z$/);
+    const v1Snapshot = first.last_run.published_snapshot as number;
+
+    // New events on a new day: only that day is recomputed.
+    await deliver([message(p.id, [order(p.id, D0 + 2 * DAY + 5, 7, "cy"), order(p.id, D0 + 2 * DAY + 9, 3, "cy")])]);
+    expect((await refresh(p.adminKey, "daily_revenue")).status).toBe("succeeded");
+    expect((await lastRun(p.key, "daily_revenue")).last_run).toMatchObject({ buckets: 1, rows: 1 });
+    both = await bothWays(p.key, "daily_revenue", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized).toHaveLength(3);
+
+    // A late event into the first day: that day is recomputed, the others are kept.
+    await deliver([message(p.id, [order(p.id, D0 + 600_000, 100, "dee")])]);
+    expect((await refresh(p.adminKey, "daily_revenue")).status).toBe("succeeded");
+    expect((await lastRun(p.key, "daily_revenue")).last_run).toMatchObject({ buckets: 1 });
+    both = await bothWays(p.key, "daily_revenue", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized[0]).toEqual({ day: "2026-11-20T00:00:00.000Z", orders: 3, revenue: 115.5, buyers: 3 });
+
+    // Nothing changed: a refresh recomputes nothing and publishes nothing.
+    expect((await refresh(p.adminKey, "daily_revenue")).status).toBe("succeeded");
+    expect((await lastRun(p.key, "daily_revenue")).last_run).toMatchObject({ buckets: 0, published_snapshot: null });
+
+    // Time travel: the first version is still readable at its snapshot.
+    const old = await sql(p.key, "SELECT day, orders FROM daily_revenue ORDER BY day", { snapshot: v1Snapshot });
+    expect(old.data).toEqual([
+      { day: "2026-11-20T00:00:00.000Z", orders: 2 },
+      { day: "2026-11-21T00:00:00.000Z", orders: 1 },
+    ]);
+
+    // Joinable like any table, listed with the datasets, and in lineage.
+    const joined = await sql(
+      p.key,
+      "SELECT r.day, r.orders, count(*) AS n FROM daily_revenue r JOIN \"order.created\" o ON date_trunc('day', o.ts) = r.day GROUP BY 1, 2 ORDER BY 1",
+    );
+    expect(joined.data.map((r) => [r.orders, r.n])).toEqual([
+      [3, 3],
+      [1, 1],
+      [2, 2],
+    ]);
+    const datasets = (await (await call("/v1/datasets", { token: p.key })).json()) as {
+      datasets: { name: string; rows: number }[];
+    };
+    expect(datasets.datasets.find((d) => d.name === "daily_revenue")).toMatchObject({ rows: 3 });
+    const lineage = (await (await call("/v1/lineage?dataset=daily_revenue", { token: p.adminKey })).json()) as {
+      events: { eventType: string; job: { name: string }; inputs: { name: string }[] }[];
+    };
+    const runs = lineage.events.filter((e) => e.job.name === "view.daily_revenue");
+    expect(runs.filter((e) => e.eventType === "COMPLETE")).toHaveLength(4);
+    expect(runs[0]?.inputs.map((i) => i.name)).toEqual(["order.created"]);
+  });
+
+  it("a replace view follows removals of its input, and an events view never counts views", async () => {
+    const p = await shop();
+    const byType = "SELECT event_type, count(*) AS n FROM events GROUP BY 1";
+    await defineView(p.adminKey, "by_type", { sql: byType });
+    let both = await bothWays(p.key, "by_type", byType);
+    expect(both.materialized).toEqual([
+      { event_type: "order.created", n: 3 },
+      { event_type: "page.view", n: 1 },
+    ]);
+    // The lake loses the page views (as retention or an erasure would): the view follows on refresh.
+    const pv = await env.DB.prepare(
+      "SELECT id FROM lake_files WHERE project_id = ? AND dataset = 'page.view' AND removed_snapshot IS NULL",
+    )
+      .bind(p.id)
+      .all<{ id: number }>();
+    const { publish } = await import("../../services/manifest/publish");
+    await publish(env.DB, {
+      kind: "retention",
+      projectId: p.id,
+      commitId: crypto.randomUUID(),
+      remove: pv.results.map((r) => r.id),
+      add: [],
+    });
+    expect((await refresh(p.adminKey, "by_type")).status).toBe("succeeded");
+    both = await bothWays(p.key, "by_type", byType);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized).toEqual([{ event_type: "order.created", n: 3 }]);
+  });
+
+  it("refreshes views over views in dependency order from the cron, and refuses cycles", async () => {
+    const p = await shop();
+    const perUser =
+      "SELECT user_id, count(*) AS n, sum(CAST(payload->>'$.amount' AS DOUBLE)) AS spent FROM \"order.created\" GROUP BY 1";
+    await defineView(p.adminKey, "per_user", { sql: perUser, refresh: "hourly" });
+    const bigSql = "SELECT user_id, spent FROM per_user WHERE n >= 2";
+    await defineView(p.adminKey, "big_spenders", { sql: bigSql, refresh: "hourly" });
+    expect((await lastRun(p.key, "big_spenders")).depends_on).toEqual(["per_user"]);
+    expect((await sql(p.key, "SELECT * FROM big_spenders")).data).toEqual([{ user_id: "ann", spent: 30 }]);
+
+    const cycle = await call("/v1/views/per_user", {
+      method: "PUT",
+      token: p.adminKey,
+      json: { sql: "SELECT user_id, spent AS n, spent FROM big_spenders", refresh: "hourly" },
+    });
+    expect(cycle.status).toBe(400);
+    expect(((await cycle.json()) as { error: { message: string } }).error.message).toMatch(
+      /per_user → big_spenders → per_user/,
+    );
+    const self = await call("/v1/views/loop", {
+      method: "PUT",
+      token: p.adminKey,
+      json: { sql: "SELECT 1 AS x FROM loop" },
+    });
+    expect(self.status).toBe(400);
+
+    // New orders, then the hourly cron: per_user before big_spenders, in one job.
+    await deliver([message(p.id, [order(p.id, D0 + 5000, 1, "bob"), order(p.id, D0 + 6000, 2, "cy")])]);
+    await env.DB.prepare("UPDATE views SET next_run_at = '2000-01-01T00:00:00.000Z' WHERE project_id = ?")
+      .bind(p.id)
+      .run();
+    await handleScheduled(createScheduledController({ cron: "5 * * * *", scheduledTime: Date.now() }), env);
+    const job = await env.DB.prepare(
+      "SELECT id, params FROM jobs WHERE project_id = ? AND type = 'view' ORDER BY created_at DESC LIMIT 1",
+    )
+      .bind(p.id)
+      .first<{ id: string; params: string }>();
+    expect(JSON.parse(job?.params ?? "{}")).toEqual({ views: ["per_user", "big_spenders"] });
+    const done = await finished(job?.id as string);
+    expect(done.status).toBe("succeeded");
+    expect((done.result?.refreshed as { view: string }[]).map((r) => r.view)).toEqual(["per_user", "big_spenders"]);
+    const both = await bothWays(p.key, "big_spenders", "SELECT user_id, spent FROM (" + perUser + ") WHERE n >= 2");
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized.map((r) => r.user_id)).toEqual(["ann", "bob"]);
+
+    // A view another view reads cannot be deleted first.
+    expect((await call("/v1/views/per_user", { method: "DELETE", token: p.adminKey })).status).toBe(409);
+    expect((await call("/v1/views/big_spenders", { method: "DELETE", token: p.adminKey })).status).toBe(204);
+    expect((await sql(p.key, "SELECT * FROM big_spenders")).status).toBe(400);
+    expect((await call("/v1/views/big_spenders", { token: p.key })).status).toBe(404);
+  });
+
+  it("keeps the previous version readable when a refresh crashes before publishing, and the next run completes", async () => {
+    const p = await shop();
+    await defineView(p.adminKey, "daily", { sql: REVENUE_SQL, mode: "incremental", time_column: "day" });
+    const before = (await sql(p.key, "SELECT * FROM daily ORDER BY day")).data;
+    await deliver([message(p.id, [order(p.id, D0 + 1000, 1, "zed")])]);
+    const id = `job_test_${crypto.randomUUID().slice(0, 8)}`;
+    await env.DB.prepare("INSERT INTO jobs (id, type, project_id, params, status) VALUES (?, 'view', ?, ?, 'queued')")
+      .bind(id, p.id, JSON.stringify({ view: "daily" }))
+      .run();
+    const crash = () => {
+      throw new Error("isolate died mid-refresh");
+    };
+    expect(await runJob(env, id, { view: { beforePublish: crash } })).toBe("retry");
+    expect((await sql(p.key, "SELECT * FROM daily ORDER BY day")).data).toEqual(before);
+    const failed = (await lastRun(p.key, "daily")).last_run;
+    expect(failed).toMatchObject({ status: "failed" });
+    expect(await runJob(env, id)).toBe("done");
+    const both = await bothWays(p.key, "daily", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized[0]).toMatchObject({ orders: 3 });
+  });
+
+  it("validates definitions: SQL, names, time columns, permissions", async () => {
+    const p = await shop();
+    const put = (name: string, json: unknown, token = p.adminKey) =>
+      call(`/v1/views/${name}`, { method: "PUT", token, json });
+    expect((await put("bad", { sql: "SELECT nope FROM events" })).status).toBe(400);
+    expect((await put("bad", { sql: "DELETE FROM events" })).status).toBe(400);
+    expect((await put("Bad-Name", { sql: "SELECT 1 AS x" })).status).toBe(400);
+    expect((await put("events", { sql: "SELECT 1 AS x" })).status).toBe(400);
+    expect((await put("inc", { sql: REVENUE_SQL, mode: "incremental" })).status).toBe(400);
+    expect((await put("inc", { sql: REVENUE_SQL, mode: "incremental", time_column: "orders" })).status).toBe(400);
+    expect((await put("dup", { sql: "SELECT 1 AS x, 2 AS x" })).status).toBe(400);
+    expect((await put("ok", { sql: REVENUE_SQL }, p.key)).status).toBe(403);
+    expect((await call("/v1/views/nope/refresh", { method: "POST", token: p.adminKey })).status).toBe(404);
+    expect((await call("/v1/views", { token: p.key })).status).toBe(200);
+  });
+});
