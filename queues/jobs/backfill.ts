@@ -16,8 +16,8 @@ import { findMetric } from "../../services/live/metric-store";
 import { listFiles, type ManifestFile, snapshotAsOf, snapshotsById } from "../../services/manifest/read";
 import { windowStub } from "../../services/stubs/window-shard";
 import { TarnError } from "../../shared/errors";
-import { EVENT_LAYERS } from "../../shared/lake/partition";
 import type { QueuedEvent } from "../../shared/events/queue-message";
+import { EVENT_LAYERS } from "../../shared/lake/partition";
 import { computePartials } from "../../shared/live/partials";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 

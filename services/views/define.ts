@@ -39,7 +39,8 @@ export async function defineView(
   }
   const known = new Set(["events", ...datasets, ...viewTables.keys()].map((t) => t.toLowerCase()));
   const tableColumns: Record<string, ColumnInfo[]> = { ...typed };
-  for (const [n, v] of viewTables) tableColumns[n] ??= v.columns.map((c) => ({ name: c.name, type: c.type as SqlType }));
+  for (const [n, v] of viewTables)
+    tableColumns[n] ??= v.columns.map((c) => ({ name: c.name, type: c.type as SqlType }));
   const shape = analyzeViewSql(name, body.sql, body.time_column, {
     tableExists: (t) => known.has(t.toLowerCase()),
     tableColumns,

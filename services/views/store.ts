@@ -114,4 +114,3 @@ export async function listRuns(db: D1Database, projectId: string, name: string, 
     .limit(limit)
     .all();
 }
-

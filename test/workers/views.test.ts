@@ -205,7 +205,10 @@ describe("materialized views", () => {
     expect(JSON.parse(job?.params ?? "{}")).toEqual({ views: ["per_user", "big_spenders"] });
     const done = await finished(job?.id as string);
     expect(done.status).toBe("succeeded");
-    expect((done.result?.refreshed as { view: string }[]).map((r) => r.view)).toEqual(["per_user", "big_spenders"]);
+    expect(((done.result?.refreshed ?? []) as { view: string }[]).map((r) => r.view)).toEqual([
+      "per_user",
+      "big_spenders",
+    ]);
     const both = await bothWays(p.key, "big_spenders", "SELECT user_id, spent FROM (" + perUser + ") WHERE n >= 2");
     expect(both.materialized).toEqual(both.direct);
     expect(both.materialized.map((r) => r.user_id)).toEqual(["ann", "bob"]);
