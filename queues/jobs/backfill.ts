@@ -7,8 +7,9 @@
 // counted live, and none of them is read here. A batch that committed just before the metric was
 // created but loaded the metrics just after was counted live too; its files are still bronze then,
 // so their events are applied under the batch's own commit id, which the shard has already marked
-// applied and refuses (for 6 h, APPLIED_TTL_MS). Everything else is applied under ids of this job, so
-// a retried job is refused chunk by chunk. Windows older than a shard keeps are skipped (too late).
+// applied and refuses (for 6 h, APPLIED_TTL_MS). Everything else is applied under ids made of the
+// metric, the range and the chunk's files, so a retried job is refused chunk by chunk; the route
+// refuses a range that overlaps one already backfilled. Windows older than a shard keeps are skipped.
 import { z } from "zod";
 import type { JobRow } from "../../services/jobs/create-job";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
@@ -21,7 +22,12 @@ import { EVENT_LAYERS } from "../../shared/lake/partition";
 import { computePartials } from "../../shared/live/partials";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 
-const BackfillParams = z.object({ metric: z.string(), from: z.number().int(), to: z.number().int() });
+const BackfillParams = z.object({
+  metric: z.string(),
+  metric_id: z.string(),
+  from: z.number().int(),
+  to: z.number().int(),
+});
 
 /** Files read per apply call of this job's own chunks (bounds memory and the RPC message). */
 const FILES_PER_CHUNK = 16;
@@ -51,9 +57,11 @@ async function eventsOf(env: Pick<Env, "LAKE">, files: ManifestFile[], from: num
 }
 
 export async function runBackfill(env: Env, job: JobRow): Promise<BackfillResult> {
-  const { metric: name, from, to } = BackfillParams.parse(job.params);
+  const { metric: name, metric_id: metricId, from, to } = BackfillParams.parse(job.params);
   const found = await findMetric(env.DB, job.projectId, name);
-  if (!found?.createdAt) throw new TarnError("VALIDATION_ERROR", `metric "${name}" no longer exists`);
+  if (!found?.createdAt || found.metric.id !== metricId) {
+    throw new TarnError("VALIDATION_ERROR", `metric "${name}" no longer exists`);
+  }
   const { metric, createdAt } = found;
   const boundary = (await snapshotAsOf(env.DB, job.projectId, createdAt)) ?? 0;
   const result: BackfillResult = {
@@ -91,8 +99,10 @@ export async function runBackfill(env: Env, job: JobRow): Promise<BackfillResult
     if (f.layer === "bronze" && s?.kind === "append") groups.set(s.commitId, [...(groups.get(s.commitId) ?? []), f]);
     else own.push(f);
   }
-  for (let i = 0; i < own.length; i += FILES_PER_CHUNK)
-    groups.set(`backfill:${job.id}:${i / FILES_PER_CHUNK}`, own.slice(i, i + FILES_PER_CHUNK));
+  for (let i = 0; i < own.length; i += FILES_PER_CHUNK) {
+    const chunk = own.slice(i, i + FILES_PER_CHUNK);
+    groups.set(await chunkId(metric.id, from, to, chunk), chunk);
+  }
   const stub = windowStub(env, job.projectId, metric.name);
   for (const [commitId, chunk] of [...groups].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const events = await eventsOf(env, chunk, from, to);
@@ -117,4 +127,11 @@ function countOf(windows: ReturnType<typeof computePartials>): number {
   return windows
     .filter((w) => w.size === size)
     .reduce((n, w) => n + w.groups.reduce((m, g) => m + g.state.count, 0), 0);
+}
+
+/** A chunk's commit id: the same metric, range and files give the same id (at most 128 characters). */
+async function chunkId(metricId: string, from: number, to: number, files: ManifestFile[]): Promise<string> {
+  const text = `${metricId}|${from}|${to}|${files.map((f) => f.key).join("|")}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return `backfill:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -1,5 +1,6 @@
 // POST /v1/metrics/{name}/backfill: a live metric's windows get the lake's history of a range (jobs queue).
 import { createRoute, z } from "@hono/zod-openapi";
+import { overlappingBackfills } from "../../services/jobs/backfills";
 import { createJob } from "../../services/jobs/create-job";
 import { findMetric } from "../../services/live/metric-store";
 import { BackfillBody } from "../../shared/api/views";
@@ -25,7 +26,7 @@ const backfill = createRoute({
   },
   responses: {
     202: { description: "Queued", content: json(z.object({ job_id: z.string() })) },
-    ...errorResponses(400, 401, 403, 404, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 415, 503),
   },
 });
 
@@ -40,11 +41,18 @@ export const backfillRoutes = router().openapi(backfill, async (c) => {
       "the built-in events stream counts every event live; it has nothing to backfill",
     );
   }
-  const { from, to } = c.req.valid("json");
-  const job = await createJob(c.env, projectId, "backfill", {
-    metric: name,
-    from: Date.parse(from),
-    to: Date.parse(to),
-  });
+  const range = c.req.valid("json");
+  const [from, to] = [Date.parse(range.from), Date.parse(range.to)];
+  const overlapping = await overlappingBackfills(c.env.DB, projectId, found.metric.id, from, to);
+  if (overlapping.length > 0) {
+    throw new TarnError(
+      "CONFLICT",
+      "this range overlaps one already backfilled into the metric; it would count twice",
+      {
+        details: { jobs: overlapping.map((j) => j.id) },
+      },
+    );
+  }
+  const job = await createJob(c.env, projectId, "backfill", { metric: name, metric_id: found.metric.id, from, to });
   return c.json({ job_id: job.id }, 202);
 });
