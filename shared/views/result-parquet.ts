@@ -22,6 +22,14 @@ function toInt64(v: unknown, column: string): bigint {
   return b;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** One column's Parquet schema element and values (nulls stay null). */
 function convert(column: ResultColumn, values: unknown[]): Converted {
   const name = column.name;
@@ -50,9 +58,10 @@ function convert(column: ResultColumn, values: unknown[]): Converted {
         data: map((v) => BigInt(v instanceof Date ? v.getTime() : Number(v))),
       };
     case "JSON":
+      // The writer serializes JSON values itself: hand it the parsed document, not its text.
       return {
-        element: { name, type: "BYTE_ARRAY", converted_type: "JSON", repetition_type },
-        data: map((v) => (typeof v === "string" ? v : JSON.stringify(v))),
+        element: { name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: { type: "JSON" }, repetition_type },
+        data: map((v) => (typeof v === "string" ? parseJson(v) : v)),
       };
     default:
       return {

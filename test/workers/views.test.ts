@@ -136,7 +136,7 @@ describe("materialized views", () => {
     expect(runs[0]?.inputs.map((i) => i.name)).toEqual(["order.created"]);
   });
 
-  it("a replace view follows removals of its input, and an events view never counts views", async () => {
+  it("a replace view follows removals of its input, and keeps its columns' types", async () => {
     const p = await shop();
     const byType = "SELECT event_type, count(*) AS n FROM events GROUP BY 1";
     await defineView(p.adminKey, "by_type", { sql: byType });
@@ -163,6 +163,16 @@ describe("materialized views", () => {
     both = await bothWays(p.key, "by_type", byType);
     expect(both.materialized).toEqual(both.direct);
     expect(both.materialized).toEqual([{ event_type: "order.created", n: 3 }]);
+
+    // JSON, TIMESTAMP, DATE, BOOLEAN and DECIMAL columns read back as the SELECT gives them.
+    const typed =
+      "SELECT event_id, ts, CAST(ts AS DATE) AS d, payload, payload->>'$.amount' AS amount_text, " +
+      "CAST(payload->>'$.amount' AS DECIMAL(10,2)) AS amount, user_id = 'ann' AS is_ann FROM \"order.created\"";
+    await defineView(p.adminKey, "typed", { sql: typed });
+    both = await bothWays(p.key, "typed", typed);
+    expect(both.materialized).toEqual(both.direct);
+    const json = await sql(p.key, "SELECT payload->>'$.amount' AS a FROM typed ORDER BY 1");
+    expect(json.data.map((r) => r.a)).toEqual(["10", "20", "5.5"]);
   });
 
   it("refreshes views over views in dependency order from the cron, and refuses cycles", async () => {
