@@ -219,7 +219,7 @@ describe("materialized views", () => {
       "per_user",
       "big_spenders",
     ]);
-    const both = await bothWays(p.key, "big_spenders", "SELECT user_id, spent FROM (" + perUser + ") WHERE n >= 2");
+    const both = await bothWays(p.key, "big_spenders", `SELECT user_id, spent FROM (${perUser}) WHERE n >= 2`);
     expect(both.materialized).toEqual(both.direct);
     expect(both.materialized.map((r) => r.user_id)).toEqual(["ann", "bob"]);
 
@@ -250,6 +250,47 @@ describe("materialized views", () => {
     const both = await bothWays(p.key, "daily", REVENUE_SQL);
     expect(both.materialized).toEqual(both.direct);
     expect(both.materialized[0]).toMatchObject({ orders: 3 });
+  });
+
+  it("raises an alert through the project's webhooks when a refresh fails for good", async () => {
+    const p = await shop();
+    await defineView(p.adminKey, "daily", { sql: REVENUE_SQL });
+    const rule = await call("/v1/alerts", {
+      method: "POST",
+      token: p.adminKey,
+      json: {
+        name: "ops",
+        metric: "events",
+        window: "1m",
+        condition: { kind: "threshold", op: ">", value: 1_000_000 },
+        webhook_url: "http://127.0.0.1:9/unreachable",
+      },
+    });
+    expect(rule.status).toBe(201);
+    const id = `job_test_${crypto.randomUUID().slice(0, 8)}`;
+    // The job's last attempt (four have failed before).
+    await env.DB.prepare(
+      "INSERT INTO jobs (id, type, project_id, params, status, attempts) VALUES (?, 'view', ?, ?, 'queued', 4)",
+    )
+      .bind(id, p.id, JSON.stringify({ view: "daily" }))
+      .run();
+    const broken = () => {
+      throw new Error("R2 refused the write");
+    };
+    expect(await runJob(env, id, { view: { beforePublish: broken } })).toBe("done");
+    const job = await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(id).first<{ status: string }>();
+    expect(job?.status).toBe("failed");
+    const alerts = await env.DB.prepare(
+      "SELECT metric, status, delivery, reason FROM live_alert_events WHERE project_id = ? AND metric = 'view:daily'",
+    )
+      .bind(p.id)
+      .all<{ metric: string; status: string; delivery: string; reason: string }>();
+    expect(alerts.results).toHaveLength(1);
+    expect(alerts.results[0]).toMatchObject({ status: "firing" });
+    expect(alerts.results[0]?.reason).toMatch(/view daily refresh failed.*R2 refused the write/);
+    // The previous version is still what the view answers.
+    const both = await bothWays(p.key, "daily", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
   });
 
   it("validates definitions: SQL, names, time columns, permissions", async () => {
