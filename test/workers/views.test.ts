@@ -128,6 +128,12 @@ describe("materialized views", () => {
       datasets: { name: string; rows: number }[];
     };
     expect(datasets.datasets.find((d) => d.name === "daily_revenue")).toMatchObject({ rows: 3 });
+    const catalog = (await (await call("/v1/catalog", { token: p.key })).json()) as {
+      datasets: { name: string; kind: string; columns: { name: string }[] }[];
+    };
+    const entry = catalog.datasets.find((d) => d.name === "daily_revenue");
+    expect(entry?.kind).toBe("view");
+    expect(entry?.columns.map((c) => c.name)).toEqual(["day", "orders", "revenue", "buyers"]);
     const lineage = (await (await call("/v1/lineage?dataset=daily_revenue", { token: p.adminKey })).json()) as {
       events: { eventType: string; job: { name: string }; inputs: { name: string }[] }[];
     };
