@@ -1,6 +1,9 @@
 // The query coordinator: one path for every /v1/query. Parse once, then the answer cache, then
 // rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
+import { AUDIT_TABLE } from "../../shared/access/audit-parquet";
+import { holds } from "../../shared/access/permissions";
 import { TarnError } from "../../shared/errors";
+import type { ProjectPrincipal } from "../../shared/principal";
 import {
   emptyStatistics,
   explainPrefix,
@@ -14,6 +17,7 @@ import {
   type ScanExplain,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import { referencedTables } from "../../shared/query/referenced-tables";
 import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
@@ -76,6 +80,8 @@ export interface QueryContext {
   /** Runs the cache write after the response. */
   waitUntil: (work: Promise<unknown>) => void;
   projectId: string;
+  /** Who asks: tables only some may read (`audit`: admins) are refused to others, and to no one. */
+  principal?: ProjectPrincipal;
 }
 
 function toTarnError(err: unknown): unknown {
@@ -274,6 +280,15 @@ function describe(e: Explanation): string[] {
   return lines;
 }
 
+/** The audit table is the admins' (the `manage` permission), whatever path the query came by. */
+function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | undefined): void {
+  if (!referencedTables(parsed.select).has(AUDIT_TABLE)) return;
+  if (principal && holds(principal, "manage")) return;
+  throw new TarnError("FORBIDDEN", `Only admins may read the ${AUDIT_TABLE} table`, {
+    details: { table: AUDIT_TABLE, permission: "manage" },
+  });
+}
+
 /**
  * Answers one /v1/query request. Throws TarnError for what the client must fix (bad SQL, unknown
  * snapshot, a garbage-collected snapshot, too large, too slow).
@@ -285,6 +300,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
   try {
     const parsed = parseQuery(sql);
+    requireReadableTables(parsed, ctx.principal);
     const plan: Plan = {
       parsed,
       now: new Date(),
