@@ -1,5 +1,6 @@
 // Defining and removing views: the SELECT validated against the project's tables (other views
 // included), cycles refused, the first build queued; removal publishes the view's files away.
+import { AUDIT_TABLE } from "../../shared/access/audit-parquet";
 import { TarnError } from "../../shared/errors";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import type { SqlType } from "../../shared/query/types";
@@ -45,6 +46,12 @@ export async function defineView(
     tableExists: (t) => known.has(t.toLowerCase()),
     tableColumns,
   });
+  if (shape.dependsOn.some((t) => t.toLowerCase() === AUDIT_TABLE)) {
+    // A view is readable by every analyst; the audit log only by admins (the coordinator's rule).
+    throw new TarnError("FORBIDDEN", `a view cannot read the ${AUDIT_TABLE} table: views are readable by analysts`, {
+      details: { table: AUDIT_TABLE },
+    });
+  }
   const graph = [...others.filter((v) => v.name !== name), { name, dependsOn: shape.dependsOn }];
   const cycle = findCycle(name, graph);
   if (cycle) {
