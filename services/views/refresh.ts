@@ -5,9 +5,9 @@
 // publish leaves the previous version as it was.
 
 import { TarnError } from "../../shared/errors";
-import { EVENT_LAYERS, type Layer } from "../../shared/lake/partition";
 import { bucketDay, bucketOf, changedBuckets } from "../../shared/views/buckets";
 import { nextRunAt } from "../../shared/views/definition";
+import { readsFile } from "../../shared/views/reads";
 import { recordFailedRun, recordFinishedRun } from "../lineage/record";
 import { publish } from "../manifest/publish";
 import { filesChangedSince, latestSnapshot, listFiles } from "../manifest/read";
@@ -36,12 +36,6 @@ export interface RefreshResult {
   files: number;
   bytes: number;
   duration_ms: number;
-}
-
-/** Does a manifest file belong to a table the view reads? `events` reads every event type. */
-function readsFile(view: ViewRow, f: { dataset: string; layer: Layer }): boolean {
-  if (f.dataset === view.name) return false;
-  return view.dependsOn.includes(f.dataset) || (EVENT_LAYERS.includes(f.layer) && view.dependsOn.includes("events"));
 }
 
 /** The buckets an incremental build must recompute at `snapshot`, and why. */

@@ -299,6 +299,47 @@ describe("materialized views", () => {
     expect(both.materialized).toEqual(both.direct);
   });
 
+  it("answers a query that is a view's SELECT from the view only while the answer is identical, and EXPLAIN says so", async () => {
+    const p = await shop();
+    const daily = "SELECT date_trunc('day', ts) AS day, count(*) AS orders FROM \"order.created\" GROUP BY 1";
+    await defineView(p.adminKey, "daily_orders", { sql: daily });
+    const ask = async (text: string) => {
+      const res = await call("/v1/query", { method: "POST", token: p.key, json: { sql: text } });
+      return (await res.json()) as {
+        data: Record<string, unknown>[];
+        statistics: { source: string; files_read: number };
+      };
+    };
+    const fromView = await ask(`${daily}\n ORDER BY day;`);
+    expect(fromView.statistics.source).toBe("view");
+    expect(fromView.data).toEqual([
+      { day: "2026-11-20T00:00:00.000Z", orders: 2 },
+      { day: "2026-11-21T00:00:00.000Z", orders: 1 },
+    ]);
+    const plan = async (text: string) => (await ask(`EXPLAIN ${text}`)).data.map((r) => r.plan as string);
+    expect(await plan(`${daily} ORDER BY day`)).toContain("view: daily_orders");
+    expect((await plan(daily))[0]).toMatch(/^answered by: view/);
+    // Another question, or an ORDER BY the view cannot bind: the scan answers.
+    expect((await ask(`${daily} ORDER BY count(*)`)).statistics.source).toBe("scan");
+    // New input: the view is stale until its next refresh, so the scan answers (with the new rows).
+    await deliver([message(p.id, [order(p.id, D0 + 3 * DAY, 1, "new")])]);
+    const stale = await ask(`${daily} ORDER BY day`);
+    expect(stale.statistics.source).toBe("scan");
+    expect(stale.data).toHaveLength(3);
+    expect((await plan(`${daily} ORDER BY day`)).find((l) => l.startsWith("view:"))).toMatch(
+      /stale: 1 input files changed/,
+    );
+    expect((await refresh(p.adminKey, "daily_orders")).status).toBe("succeeded");
+    const fresh = await ask(`${daily} ORDER BY day`);
+    expect(fresh.statistics.source).toBe("view");
+    expect(fresh.data).toEqual(stale.data);
+    // A view that stores a column at another type (sum of integers: HUGEINT kept as BIGINT) never answers for its SELECT.
+    const sums = "SELECT user_id, sum(CAST(payload->>'$.amount' AS BIGINT)) AS total FROM \"order.created\" GROUP BY 1";
+    await defineView(p.adminKey, "sums", { sql: sums });
+    expect((await ask(sums)).statistics.source).toBe("scan");
+    expect((await plan(sums)).find((l) => l.startsWith("view:"))).toMatch(/stores total as BIGINT, not HUGEINT/);
+  });
+
   it("validates definitions: SQL, names, time columns, permissions", async () => {
     const p = await shop();
     const put = (name: string, json: unknown, token = p.adminKey) =>
