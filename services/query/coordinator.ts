@@ -207,8 +207,9 @@ async function tryView(
   if (plan.snapshot !== undefined)
     return { choice: { reason: "time travel reads the files as they were" }, answer: null };
   if (!plan.cacheKey) return { choice: { reason: "the query reads the clock" }, answer: null };
-  const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId);
-  const choice = await chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, tableColumns);
+  const choice = await chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () =>
+    tableColumnsOf(ctx.env.DB, ctx.projectId),
+  );
   if (!choice.sql || !run) return { choice, answer: null };
   try {
     const read = await scan(ctx, { ...plan, parsed: parseQuery(choice.sql) });

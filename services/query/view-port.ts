@@ -26,7 +26,8 @@ export async function chooseView(
   db: D1Database,
   projectId: string,
   sql: string,
-  tableColumns: Readonly<Record<string, ColumnInfo[]>>,
+  /** Asked only when a view's text matches (most queries match none and cost one D1 read). */
+  tableColumns: () => Promise<Readonly<Record<string, ColumnInfo[]>>>,
 ): Promise<ViewChoice> {
   const query = normalize(sql);
   const views = await listViews(db, projectId);
@@ -40,7 +41,8 @@ export async function chooseView(
     }
     let columns: ColumnInfo[];
     try {
-      columns = planQuery(parseQuery(view.sql).select, { ctx: { nowMs: Date.now() }, tableColumns }).columns;
+      const known = await tableColumns();
+      columns = planQuery(parseQuery(view.sql).select, { ctx: { nowMs: Date.now() }, tableColumns: known }).columns;
     } catch {
       return { view: view.name, reason: `view ${view.name}'s SELECT no longer binds to its tables` };
     }
