@@ -21,6 +21,9 @@ export const STEPS_PER_INVOCATION = 4;
 export interface ViewHooks {
   /** Called after a step wrote its files and before it publishes them (tests crash here). */
   beforePublish?: (step: number) => Promise<void> | void;
+  /** Smaller steps than the defaults (tests of resumable builds). */
+  bucketsPerStep?: number;
+  stepsPerInvocation?: number;
 }
 
 export interface RefreshResult {
@@ -109,8 +112,9 @@ export async function refreshView(
     } else {
       remaining = view.pending?.buckets ?? (await bucketsToBuild(env.DB, view, snapshot));
       result.buckets = 0;
-      for (let step = 0; step < STEPS_PER_INVOCATION && remaining.length > 0; step++) {
-        const buckets = remaining.slice(0, BUCKETS_PER_STEP);
+      const { bucketsPerStep = BUCKETS_PER_STEP, stepsPerInvocation = STEPS_PER_INVOCATION } = hooks;
+      for (let step = 0; step < stepsPerInvocation && remaining.length > 0; step++) {
+        const buckets = remaining.slice(0, bucketsPerStep);
         const computed = await computeView(env, view, snapshot, { buckets });
         const files = await writeParts(
           env.LAKE,
