@@ -5,14 +5,15 @@
 // publish leaves the previous version as it was.
 
 import { TarnError } from "../../shared/errors";
+import { EVENT_LAYERS } from "../../shared/lake/partition";
 import { bucketDay, bucketOf, changedBuckets } from "../../shared/views/buckets";
 import { nextRunAt } from "../../shared/views/definition";
 import { readsFile } from "../../shared/views/reads";
 import { recordFailedRun, recordFinishedRun } from "../lineage/record";
 import { publish } from "../manifest/publish";
-import { filesChangedSince, latestSnapshot, listFiles } from "../manifest/read";
+import { filesChangedSince, latestSnapshot, listFiles, type ManifestFile } from "../manifest/read";
 import { computeView, partsOf, writeParts } from "./materialize";
-import { finishRun, getView, startRun, updateView, type ViewRow } from "./store";
+import { finishRun, getView, listViews, startRun, updateView, type ViewRow } from "./store";
 
 /** Time buckets (days) one step recomputes, and steps one invocation runs before handing on. */
 export const BUCKETS_PER_STEP = 31;
@@ -41,16 +42,28 @@ export interface RefreshResult {
   duration_ms: number;
 }
 
-/** The buckets an incremental build must recompute at `snapshot`, and why. */
+/** Files whose time range is event time: event files, and files of views bucketed by a time column. */
+async function bucketedFiles(db: D1Database, projectId: string) {
+  const timed = new Set((await listViews(db, projectId)).filter((v) => v.timeColumn).map((v) => v.name));
+  return (f: ManifestFile) => EVENT_LAYERS.includes(f.layer) || (f.layer === "gold" && timed.has(f.dataset));
+}
+
+/**
+ * The buckets an incremental build must recompute at `snapshot`: those whose input files changed
+ * since the last build (every bucket with input, and every bucket the view has, for a first build).
+ * A changed table of its own without event time (an upload, a view without a time column: a
+ * dimension any bucket may join) changes every bucket.
+ */
 async function bucketsToBuild(db: D1Database, view: ViewRow, snapshot: number): Promise<number[]> {
-  const fresh = view.builtSnapshot === null || view.builtVersion !== view.version;
-  if (fresh) {
-    // A first build: every bucket with input, and every bucket the view has (stale after a new definition).
+  const bucketed = await bucketedFiles(db, view.projectId);
+  const all = async () => {
     const current = await listFiles(db, view.projectId, { snapshot });
-    return changedBuckets(current.filter((f) => readsFile(view, f) || f.dataset === view.name));
-  }
-  const changed = await filesChangedSince(db, view.projectId, view.builtSnapshot as number);
-  return changedBuckets(changed.filter((f) => readsFile(view, f)));
+    return changedBuckets(current.filter((f) => (readsFile(view, f) && bucketed(f)) || f.dataset === view.name));
+  };
+  if (view.builtSnapshot === null || view.builtVersion !== view.version) return all();
+  const changed = (await filesChangedSince(db, view.projectId, view.builtSnapshot)).filter((f) => readsFile(view, f));
+  if (changed.some((f) => !bucketed(f))) return all();
+  return changedBuckets(changed);
 }
 
 /** One publish: the view's files of `days` (all of them when null) leave, `add` joins. */

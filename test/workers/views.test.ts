@@ -311,6 +311,66 @@ describe("materialized views", () => {
     expect(both.materialized).toEqual(both.direct);
   });
 
+  it("recomputes every day of an incremental view when a dimension it joins (an upload) changes", async () => {
+    const p = await shop();
+    const { publish } = await import("../../services/manifest/publish");
+    const { parquetWriteBuffer } = await import("hyparquet-writer");
+    const upload = async (tiers: Record<string, string>, remove: number[]) => {
+      const buffer = parquetWriteBuffer({
+        columnData: [
+          { name: "user_id", data: Object.keys(tiers), type: "STRING" },
+          { name: "tier", data: Object.values(tiers), type: "STRING" },
+        ],
+      });
+      const key = `lake/${p.id}/uploads/customers/dt=2026-11-20/${crypto.randomUUID()}.parquet`;
+      await env.LAKE.put(key, buffer);
+      await publish(env.DB, {
+        kind: "upload",
+        projectId: p.id,
+        commitId: crypto.randomUUID(),
+        remove,
+        add: [
+          {
+            key,
+            dataset: "customers",
+            layer: "uploads",
+            dt: "2026-11-20",
+            hr: null,
+            rows: Object.keys(tiers).length,
+            bytes: buffer.byteLength,
+            minTs: 0,
+            maxTs: 0,
+            columns: [
+              { name: "user_id", type: "VARCHAR" },
+              { name: "tier", type: "VARCHAR" },
+            ],
+          },
+        ],
+      });
+    };
+    await upload({ ann: "gold", bob: "free" }, []);
+    const byTier =
+      "SELECT date_trunc('day', o.ts) AS day, c.tier, count(*) AS n FROM \"order.created\" o JOIN customers c ON o.user_id = c.user_id GROUP BY 1, 2";
+    await defineView(p.adminKey, "by_tier", { sql: byTier, mode: "incremental", time_column: "day" });
+    let both = await bothWays(p.key, "by_tier", byTier, "1, 2");
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized.map((r) => r.tier)).toEqual(["free", "gold", "gold"]);
+    const old = await env.DB.prepare(
+      "SELECT id FROM lake_files WHERE project_id = ? AND dataset = 'customers' AND removed_snapshot IS NULL",
+    )
+      .bind(p.id)
+      .all<{ id: number }>();
+    await upload(
+      { ann: "silver", bob: "free" },
+      old.results.map((r) => r.id),
+    );
+    expect((await refresh(p.adminKey, "by_tier")).status).toBe("succeeded");
+    expect((await lastRun(p.key, "by_tier")).last_run.buckets).toBe(2);
+    both = await bothWays(p.key, "by_tier", byTier, "1, 2");
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized.map((r) => r.tier)).toEqual(["free", "silver", "silver"]);
+  });
+
   it("raises an alert through the project's webhooks when a refresh fails for good", async () => {
     const p = await shop();
     await defineView(p.adminKey, "daily", { sql: REVENUE_SQL });
