@@ -2,6 +2,8 @@
 // rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
 import { AUDIT_TABLE } from "../../shared/access/audit-parquet";
 import { holds } from "../../shared/access/permissions";
+import { rowFiltersFor } from "../../shared/access/row-policy";
+import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { ProjectPrincipal } from "../../shared/principal";
 import {
@@ -11,6 +13,7 @@ import {
   type JoinExplain,
   type Parsed,
   parseQuery,
+  policySelect,
   QueryError,
   type QueryStatistics as QueryReadStatistics,
   runQuery,
@@ -18,17 +21,19 @@ import {
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import { referencedTables } from "../../shared/query/referenced-tables";
+import type { RowFilters } from "../../shared/query/row-filters";
 import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
+import { cachedPolicies } from "../access/policies";
 import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
 import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
-import { chooseView, type ViewChoice } from "./view-port";
+import { chooseView, type ViewChoice, viewsRead } from "./view-port";
 
 const QUERY_TIMEOUT_MS = 25_000;
 const MAX_RESULT_ROWS = 100_000;
@@ -62,6 +67,8 @@ export interface Explanation {
   joins: JoinExplain[];
   /** With EXPLAIN ANALYZE: what running it read. */
   analyzed?: QueryStatistics;
+  /** The tables the asker's row-level policies filtered (empty: none applied). */
+  row_policies: { tables: string[] };
 }
 
 export interface CoordinatedAnswer {
@@ -83,8 +90,12 @@ export interface QueryContext {
   /** Runs the cache write after the response. */
   waitUntil: (work: Promise<unknown>) => void;
   projectId: string;
-  /** Who asks: tables only some may read (`audit`: admins) are refused to others, and to no one. */
-  principal?: ProjectPrincipal;
+  /**
+   * Who asks: their row-level policies filter every table they read, and tables only some may read
+   * (`audit`: admins) are refused to others. `system` is Tarn itself (a view's refresh, a job): no
+   * policy applies and no table is refused. Every caller must choose.
+   */
+  principal: ProjectPrincipal | "system";
 }
 
 function toTarnError(err: unknown): unknown {
@@ -117,9 +128,13 @@ interface Plan {
   version: number;
   cacheKey: AnswerKey | null;
   rollups: RollupPort | null;
+  /** The asker's row-level policies (none for `system` or an unbound principal). */
+  rowFilters: RowFilters | undefined;
 }
 
-function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
+function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
+  // Under row-level policies, what was read would count rows the policies remove: withheld (0).
+  const read: Partial<QueryStatistics> = plan.rowFilters ? { rollup: measured.rollup } : measured;
   return {
     ...emptyStatistics(),
     splits: 0,
@@ -137,7 +152,9 @@ async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
   if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
-  const rollup = matchRollupQuery(plan.parsed, plan.now.getTime());
+  // A filtered principal's query matches a rollup only when its filters are on rollup dimensions.
+  const filtered = { ...plan.parsed, select: policySelect(plan.parsed.select, plan).select };
+  const rollup = matchRollupQuery(filtered, plan.now.getTime());
   if (!rollup)
     return { rollup, answer: null, reason: "not a count or approximate distinct count by rollup dimensions" };
   const gold = await plan.rollups.answer(rollup);
@@ -176,6 +193,7 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
     fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    rowFilters: plan.rowFilters,
   });
   const read = result.statistics;
   return {
@@ -195,8 +213,8 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
 }
 
 /**
- * The view whose SELECT the query is, and the answer read from its files; a tail (ORDER BY) that does
- * not bind to the view's columns falls back to the scan.
+ * The view whose SELECT the query is, and the answer read from its files (`run`); a tail (ORDER BY)
+ * that does not bind to the view's columns falls back to the scan.
  */
 async function tryView(
   ctx: QueryContext,
@@ -207,6 +225,8 @@ async function tryView(
   if (plan.snapshot !== undefined)
     return { choice: { reason: "time travel reads the files as they were" }, answer: null };
   if (!plan.cacheKey) return { choice: { reason: "the query reads the clock" }, answer: null };
+  // A view holds every row: never for someone row-level policies bind.
+  if (plan.rowFilters) return { choice: { reason: "row-level policies apply to the asker" }, answer: null };
   const choice = await chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () =>
     tableColumnsOf(ctx.env.DB, ctx.projectId),
   );
@@ -253,17 +273,25 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const fromView = viewed.choice.sql !== undefined;
   const gold = await tryRollups(plan);
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
   // From a view, the scans are those of the view's files.
   const { tables, scans, joins } = await explainQuery(
     fromView ? parseQuery(viewed.choice.sql as string) : plan.parsed,
     catalog,
     {
-      tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
+      tableColumns,
       now: plan.now,
       fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+      rowFilters: plan.rowFilters,
     },
   );
   const source: AnswerSource = cacheHit ? "cache" : fromView ? "view" : gold.answer ? "rollup" : "scan";
+  // Under row-level policies the manifest's counts would tell of rows the policies remove: withheld.
+  const withheld = plan.rowFilters !== undefined;
+  const shownScans = withheld
+    ? scans.map((s) => ({ ...s, files_listed: 0, files_to_read: 0, rows_to_read: 0, bytes_to_read: 0, splits: 0 }))
+    : scans;
+  const shownJoins = withheld ? joins.map((j) => ({ ...j, estimated_rows: { left: 0, right: 0 } })) : joins;
   const explanation: Explanation = {
     source,
     snapshot: plan.version,
@@ -277,8 +305,10 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
       ? { eligible: true, name: viewed.choice.view }
       : { eligible: false, name: viewed.choice.view, reason: viewed.choice.reason },
     tables,
-    scans,
-    joins,
+    scans: shownScans,
+    joins: shownJoins,
+    // That policies applied and where, never their filters (an admin reads those at /v1/policies).
+    row_policies: { tables: policySelect(plan.parsed.select, { ...plan, tableColumns }).filtered },
   };
   if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
   const lines = describe(explanation);
@@ -301,6 +331,9 @@ function describe(e: Explanation): string[] {
   );
   lines.push(e.view.eligible ? `view: ${e.view.name}` : `view: not used: ${e.view.reason}`);
   lines.push(`tables: ${e.tables.join(", ") || "none"}`);
+  if (e.row_policies.tables.length > 0) {
+    lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")} (read statistics withheld)`);
+  }
   for (const j of e.joins) {
     lines.push(
       `join ${j.type.toUpperCase()} (depth ${j.depth}): ${j.keys > 0 ? `hash join on ${j.keys} key${j.keys > 1 ? "s" : ""}` : "nested loop"}, ` +
@@ -327,12 +360,20 @@ function describe(e: Explanation): string[] {
 }
 
 /** The audit table is the admins' (the `manage` permission), whatever path the query came by. */
-function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | undefined): void {
-  if (!referencedTables(parsed.select).has(AUDIT_TABLE)) return;
-  if (principal && holds(principal, "manage")) return;
+function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | "system"): void {
+  if (principal === "system" || !referencedTables(parsed.select).has(AUDIT_TABLE)) return;
+  if (holds(principal, "manage")) return;
   throw new TarnError("FORBIDDEN", `Only admins may read the ${AUDIT_TABLE} table`, {
     details: { table: AUDIT_TABLE, permission: "manage" },
   });
+}
+
+/** The row-level policies that bind the asker, or undefined when none does. */
+async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> {
+  if (ctx.principal === "system") return undefined;
+  const policies = await cachedPolicies(ctx.env.DB, ctx.projectId, readConfig(ctx.env).keyCacheTtlMs);
+  const filters = rowFiltersFor(policies, ctx.principal);
+  return filters.filters.length > 0 ? filters : undefined;
 }
 
 /**
@@ -347,6 +388,15 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
+    const rowFilters = await rowFiltersOf(ctx);
+    if (rowFilters) {
+      const views = await viewsRead(ctx.env.DB, ctx.projectId, parsed.select);
+      if (views.length > 0) {
+        throw new TarnError("FORBIDDEN", `row-level policies apply to you, and view ${views[0]} holds every row`, {
+          details: { views },
+        });
+      }
+    }
     const plan: Plan = {
       parsed,
       now: new Date(),
@@ -356,7 +406,15 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       // An answer that depends on the clock is never reused.
       cacheKey: CLOCK.test(sql)
         ? null
-        : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
+        : {
+            projectId: ctx.projectId,
+            version,
+            pinned: snapshot !== undefined,
+            sql: sql.trim(),
+            // A filtered answer is only ever served to someone bound by the same filters and identity.
+            ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+          },
+      rowFilters,
       // Only the current lake has rollups.
       rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
     };

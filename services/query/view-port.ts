@@ -3,8 +3,10 @@
 // answer is identical: the view is built from its current definition, none of its input files
 // changed since that build, and it stores every column at the type the SELECT gives.
 import { parseQuery } from "../../shared/query";
+import type { Select } from "../../shared/query/ast";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import { planQuery } from "../../shared/query/plan-tree";
+import { referencedTables } from "../../shared/query/referenced-tables";
 import { storedType } from "../../shared/views/analyze";
 import { readsFile } from "../../shared/views/reads";
 import { filesChangedSince } from "../manifest/read";
@@ -63,4 +65,14 @@ export async function chooseView(
     return { view: view.name, sql: `SELECT * FROM ${view.name}${tail ? ` ${tail}` : ""}` };
   }
   return { reason: "no view's SELECT is this query" };
+}
+
+/**
+ * The views a query reads. A view holds every row of its inputs, so someone row-level policies bind
+ * may not read one (the policies filter base tables, not what was computed from them).
+ */
+export async function viewsRead(db: D1Database, projectId: string, select: Select): Promise<string[]> {
+  const named = referencedTables(select);
+  if (named.size === 0) return [];
+  return (await listViews(db, projectId)).map((v) => v.name).filter((n) => named.has(n));
 }
