@@ -5,6 +5,7 @@ import { createScheduledController, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
 import { handleScheduled } from "../../workers/scheduled";
+import { createUser, login } from "./access-helpers";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
 import { defineView, finished, refresh, sql } from "./views-helpers";
@@ -451,6 +452,36 @@ describe("materialized views", () => {
     await defineView(p.adminKey, "sums", { sql: sums });
     expect((await ask(sums)).statistics.source).toBe("scan");
     expect((await plan(sums)).find((l) => l.startsWith("view:"))).toMatch(/stores total as BIGINT, not HUGEINT/);
+  });
+
+  it("never serves a view to someone row-level policies bind: their SELECT is scanned and filtered", async () => {
+    const p = await shop();
+    const perUser = 'SELECT user_id, count(*) AS n FROM "order.created" GROUP BY 1';
+    await defineView(p.adminKey, "per_user_n", { sql: perUser });
+    const user = await createUser(p.adminKey, "ann@views.test", "analyst");
+    await call(`/v1/users/${user.id}`, { method: "PATCH", token: p.adminKey, json: { attributes: { me: "ann" } } });
+    const policy = await call("/v1/policies/own", {
+      method: "PUT",
+      token: p.adminKey,
+      json: {
+        dataset: "order.created",
+        applies_to: { roles: ["analyst"] },
+        filter: "user_id = current_user_attribute('me')",
+      },
+    });
+    expect(policy.status).toBe(201);
+    const token = await login(p.id, "ann@views.test");
+    const direct = await call("/v1/views/per_user_n", { token }); // the definition is readable
+    expect(direct.status).toBe(200);
+    const read = await call("/v1/query", { method: "POST", token, json: { sql: "SELECT * FROM per_user_n" } });
+    expect(read.status).toBe(403);
+    const asked = await call("/v1/query", { method: "POST", token, json: { sql: `${perUser} ORDER BY 1` } });
+    const body = (await asked.json()) as { data: unknown[]; statistics: { source: string } };
+    expect(body.statistics.source).toBe("scan");
+    expect(body.data).toEqual([{ user_id: "ann", n: 2 }]);
+    // Unbound, the same question is answered from the view.
+    const admin = await call("/v1/query", { method: "POST", token: p.key, json: { sql: `${perUser} ORDER BY 1` } });
+    expect(((await admin.json()) as { statistics: { source: string } }).statistics.source).toBe("view");
   });
 
   it("validates definitions: SQL, names, time columns, permissions", async () => {
