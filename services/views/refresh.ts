@@ -74,6 +74,11 @@ async function publishStep(
   days: Set<string> | null,
   add: Awaited<ReturnType<typeof writeParts>>,
 ): Promise<number> {
+  // A view deleted or redefined while this ran must not get the old definition's files back.
+  const now = await getView(env.DB, view.projectId, view.name);
+  if (!now || now.version !== view.version) {
+    throw new TarnError("VALIDATION_ERROR", `view "${view.name}" was deleted or redefined during the refresh`);
+  }
   const mine = await listFiles(env.DB, view.projectId, { dataset: view.name, layer: "gold" });
   const remove = mine.filter((f) => days === null || days.has(f.dt)).map((f) => f.id);
   if (remove.length === 0 && add.length === 0) return 0;
