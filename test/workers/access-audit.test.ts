@@ -179,11 +179,16 @@ describe("the audit log", () => {
     const expected = listed.filter((e) => e.seq <= lastExported);
 
     const sql = (token: string, text: string) => call("/v1/query", { method: "POST", token, json: { sql: text } });
-    const res = await sql(p.adminKey, "SELECT seq, action, outcome, hash FROM audit ORDER BY seq");
+    const res = await sql(p.adminKey, "SELECT seq, action, outcome, status, hash FROM audit ORDER BY seq");
     expect(res.status).toBe(200);
-    const rows = ((await res.json()) as { data: { seq: number; action: string; outcome: string; hash: string }[] })
-      .data;
-    expect(rows).toEqual(expected.map((e) => ({ seq: e.seq, action: e.action, outcome: e.outcome, hash: e.hash })));
+    const answer = (await res.json()) as {
+      meta: { name: string; type: string }[];
+      data: { seq: number; action: string; outcome: string; status: number; hash: string }[];
+    };
+    expect(answer.meta.find((m) => m.name === "status")?.type).toBe("INTEGER");
+    expect(answer.data).toEqual(
+      expected.map((e) => ({ seq: e.seq, action: e.action, outcome: e.outcome, status: e.status, hash: e.hash })),
+    );
     const grouped = await sql(p.adminKey, "SELECT count(*) AS n FROM audit WHERE action = 'keys.create'");
     expect(((await grouped.json()) as { data: { n: number }[] }).data).toEqual([{ n: 3 }]);
 
