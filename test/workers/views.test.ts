@@ -372,6 +372,59 @@ describe("materialized views", () => {
     expect(both.materialized.map((r) => r.tier)).toEqual(["free", "silver", "silver"]);
   });
 
+  it("takes in events a quarantine replay lands, in the day they belong to", async () => {
+    const p = await createProject("views-replay");
+    const { key } = await createKey(p.adminKey, ["ingest", "query"]);
+    const schema = (required: string[]) => ({
+      type: "object",
+      required,
+      properties: { amount: { type: "number" }, currency: { type: "string" } },
+    });
+    const put = (required: string[]) =>
+      call("/v1/contracts/order.created", { method: "PUT", token: p.adminKey, json: { schema: schema(required) } });
+    expect((await put(["amount", "currency"])).status).toBe(201);
+    const ev = (id: string, day: number, payload: Record<string, unknown>) => ({
+      eventType: "order.created",
+      eventId: id,
+      timestamp: new Date(D0 + day * DAY + 3_600_000).toISOString(),
+      data: { payload },
+    });
+    const sent = await call("/v1/events", {
+      method: "POST",
+      token: key,
+      json: [
+        ev("r1", 0, { amount: 10, currency: "EUR" }),
+        ev("r2", 1, { amount: 5, currency: "EUR" }),
+        ev("r3", 0, { amount: 7 }),
+      ],
+    });
+    expect(((await sent.json()) as { accepted: number }).accepted).toBe(2);
+    const landed = async (n: number) => {
+      for (let i = 0; i < 150; i++) {
+        const r = await sql(key, 'SELECT count(*) AS n FROM "order.created"');
+        if (r.status === 200 && r.data[0]?.n === n) return;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      throw new Error(`${n} events did not land`);
+    };
+    await landed(2);
+    await defineView(p.adminKey, "replayed", { sql: REVENUE_SQL, mode: "incremental", time_column: "day" });
+    // The contract is fixed (currency optional) and the quarantine replayed: r3 lands in day 0.
+    expect((await put(["amount"])).status).toBe(201); // a new version
+    const replay = await call("/v1/quarantine/replay", {
+      method: "POST",
+      token: p.adminKey,
+      json: { event_type: "order.created" },
+    });
+    expect(replay.status).toBe(200);
+    await landed(3);
+    expect((await refresh(p.adminKey, "replayed")).status).toBe("succeeded");
+    expect((await lastRun(key, "replayed")).last_run.buckets).toBe(1);
+    const both = await bothWays(key, "replayed", REVENUE_SQL);
+    expect(both.materialized).toEqual(both.direct);
+    expect(both.materialized[0]).toMatchObject({ orders: 2, revenue: 17 });
+  });
+
   it("raises an alert through the project's webhooks when a refresh fails for good", async () => {
     const p = await shop();
     await defineView(p.adminKey, "daily", { sql: REVENUE_SQL });
