@@ -12,6 +12,7 @@ import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { backfillRoutes } from "./routes/backfill";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
@@ -30,6 +31,7 @@ import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
 import { userRoutes } from "./routes/users";
+import { viewRoutes } from "./routes/views";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -78,6 +80,8 @@ export function createApp() {
   app.route("/", icebergRoutes);
   app.route("/", policyRoutes);
   app.route("/", privacyRoutes);
+  app.route("/", viewRoutes);
+  app.route("/", backfillRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -402,3 +402,13 @@ export async function datasetOfKey(db: D1Database, projectId: string, key: strin
     .get();
   return row?.dataset ?? null;
 }
+
+/** Snapshots by id (kind, writer's commit id, time), for jobs that need to know what added a file. */
+export async function snapshotsById(db: D1Database, ids: number[]): Promise<Map<number, SnapshotRow>> {
+  const out = new Map<number, SnapshotRow>();
+  for (const part of chunked([...new Set(ids)], 80)) {
+    const rows = await drizzle(db).select().from(snapshots).where(inArray(snapshots.id, part)).all();
+    for (const r of rows) out.set(r.id, r);
+  }
+  return out;
+}
