@@ -13,6 +13,7 @@ import { createUser, login } from "./access-helpers";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, landedRows, message, queued } from "./lake-helpers";
 import { eventually } from "./live-helpers";
+import { finished } from "./views-helpers";
 
 const SIGNUP = {
   type: "object",
@@ -248,6 +249,26 @@ describe("masking by role", () => {
     expect((await sql(p.adminKey, text)).data[0]?.email).toBe("alice@example.com");
     await new Promise((r) => setTimeout(r, 50));
     expect((await sql(p.queryKey, text)).data[0]?.email).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("builds materialized views from masked values, so no analyst reads a clear value from the gold layer", async () => {
+    const p = await setup();
+    const put = await call("/v1/views/signups_by_email", {
+      method: "PUT",
+      token: p.adminKey,
+      json: { sql: "SELECT email, user_id, count(*) AS n FROM signup GROUP BY 1, 2" },
+    });
+    expect(put.status).toBe(201);
+    expect((await finished(((await put.json()) as { job_id: string }).job_id)).status).toBe("succeeded");
+    for (const token of [p.adminKey, p.queryKey]) {
+      const rows = (await sql(token, "SELECT email, user_id, n FROM signups_by_email ORDER BY n, email")).data;
+      expect(rows).toHaveLength(USERS.length);
+      for (const r of rows) {
+        expect(r.email).toMatch(/^[0-9a-f]{32}$/);
+        expect(r.user_id).toMatch(/^[0-9a-f]{32}$/);
+        expect(r.n).toBe(2);
+      }
+    }
   });
 
   it("classifies envelope columns per dataset, project-wide through `events`, and rejects unknown columns", async () => {
