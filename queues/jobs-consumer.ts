@@ -3,22 +3,28 @@ import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
+import { publishJob } from "../services/jobs/job-frames";
 import { compactionCandidates } from "../services/manifest/read";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
-import { JobMessageSchema } from "../shared/job-message";
+import { type JobMessage, JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
+import { runUpload, type UploadHooks } from "./jobs/upload";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
 
 export interface JobHooks {
   compact?: CompactHooks;
+  upload?: UploadHooks;
 }
+
+/** What a job that stops before its work is done returns: runJob queues its next invocation. */
+const CONTINUE = "__continue";
 
 type Progress = (percent: number) => Promise<void>;
 
@@ -92,6 +98,10 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       })) as unknown as Record<string, unknown>;
     case "rollup":
       return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
+    case "upload": {
+      const outcome = await runUpload(env, job, progress, hooks.upload);
+      return outcome.continue ? { [CONTINUE]: outcome.progress } : outcome.result;
+    }
   }
 }
 
@@ -106,20 +116,36 @@ export async function runJob(env: Env, jobId: string, hooks: JobHooks = {}): Pro
     .set({ status: "running", attempts: attempt, startedAt: new Date().toISOString(), error: null })
     .where(eq(jobs.id, jobId))
     .run();
+  await publishJob(env, jobId);
   const progress: Progress = (percent) =>
     d
       .update(jobs)
       .set({ progress: percent })
       .where(eq(jobs.id, jobId))
       .run()
-      .then(() => undefined);
+      .then(() => publishJob(env, jobId));
   try {
     const result = await execute(env, job, attempt, progress, hooks);
+    if (result && CONTINUE in result) {
+      // Progress was made and checkpointed: the same job goes on in a fresh invocation (fresh CPU and
+      // subrequest budgets), its attempts counted anew.
+      await d
+        .update(jobs)
+        .set({ status: "queued", attempts: 0, progress: Number(result[CONTINUE]) })
+        .where(eq(jobs.id, jobId))
+        .run();
+      await env.JOBS_QUEUE.send({ job_id: jobId, project: job.projectId } satisfies JobMessage, {
+        contentType: "json",
+      });
+      await publishJob(env, jobId);
+      return "done";
+    }
     await d
       .update(jobs)
       .set({ status: "succeeded", progress: 100, result, finishedAt: new Date().toISOString() })
       .where(eq(jobs.id, jobId))
       .run();
+    await publishJob(env, jobId);
     return "done";
   } catch (err) {
     const permanent = err instanceof TarnError && err.code === "VALIDATION_ERROR";
@@ -134,6 +160,7 @@ export async function runJob(env: Env, jobId: string, hooks: JobHooks = {}): Pro
       .where(eq(jobs.id, jobId))
       .run();
     console.error(JSON.stringify({ level: "error", msg: "job failed", job: jobId, attempt, error: String(err) }));
+    await publishJob(env, jobId);
     return failed ? "done" : "retry";
   }
 }

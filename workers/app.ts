@@ -27,6 +27,7 @@ import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
+import { uploadRoutes } from "./routes/uploads";
 import { userRoutes } from "./routes/users";
 
 export const OPENAPI_INFO = {
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", uploadRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
