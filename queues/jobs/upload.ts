@@ -58,6 +58,8 @@ interface Checkpoint {
   files: WrittenFile[];
   snapshot?: number;
   rows?: number;
+  /** Invocations the conversion has taken so far. */
+  invocations?: number;
 }
 
 type Progress = (percent: number) => Promise<void>;
@@ -195,7 +197,8 @@ export async function runUpload(
     records: 0,
     files: [],
   };
-  const overBudget = () => Date.now() - started > budgetMs;
+  const overBudget = () => Date.now() - started >= budgetMs;
+  cp.invocations = (cp.invocations ?? 0) + 1;
   try {
     if (cp.phase !== "published") {
       const info = await sourceInfo(env.LAKE, upload.sourceKey);
@@ -296,19 +299,23 @@ export async function runUpload(
         try {
           for await (const batch of batches(cp)) {
             if ((batch as { header?: string[] }).header) continue;
+            const { records, ends, lines } = batch;
             let at = cp.records + writer.rows + builder.n;
-            for (const record of batch.records) {
-              builder.add(record, ++at + (fromText ? 1 : 0));
+            for (let i = 0; i < records.length; i++) {
+              builder.add(records[i], ++at + (fromText ? 1 : 0));
               if (builder.n === rowGroupRows) {
                 writer.addRowGroup(builder.values, builder.n);
                 builder.reset();
               }
-            }
-            if (writer.rows + builder.n >= fileRows) {
-              await storeFile(batch.offset, batch.line);
-              await progress(40 + Math.floor(55 * (cp.records / Math.max(1, cp.rows ?? cp.records))));
-              if (overBudget())
-                return { continue: true, progress: 40 + Math.floor(55 * (cp.records / Math.max(1, cp.rows ?? 1))) };
+              // A file ends at a record whose end offset is known (any record of a byte-resumable
+              // reader; else a batch's last), so the checkpoint is exactly where the next file starts.
+              const last = i === records.length - 1;
+              if (writer.rows + builder.n >= fileRows && (ends || last)) {
+                await storeFile(ends?.[i] ?? batch.offset, lines?.[i] ?? batch.line);
+                const percent = 40 + Math.floor(55 * (cp.records / Math.max(1, cp.rows ?? 1)));
+                await progress(percent);
+                if (overBudget()) return { continue: true, progress: percent };
+              }
             }
           }
         } catch (err) {
@@ -346,6 +353,7 @@ export async function runUpload(
       snapshot: cp.snapshot ?? null,
       columns: cp.columns ?? [],
       type_mismatches: cp.mixed ?? [],
+      invocations: cp.invocations,
     },
   };
 }

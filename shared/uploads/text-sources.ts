@@ -12,6 +12,9 @@ export interface RecordBatch {
   offset: number;
   /** Lines of the file consumed so far (1-based line of the next record is `line + 1`). */
   line: number;
+  /** Per record, where the record after it starts and the lines consumed through it (byte-resumable readers). */
+  ends?: number[];
+  lines?: number[];
 }
 
 export interface Resume {
@@ -107,6 +110,8 @@ export async function* csvBatches(
   const reader = bytes.pipeThrough(parser as unknown as TransformStream<Uint8Array, unknown>).getReader();
   let width = options.width;
   let batch: unknown[] = [];
+  let ends: number[] = [];
+  let lines: number[] = [];
   let last = { offset: start.offset, line: start.line };
   try {
     for (;;) {
@@ -116,14 +121,20 @@ export async function* csvBatches(
       const line = start.line + info.lines;
       if (width === undefined) width = record.length;
       else if (record.length !== width) {
-        throw badFile(`the row has ${record.length} fields where the header has ${width}`, { line });
+        throw badFile(`the row has ${record.length} field${record.length === 1 ? "" : "s"}; the header has ${width}`, {
+          line,
+        });
       }
       batch.push(record);
       last = { offset: start.offset + info.bytes, line };
+      ends.push(last.offset);
+      lines.push(line);
       // The header (first record of the file) is a batch of its own, so its end is a resume point.
       if (batch.length >= BATCH || (start.offset === 0 && info.records === 1)) {
-        yield { records: batch, ...last };
+        yield { records: batch, ...last, ends, lines };
         batch = [];
+        ends = [];
+        lines = [];
       }
     }
   } catch (err) {
@@ -136,7 +147,7 @@ export async function* csvBatches(
     }
     throw err;
   }
-  if (batch.length > 0) yield { records: batch, ...last };
+  if (batch.length > 0) yield { records: batch, ...last, ends, lines };
 }
 
 /** NDJSON: one JSON value per line; blank lines skipped; a line that is not JSON fails with its number. */
@@ -147,12 +158,16 @@ export async function* ndjsonBatches(bytes: ReadableStream<Uint8Array>, start: R
   let line = start.line;
   let carry = new Uint8Array(0);
   let batch: unknown[] = [];
-  const take = (bytes: Uint8Array) => {
+  let ends: number[] = [];
+  let lines: number[] = [];
+  const take = (bytes: Uint8Array, end: number) => {
     line++;
     const text = decoder.decode(bytes).trim();
     if (text === "" || (line === 1 && text === "\ufeff")) return;
     try {
       batch.push(JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
+      ends.push(end);
+      lines.push(line);
     } catch (err) {
       const position = /position (\d+)/.exec(String(err))?.[1];
       throw badFile(`the line is not JSON: ${String(err instanceof Error ? err.message : err)}`, {
@@ -172,21 +187,23 @@ export async function* ndjsonBatches(bytes: ReadableStream<Uint8Array>, start: R
     }
     let from = 0;
     for (let i = data.indexOf(0x0a); i !== -1; i = data.indexOf(0x0a, from)) {
-      take(data.subarray(from, i));
       offset += i + 1 - from;
+      take(data.subarray(from, i), offset);
       from = i + 1;
     }
     carry = data.slice(from);
     if (batch.length >= BATCH) {
-      yield { records: batch, offset, line };
+      yield { records: batch, offset, line, ends, lines };
       batch = [];
+      ends = [];
+      lines = [];
     }
   }
   if (carry.length > 0) {
-    take(carry);
     offset += carry.length;
+    take(carry, offset);
   }
-  if (batch.length > 0) yield { records: batch, offset, line };
+  if (batch.length > 0) yield { records: batch, offset, line, ends, lines };
 }
 
 /**
