@@ -11,6 +11,7 @@ import { TarnError } from "../shared/errors";
 import { type JobMessage, JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
+import { runProfiles } from "./jobs/profile";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
 import { runUpload, type UploadHooks } from "./jobs/upload";
@@ -98,6 +99,8 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       })) as unknown as Record<string, unknown>;
     case "rollup":
       return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
+    case "profile":
+      return runProfiles(env, job, progress);
     case "upload": {
       const outcome = await runUpload(env, job, progress, hooks.upload);
       return outcome.continue ? { [CONTINUE]: outcome.progress } : outcome.result;

@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
+import { datasetQualityRoutes } from "./routes/dataset-quality";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
 import { jobRoutes } from "./routes/jobs";
@@ -76,6 +77,7 @@ export function createApp() {
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
   app.route("/", uploadRoutes);
+  app.route("/", datasetQualityRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -2,10 +2,13 @@
 // writes ZSTD Parquet files of bounded size into the lake (layer `uploads`), checkpointing after
 // every file so a later invocation resumes from that byte offset; then one manifest change
 // publishes the dataset, and it is profiled. A malformed file fails the job and publishes nothing.
+import { exports } from "cloudflare:workers";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, ownTables } from "../../services/manifest/read";
+import { profileDataset } from "../../services/uploads/profile-dataset";
+import { runExpectations } from "../../services/uploads/run-expectations";
 import { type OpenedSource, openSource, type SourceInfo, sourceInfo } from "../../services/uploads/source";
 import { getUpload, type UploadRow, updateUpload } from "../../services/uploads/store";
 import { TarnError } from "../../shared/errors";
@@ -343,8 +346,13 @@ export async function runUpload(
     if (err instanceof TarnError && err.code === "VALIDATION_ERROR") await discard(env, upload, cp);
     throw err;
   }
+  // Published: expectations are measured, then the profile (whose score counts them) is stored.
+  const run = await runExpectations(env, exports, job.projectId, upload.dataset, "upload");
+  const profile = await profileDataset(env, job.projectId, upload.dataset, { expectationsPassed: run?.score ?? null });
   return {
     result: {
+      quality_score: profile.quality_score,
+      expectations_passed: run ? run.passed : null,
       dataset: upload.dataset,
       mode: upload.mode,
       rows: cp.files.reduce((n, f) => n + f.rows, 0),
