@@ -63,6 +63,8 @@ interface Checkpoint {
   rows?: number;
   /** Invocations the conversion has taken so far. */
   invocations?: number;
+  /** Wall milliseconds spent per phase, summed over invocations. */
+  ms?: { infer: number; write: number; publish: number };
 }
 
 type Progress = (percent: number) => Promise<void>;
@@ -202,6 +204,13 @@ export async function runUpload(
   };
   const overBudget = () => Date.now() - started >= budgetMs;
   cp.invocations = (cp.invocations ?? 0) + 1;
+  const ms = (cp.ms ??= { infer: 0, write: 0, publish: 0 });
+  let mark = Date.now();
+  const lap = (phase: keyof typeof ms) => {
+    const now = Date.now();
+    ms[phase] += now - mark;
+    mark = now;
+  };
   try {
     if (cp.phase !== "published") {
       const info = await sourceInfo(env.LAKE, upload.sourceKey);
@@ -236,6 +245,7 @@ export async function runUpload(
               sinceSave = 0;
               await progress(Math.floor(40 * storedProgress()));
               if (overBudget()) {
+                lap("infer");
                 cp.shape = inference.state;
                 await saveCheckpoint(env.DB, upload, cp);
                 return { continue: true, progress: Math.floor(40 * storedProgress()) };
@@ -252,6 +262,7 @@ export async function runUpload(
         cp.columns = await appendColumns(env, job.projectId, upload, shape.columns);
         cp.mixed = shape.mixed;
         cp.shape = undefined;
+        lap("infer");
         cp.rows = cp.records;
         cp.phase = "write";
         cp.offset = cp.dataStart?.offset ?? 0;
@@ -317,7 +328,11 @@ export async function runUpload(
                 await storeFile(ends?.[i] ?? batch.offset, lines?.[i] ?? batch.line);
                 const percent = 40 + Math.floor(55 * (cp.records / Math.max(1, cp.rows ?? 1)));
                 await progress(percent);
-                if (overBudget()) return { continue: true, progress: percent };
+                if (overBudget()) {
+                  lap("write");
+                  await saveCheckpoint(env.DB, upload, cp);
+                  return { continue: true, progress: percent };
+                }
               }
             }
           }
@@ -325,6 +340,7 @@ export async function runUpload(
           throw asBadFile(err, info);
         }
         await storeFile(cp.offset, cp.line);
+        lap("write");
         const current =
           upload.mode === "replace"
             ? await listFiles(env.DB, job.projectId, { dataset: upload.dataset, layer: "uploads" })
@@ -337,6 +353,7 @@ export async function runUpload(
           add: cp.files,
         });
         cp.phase = "published";
+        lap("publish");
         await saveCheckpoint(env.DB, upload, cp);
         await env.LAKE.delete(upload.sourceKey).catch(() => undefined);
         await progress(95);
@@ -347,8 +364,10 @@ export async function runUpload(
     throw err;
   }
   // Published: expectations are measured, then the profile (whose score counts them) is stored.
+  const qualityStart = Date.now();
   const run = await runExpectations(env, exports, job.projectId, upload.dataset, "upload");
   const profile = await profileDataset(env, job.projectId, upload.dataset, { expectationsPassed: run?.score ?? null });
+  const qualityMs = Date.now() - qualityStart;
   return {
     result: {
       quality_score: profile.quality_score,
@@ -362,6 +381,7 @@ export async function runUpload(
       columns: cp.columns ?? [],
       type_mismatches: cp.mixed ?? [],
       invocations: cp.invocations,
+      ms: { ...cp.ms, quality: qualityMs },
     },
   };
 }
