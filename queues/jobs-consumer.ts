@@ -1,10 +1,12 @@
 // The jobs queue consumer: runs one job per message, recording status, progress and attempts in D1.
+import { exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
 import { publishJob } from "../services/jobs/job-frames";
 import { compactionCandidates } from "../services/manifest/read";
+import { runExpectations } from "../services/uploads/run-expectations";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
@@ -50,6 +52,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     bytes_in: 0,
     bytes_out: 0,
   };
+  const touched = new Set<string>();
   for (const [phase, layer] of (["bronze", "silver"] as const).entries()) {
     const all = await compactionCandidates(env.DB, job.projectId, params, {
       rows: targetRows / 2,
@@ -70,6 +73,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
         hooks.compact,
       );
       if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
+      if (r) touched.add(unit.dataset);
       if (r && r.files_left > 0) {
         // The unit had more files than this run may read: the follow-up starts where it stopped.
         const next = await createJob(env, job.projectId, "compact", params);
@@ -78,6 +82,8 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
       await progress(Math.floor(50 * phase + ((i + 1) / units.length) * 50));
     }
   }
+  // Expectations of the datasets this compaction rewrote are measured on their new files.
+  for (const name of touched) await runExpectations(env, exports, job.projectId, name, "compaction");
   await progress(100);
   // Bronze that landed while this ran: the next compaction starts now, not at the next landing.
   const next = total.files_in > 0 ? await compactSoon(env, [job.projectId], { exceptJob: job.id }) : [];
