@@ -204,7 +204,8 @@ export async function runUpload(
   };
   const overBudget = () => Date.now() - started >= budgetMs;
   cp.invocations = (cp.invocations ?? 0) + 1;
-  const ms = (cp.ms ??= { infer: 0, write: 0, publish: 0 });
+  cp.ms = cp.ms ?? { infer: 0, write: 0, publish: 0 };
+  const ms = cp.ms;
   let mark = Date.now();
   const lap = (phase: keyof typeof ms) => {
     const now = Date.now();

@@ -74,7 +74,8 @@ describe("profiles", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(queued?.status).toBe(202);
-    const job = await settled(p.adminKey, ((await queued?.json()) as { id: string }).id);
+    const { id } = (await (queued as Response).json()) as { id: string };
+    const job = await settled(p.adminKey, id);
     expect(job.status).toBe("succeeded");
     const profile = (await (await call("/v1/datasets/click/profile", { token: p.adminKey })).json()) as Profile;
     expect(profile.row_count).toBe(2);
