@@ -61,6 +61,10 @@ interface Checkpoint {
   files: WrittenFile[];
   snapshot?: number;
   rows?: number;
+  /** Types were inferred from the first SAMPLE_RECORDS records only (one pass when the rest fits). */
+  sampled?: boolean;
+  /** A value past the sample did not fit: infer from every record (two passes). */
+  fullInference?: boolean;
   /** Invocations the conversion has taken so far. */
   invocations?: number;
   /** Wall milliseconds spent per phase, summed over invocations. */
@@ -74,6 +78,13 @@ export type UploadOutcome =
   | { continue?: false; result: Record<string, unknown> };
 
 const PAR1 = [0x50, 0x41, 0x52, 0x31];
+
+/**
+ * Records pass one reads before it settles the types. The rest of the file is read once, by pass
+ * two; if a later value does not fit (or a JSON key is new), the written files are dropped and the
+ * types are inferred from every record, then the file is converted again.
+ */
+const SAMPLE_RECORDS = 20_000;
 
 function isParquet(head: Uint8Array): boolean {
   return PAR1.every((b, i) => head[i] === b);
@@ -226,138 +237,165 @@ export async function runUpload(
               source = s;
             });
 
-      if (cp.phase === "infer") {
-        const inference = new ShapeInference(fromText, config.maxColumns, cp.shape);
-        let sinceSave = 0;
-        try {
-          for await (const batch of batches(cp)) {
-            const header = (batch as { header?: string[] }).header;
-            if (header) {
-              inference.setHeader(checkHeader(header, config.maxColumns));
-              cp.dataStart = { offset: batch.offset, line: batch.line };
-              continue;
-            }
-            inference.add(batch.records);
-            cp.records += batch.records.length;
-            cp.offset = batch.offset;
-            cp.line = batch.line;
-            sinceSave += batch.records.length;
-            if (sinceSave >= fileRows) {
-              sinceSave = 0;
-              await progress(Math.floor(40 * storedProgress()));
-              if (overBudget()) {
-                lap("infer");
-                cp.shape = inference.state;
-                await saveCheckpoint(env.DB, upload, cp);
-                return { continue: true, progress: Math.floor(40 * storedProgress()) };
+      for (;;) {
+        if (cp.phase === "infer") {
+          const inference = new ShapeInference(fromText, config.maxColumns, cp.shape);
+          let sinceSave = 0;
+          try {
+            for await (const batch of batches(cp)) {
+              const header = (batch as { header?: string[] }).header;
+              if (header) {
+                inference.setHeader(checkHeader(header, config.maxColumns));
+                cp.dataStart = { offset: batch.offset, line: batch.line };
+                continue;
               }
-            }
-          }
-        } catch (err) {
-          throw asBadFile(err, info);
-        }
-        if (cp.records === 0) {
-          throw cp.dataStart ? badFile("the file has a header but no rows") : badFile("the file has no records");
-        }
-        const shape = inference.result();
-        cp.columns = await appendColumns(env, job.projectId, upload, shape.columns);
-        cp.mixed = shape.mixed;
-        cp.shape = undefined;
-        lap("infer");
-        cp.rows = cp.records;
-        cp.phase = "write";
-        cp.offset = cp.dataStart?.offset ?? 0;
-        cp.line = cp.dataStart?.line ?? 0;
-        cp.records = 0;
-        await saveCheckpoint(env.DB, upload, cp);
-        await progress(40);
-      }
-
-      if (cp.phase === "write") {
-        const columns = cp.columns as TableColumn[];
-        const builder = new RowGroupBuilder(columns, fromText);
-        let writer = new TableFileWriter(columns, rowGroupRows);
-        const day = upload.createdAt.slice(0, 10);
-        const storeFile = async (offset: number, line: number) => {
-          if (builder.n > 0) writer.addRowGroup(builder.values, builder.n);
-          builder.reset();
-          if (writer.rows === 0) return;
-          const index = cp.files.length;
-          const key = lakeKey(
-            { project: job.projectId, dataset: upload.dataset, dt: day, hr: null },
-            "uploads",
-            `${job.id}-${String(index).padStart(5, "0")}`,
-          );
-          const rows = writer.rows;
-          const bytes = writer.finish();
-          await env.LAKE.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
-          const at = Date.parse(upload.createdAt);
-          cp.files.push({
-            key,
-            dataset: upload.dataset,
-            layer: "uploads",
-            dt: day,
-            hr: null,
-            rows,
-            bytes: bytes.byteLength,
-            minTs: at,
-            maxTs: at,
-            columns: columns.map((c) => ({ name: c.name, type: c.type })),
-          });
-          cp.records += rows;
-          cp.offset = offset;
-          cp.line = line;
-          await saveCheckpoint(env.DB, upload, cp);
-          writer = new TableFileWriter(columns, rowGroupRows);
-          await hooks.afterFile?.(index);
-        };
-        try {
-          for await (const batch of batches(cp)) {
-            if ((batch as { header?: string[] }).header) continue;
-            const { records, ends, lines } = batch;
-            let at = cp.records + writer.rows + builder.n;
-            for (let i = 0; i < records.length; i++) {
-              builder.add(records[i], ++at + (fromText ? 1 : 0));
-              if (builder.n === rowGroupRows) {
-                writer.addRowGroup(builder.values, builder.n);
-                builder.reset();
+              inference.add(batch.records);
+              cp.records += batch.records.length;
+              cp.offset = batch.offset;
+              cp.line = batch.line;
+              // Every column has shown a value: the sample settles the types (a column still all null
+              // needs more rows, so its type is not guessed).
+              if (!cp.fullInference && cp.records >= SAMPLE_RECORDS && inference.state.kinds.every((k) => k !== 0)) {
+                cp.sampled = true;
+                break;
               }
-              // A file ends at a record whose end offset is known (any record of a byte-resumable
-              // reader; else a batch's last), so the checkpoint is exactly where the next file starts.
-              const last = i === records.length - 1;
-              if (writer.rows + builder.n >= fileRows && (ends || last)) {
-                await storeFile(ends?.[i] ?? batch.offset, lines?.[i] ?? batch.line);
-                const percent = 40 + Math.floor(55 * (cp.records / Math.max(1, cp.rows ?? 1)));
-                await progress(percent);
+              sinceSave += batch.records.length;
+              if (sinceSave >= fileRows) {
+                sinceSave = 0;
+                await progress(Math.floor(40 * storedProgress()));
                 if (overBudget()) {
-                  lap("write");
+                  lap("infer");
+                  cp.shape = inference.state;
                   await saveCheckpoint(env.DB, upload, cp);
-                  return { continue: true, progress: percent };
+                  return { continue: true, progress: Math.floor(40 * storedProgress()) };
                 }
               }
             }
+          } catch (err) {
+            throw asBadFile(err, info);
           }
-        } catch (err) {
-          throw asBadFile(err, info);
+          if (cp.records === 0) {
+            throw cp.dataStart ? badFile("the file has a header but no rows") : badFile("the file has no records");
+          }
+          const shape = inference.result();
+          cp.columns = await appendColumns(env, job.projectId, upload, shape.columns);
+          cp.mixed = shape.mixed;
+          cp.shape = undefined;
+          lap("infer");
+          cp.rows = cp.sampled ? undefined : cp.records;
+          cp.phase = "write";
+          cp.offset = cp.dataStart?.offset ?? 0;
+          cp.line = cp.dataStart?.line ?? 0;
+          cp.records = 0;
+          await saveCheckpoint(env.DB, upload, cp);
+          await progress(40);
         }
-        await storeFile(cp.offset, cp.line);
-        lap("write");
-        const current =
-          upload.mode === "replace"
-            ? await listFiles(env.DB, job.projectId, { dataset: upload.dataset, layer: "uploads" })
-            : [];
-        cp.snapshot = await publish(env.DB, {
-          kind: "upload",
-          projectId: job.projectId,
-          commitId: job.id,
-          remove: current.map((f) => f.id),
-          add: cp.files,
-        });
-        cp.phase = "published";
-        lap("publish");
-        await saveCheckpoint(env.DB, upload, cp);
-        await env.LAKE.delete(upload.sourceKey).catch(() => undefined);
-        await progress(95);
+
+        if (cp.phase === "write") {
+          const columns = cp.columns as TableColumn[];
+          const builder = new RowGroupBuilder(columns, fromText);
+          let writer = new TableFileWriter(columns, rowGroupRows);
+          const day = upload.createdAt.slice(0, 10);
+          const storeFile = async (offset: number, line: number) => {
+            if (builder.n > 0) writer.addRowGroup(builder.values, builder.n);
+            builder.reset();
+            if (writer.rows === 0) return;
+            const index = cp.files.length;
+            const key = lakeKey(
+              { project: job.projectId, dataset: upload.dataset, dt: day, hr: null },
+              "uploads",
+              `${job.id}-${String(index).padStart(5, "0")}`,
+            );
+            const rows = writer.rows;
+            const bytes = writer.finish();
+            await env.LAKE.put(key, bytes, { httpMetadata: { contentType: "application/vnd.apache.parquet" } });
+            const at = Date.parse(upload.createdAt);
+            cp.files.push({
+              key,
+              dataset: upload.dataset,
+              layer: "uploads",
+              dt: day,
+              hr: null,
+              rows,
+              bytes: bytes.byteLength,
+              minTs: at,
+              maxTs: at,
+              columns: columns.map((c) => ({ name: c.name, type: c.type })),
+            });
+            cp.records += rows;
+            cp.offset = offset;
+            cp.line = line;
+            await saveCheckpoint(env.DB, upload, cp);
+            writer = new TableFileWriter(columns, rowGroupRows);
+            await hooks.afterFile?.(index);
+          };
+          try {
+            for await (const batch of batches(cp)) {
+              if ((batch as { header?: string[] }).header) continue;
+              const { records, ends, lines } = batch;
+              let at = cp.records + writer.rows + builder.n;
+              for (let i = 0; i < records.length; i++) {
+                builder.add(records[i], ++at + (fromText ? 1 : 0));
+                if (builder.n === rowGroupRows) {
+                  writer.addRowGroup(builder.values, builder.n);
+                  builder.reset();
+                }
+                // A file ends at a record whose end offset is known (any record of a byte-resumable
+                // reader; else a batch's last), so the checkpoint is exactly where the next file starts.
+                const last = i === records.length - 1;
+                if (writer.rows + builder.n >= fileRows && (ends || last)) {
+                  await storeFile(ends?.[i] ?? batch.offset, lines?.[i] ?? batch.line);
+                  const done = cp.rows ? cp.records / cp.rows : storedProgress();
+                  const percent = (cp.sampled ? 5 : 40) + Math.floor((cp.sampled ? 90 : 55) * done);
+                  await progress(percent);
+                  if (overBudget()) {
+                    lap("write");
+                    await saveCheckpoint(env.DB, upload, cp);
+                    return { continue: true, progress: percent };
+                  }
+                }
+              }
+            }
+          } catch (err) {
+            const bad = asBadFile(err, info);
+            if (!(cp.sampled && bad instanceof TarnError && bad.details.misfit)) throw bad;
+            // The sample's types do not hold: drop what was written and infer from every record.
+            await env.LAKE.delete(cp.files.map((f) => f.key)).catch(() => undefined);
+            Object.assign(cp, {
+              phase: "infer",
+              offset: 0,
+              line: 0,
+              records: 0,
+              files: [],
+              sampled: false,
+              fullInference: true,
+            });
+            cp.columns = undefined;
+            cp.dataStart = undefined;
+            lap("write");
+            await saveCheckpoint(env.DB, upload, cp);
+            continue;
+          }
+          await storeFile(cp.offset, cp.line);
+          lap("write");
+          const current =
+            upload.mode === "replace"
+              ? await listFiles(env.DB, job.projectId, { dataset: upload.dataset, layer: "uploads" })
+              : [];
+          cp.snapshot = await publish(env.DB, {
+            kind: "upload",
+            projectId: job.projectId,
+            commitId: job.id,
+            remove: current.map((f) => f.id),
+            add: cp.files,
+          });
+          cp.phase = "published";
+          lap("publish");
+          await saveCheckpoint(env.DB, upload, cp);
+          await env.LAKE.delete(upload.sourceKey).catch(() => undefined);
+          await progress(95);
+        }
+        break;
       }
     }
   } catch (err) {

@@ -1,5 +1,7 @@
 // What a file's records make of a table: its columns and their inferred types (pass one), then each
 // record as column values of those types (pass two). Both passes see records in the same order.
+
+import type { TarnError } from "../errors";
 import { kindNames, kindOf, type StoredValue, toStored, typeOfKinds, type UploadType } from "./column-types";
 import type { TableColumn } from "./table-parquet";
 import { badFile } from "./upload-error";
@@ -99,6 +101,12 @@ export class ShapeInference {
   }
 }
 
+/** Marks an error as "the record does not fit the table's columns" (a sampled conversion then infers again). */
+function misfit(err: TarnError): TarnError {
+  err.details.misfit = true;
+  return err;
+}
+
 /** Pass two: records into per-column value arrays of the table's types. */
 export class RowGroupBuilder {
   readonly values: StoredValue[][];
@@ -123,7 +131,7 @@ export class RowGroupBuilder {
       for (let c = 0; c < cols.length; c++)
         this.values[c]?.push(this.convert(obj[(cols[c] as TableColumn).name], c, at));
       for (const k of Object.keys(obj)) {
-        if (!this.index.has(k)) throw badFile(`field "${k}" is not a column of the dataset`, { line: at });
+        if (!this.index.has(k)) throw misfit(badFile(`field "${k}" is not a column of the dataset`, { line: at }));
       }
     }
     this.n++;
@@ -133,10 +141,12 @@ export class RowGroupBuilder {
     const column = this.columns[c] as TableColumn;
     const out = toStored(v, column.type as UploadType, this.fromText);
     if (out === undefined) {
-      throw badFile(`value ${JSON.stringify(String(v)).slice(0, 60)} is not ${column.type} (column "${column.name}")`, {
-        line: at,
-        column: c + 1,
-      });
+      throw misfit(
+        badFile(`value ${JSON.stringify(String(v)).slice(0, 60)} is not ${column.type} (column "${column.name}")`, {
+          line: at,
+          column: c + 1,
+        }),
+      );
     }
     return out;
   }

@@ -146,6 +146,9 @@ export async function* csvBatches(
       });
     }
     throw err;
+  } finally {
+    // A consumer that stops early (a sample read) releases the file's stream.
+    await reader.cancel().catch(() => undefined);
   }
   if (batch.length > 0) yield { records: batch, ...last, ends, lines };
 }

@@ -184,4 +184,20 @@ describe("uploads", () => {
     expect(job.result?.columns).toEqual([{ name: "code", type: "VARCHAR" }]);
     expect(job.result?.type_mismatches).toEqual([{ column: "code", kinds: ["integer", "boolean", "date"] }]);
   });
+
+  it("infers again from every record when a value past the first rows does not fit", async () => {
+    const p = await createProject("ups");
+    const rows = Array.from({ length: 25_000 }, (_, i) => `${i},${i % 7}`);
+    rows.push("n/a,3");
+    const job = await uploadAndConvert(p.adminKey, "name=late&format=csv", `id,k\n${rows.join("\n")}\n`);
+    expect(job.status).toBe("succeeded");
+    expect(job.result?.columns).toEqual([
+      { name: "id", type: "VARCHAR" },
+      { name: "k", type: "BIGINT" },
+    ]);
+    expect(job.result?.type_mismatches).toEqual([{ column: "id", kinds: ["integer", "text"] }]);
+    expect((await sql(p.adminKey, "SELECT count(*) AS n, sum(k) AS s FROM late")).data).toEqual([
+      { n: 25_001, s: rows.reduce((t, r) => t + Number(r.split(",")[1]), 0) },
+    ]);
+  });
 });
