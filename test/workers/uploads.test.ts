@@ -200,4 +200,26 @@ describe("uploads", () => {
       { n: 25_001, s: rows.reduce((t, r) => t + Number(r.split(",")[1]), 0) },
     ]);
   });
+
+  it("keeps the replaced version for time travel and records the upload in lineage", async () => {
+    const p = await createProject("upt");
+    const first = await uploadAndConvert(p.adminKey, "name=prices&format=csv", "sku,price\na,1\nb,2\n");
+    await uploadAndConvert(p.adminKey, "name=prices&format=csv", "sku,price\na,10\n");
+    const now = await call("/v1/query", {
+      method: "POST",
+      token: p.adminKey,
+      json: { sql: "SELECT sum(price) AS s FROM prices" },
+    });
+    expect(((await now.json()) as { data: unknown[] }).data).toEqual([{ s: 10 }]);
+    const then = await call("/v1/query", {
+      method: "POST",
+      token: p.adminKey,
+      json: { sql: "SELECT sum(price) AS s FROM prices", snapshot: first.result?.snapshot },
+    });
+    expect(((await then.json()) as { data: unknown[] }).data).toEqual([{ s: 3 }]);
+    const lineage = (await (await call("/v1/lineage?dataset=prices", { token: p.adminKey })).json()) as {
+      events: { job: { name: string }; eventType: string }[];
+    };
+    expect(lineage.events.some((e) => e.job.name.includes("upload") && e.eventType === "COMPLETE")).toBe(true);
+  });
 });
