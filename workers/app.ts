@@ -23,6 +23,7 @@ import { lakeRoutes } from "./routes/lake";
 import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
 import { opsRoutes } from "./routes/ops";
+import { policyRoutes } from "./routes/policies";
 import { projectRoutes } from "./routes/projects";
 import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
@@ -76,6 +77,7 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", policyRoutes);
   app.route("/", uploadRoutes);
   app.route("/", datasetQualityRoutes);
 

@@ -1,6 +1,6 @@
 // The engine's catalog over one project's manifest (D1) and objects (R2), at a snapshot or now.
 import { TarnError } from "../../shared/errors";
-import { EVENT_LAYERS } from "../../shared/lake/partition";
+import { EVENT_LAYERS, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
 import { countFiles, isOwnTable, listFiles } from "../manifest/read";
@@ -35,7 +35,8 @@ export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string,
       const own = dataset !== undefined && (await isOwnTable(env.DB, projectId, dataset, snapshot));
       const files = await listFiles(env.DB, projectId, {
         dataset,
-        layers,
+        // An event type may share a table of its own's name (`audit`): the plain name is the latter.
+        layers: own ? OWN_TABLE_LAYERS : layers,
         minTs: own ? undefined : filter.minTs,
         maxTs: own ? undefined : filter.maxTs,
         snapshot,

@@ -61,7 +61,14 @@ export async function runExpectations(
 ): Promise<ExpectationRun | null> {
   const list = await getExpectations(env.DB, projectId, dataset);
   if (list.length === 0) return null;
-  const ctx = { env, exports, projectId, waitUntil: (p: Promise<unknown>) => void p.catch(() => undefined) };
+  // Expectations are set by admins and measure the whole dataset: they run as Tarn itself, past row policies.
+  const ctx = {
+    env,
+    exports,
+    projectId,
+    principal: "system" as const,
+    waitUntil: (p: Promise<unknown>) => void p.catch(() => undefined),
+  };
   const landed = list.some((e) => e.type === "fresh_within") ? await lastLanded(env.DB, projectId) : null;
   const results: ExpectationResult[] = [];
   for (const e of list) {

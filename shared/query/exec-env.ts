@@ -1,9 +1,11 @@
 // What running a plan needs besides the plan: the catalog, clock, counters, limits and fan-out.
+
 import type { Compressors } from "hyparquet";
 import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import type { FanOut } from "./partial";
+import type { RowFilters } from "./row-filters";
 
 export interface ExecEnv {
   catalog: QueryCatalog;
@@ -28,4 +30,6 @@ export interface ExecEnv {
   joins: { type: string; build: "left" | "right"; estimates: { left: number; right: number } }[];
   /** Columns per table the query was bound with (see BindOptions); splits bind with the same. */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
+  /** The principal's row-level policies; splits filter with the same. */
+  rowFilters?: RowFilters;
 }

@@ -5,6 +5,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { listHeads, listVersions } from "../../services/contracts/store";
 import { listLineage } from "../../services/lineage/record";
 import { datasetSummaries, lastLanded, ownTables, typedColumnsByDataset } from "../../services/manifest/read";
+import { holds } from "../../shared/access/permissions";
 import {
   CatalogList,
   GlossaryList,
@@ -106,7 +107,8 @@ const lineage = createRoute({
 
 export const catalogRoutes = router()
   .openapi(catalog, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
     const db = c.env.DB;
     const [summaries, typed, own, landed, heads, terms] = await Promise.all([
       datasetSummaries(db, projectId),
@@ -117,7 +119,9 @@ export const catalogRoutes = router()
       drizzle(db).select().from(glossaryTerms).where(eq(glossaryTerms.projectId, projectId)).all(),
     ]);
     const headOf = new Map(heads.map((h) => [h.eventType, h]));
-    const names = [...new Set([...summaries.map((s) => s.name), ...heads.map((h) => h.eventType)])].sort();
+    // The audit table is listed to those who may read it (admins).
+    const listed = summaries.filter((s) => own.get(s.name)?.layer !== "audit" || holds(principal, "manage"));
+    const names = [...new Set([...listed.map((s) => s.name), ...heads.map((h) => h.eventType)])].sort();
     const datasets = await Promise.all(
       names.map(async (name) => {
         const s = summaries.find((x) => x.name === name);
