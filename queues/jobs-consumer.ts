@@ -1,21 +1,26 @@
 // The jobs queue consumer: runs one job per message, recording status, progress and attempts in D1.
+import { exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
+import { publishJob } from "../services/jobs/job-frames";
 import { compactionCandidates } from "../services/manifest/read";
+import { runExpectations } from "../services/uploads/run-expectations";
 import type { ViewHooks } from "../services/views/refresh";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
-import { JobMessageSchema } from "../shared/job-message";
+import { type JobMessage, JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
 import { runBackfill } from "./jobs/backfill";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
 import { type EraseHooks, runErasure } from "./jobs/erase";
+import { runProfiles } from "./jobs/profile";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
 import { runSubjectExport } from "./jobs/subject-export";
+import { runUpload, type UploadHooks } from "./jobs/upload";
 import { runViewJob } from "./jobs/view";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
@@ -25,7 +30,11 @@ export interface JobHooks {
   compact?: CompactHooks;
   erase?: EraseHooks;
   view?: ViewHooks;
+  upload?: UploadHooks;
 }
+
+/** What a job that stops before its work is done returns: runJob queues its next invocation. */
+const CONTINUE = "__continue";
 
 type Progress = (percent: number) => Promise<void>;
 
@@ -50,6 +59,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
     bytes_in: 0,
     bytes_out: 0,
   };
+  const touched = new Set<string>();
   for (const [phase, layer] of (["bronze", "silver"] as const).entries()) {
     const all = await compactionCandidates(env.DB, job.projectId, params, {
       rows: targetRows / 2,
@@ -70,6 +80,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
         hooks.compact,
       );
       if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
+      if (r) touched.add(unit.dataset);
       if (r && r.files_left > 0) {
         // The unit had more files than this run may read: the follow-up starts where it stopped.
         const next = await createJob(env, job.projectId, "compact", params);
@@ -78,6 +89,8 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
       await progress(Math.floor(50 * phase + ((i + 1) / units.length) * 50));
     }
   }
+  // Expectations of the datasets this compaction rewrote are measured on their new files.
+  for (const name of touched) await runExpectations(env, exports, job.projectId, name, "compaction");
   await progress(100);
   // Bronze that landed while this ran: the next compaction starts now, not at the next landing.
   const next = total.files_in > 0 ? await compactSoon(env, [job.projectId], { exceptJob: job.id }) : [];
@@ -110,6 +123,12 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       >;
     case "backfill":
       return (await runBackfill(env, job)) as unknown as Record<string, unknown>;
+    case "profile":
+      return runProfiles(env, job, progress);
+    case "upload": {
+      const outcome = await runUpload(env, job, progress, hooks.upload);
+      return outcome.continue ? { [CONTINUE]: outcome.progress } : outcome.result;
+    }
   }
 }
 
@@ -124,20 +143,36 @@ export async function runJob(env: Env, jobId: string, hooks: JobHooks = {}): Pro
     .set({ status: "running", attempts: attempt, startedAt: new Date().toISOString(), error: null })
     .where(eq(jobs.id, jobId))
     .run();
+  await publishJob(env, jobId);
   const progress: Progress = (percent) =>
     d
       .update(jobs)
       .set({ progress: percent })
       .where(eq(jobs.id, jobId))
       .run()
-      .then(() => undefined);
+      .then(() => publishJob(env, jobId));
   try {
     const result = await execute(env, job, attempt, progress, hooks);
+    if (result && CONTINUE in result) {
+      // Progress was made and checkpointed: the same job goes on in a fresh invocation (fresh CPU and
+      // subrequest budgets), its attempts counted anew.
+      await d
+        .update(jobs)
+        .set({ status: "queued", attempts: 0, progress: Number(result[CONTINUE]) })
+        .where(eq(jobs.id, jobId))
+        .run();
+      await env.JOBS_QUEUE.send({ job_id: jobId, project: job.projectId } satisfies JobMessage, {
+        contentType: "json",
+      });
+      await publishJob(env, jobId);
+      return "done";
+    }
     await d
       .update(jobs)
       .set({ status: "succeeded", progress: 100, result, finishedAt: new Date().toISOString() })
       .where(eq(jobs.id, jobId))
       .run();
+    await publishJob(env, jobId);
     return "done";
   } catch (err) {
     const permanent = err instanceof TarnError && err.code === "VALIDATION_ERROR";
@@ -152,6 +187,7 @@ export async function runJob(env: Env, jobId: string, hooks: JobHooks = {}): Pro
       .where(eq(jobs.id, jobId))
       .run();
     console.error(JSON.stringify({ level: "error", msg: "job failed", job: jobId, attempt, error: String(err) }));
+    await publishJob(env, jobId);
     return failed ? "done" : "retry";
   }
 }

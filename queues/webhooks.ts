@@ -6,7 +6,7 @@ import { liveAlertEvents, liveAlerts } from "../shared/db/live";
 import { readLiveConfig } from "../shared/live/config";
 import { WebhookMessage } from "../shared/live/live-rpc";
 import { SIGNATURE_HEADER, signWebhook } from "../shared/live/webhook-signature";
-import { WINDOW_MS, WindowSizeSchema } from "../shared/live/window-size";
+import { WINDOW_MS, type WindowSize, WindowSizeSchema } from "../shared/live/window-size";
 import { backoffSeconds } from "./events-consumer";
 
 /** Deliveries per event: the first try and `max_retries` (5) more, as wrangler.toml configures. */
@@ -42,19 +42,21 @@ async function deliver(message: Message<unknown>, env: Env, timeoutMs: number): 
       .run();
     return message.ack();
   }
-  const size = WindowSizeSchema.parse(event.windowSize);
-  const body = JSON.stringify({
-    id: event.id,
-    type: `alert.${event.status}`,
-    created_at: event.firedAt,
-    project: event.projectId,
-    alert: { id: alert.id, name: alert.name, metric: alert.metric, value: alert.value, condition: alert.condition },
-    window: { start: iso(event.windowStart), end: iso(event.windowStart + WINDOW_MS[size]), size },
-    value: event.value,
-    expected: event.expected,
-    score: event.score,
-    reason: event.reason,
-  });
+  // Quality events (failed expectations) share the alert path; their body names the dataset instead of a window.
+  const quality = event.metric.startsWith("quality:");
+  const size = quality ? null : WindowSizeSchema.parse(event.windowSize);
+  const body = quality
+    ? JSON.stringify({
+        id: event.id,
+        type: "quality",
+        created_at: event.firedAt,
+        project: event.projectId,
+        alert: { id: alert.id, name: alert.name },
+        dataset: event.metric.slice("quality:".length),
+        score: event.value,
+        ...(JSON.parse(event.reason) as Record<string, unknown>),
+      })
+    : alertBody(event, alert, size as WindowSize);
   let failure: string | null = null;
   try {
     const res = await fetch(alert.webhookUrl, {
@@ -87,4 +89,23 @@ async function deliver(message: Message<unknown>, env: Env, timeoutMs: number): 
     .run();
   if (failure === null) message.ack();
   else message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+}
+
+function alertBody(
+  event: typeof liveAlertEvents.$inferSelect,
+  alert: typeof liveAlerts.$inferSelect,
+  size: WindowSize,
+): string {
+  return JSON.stringify({
+    id: event.id,
+    type: `alert.${event.status}`,
+    created_at: event.firedAt,
+    project: event.projectId,
+    alert: { id: alert.id, name: alert.name, metric: alert.metric, value: alert.value, condition: alert.condition },
+    window: { start: iso(event.windowStart), end: iso(event.windowStart + WINDOW_MS[size]), size },
+    value: event.value,
+    expected: event.expected,
+    score: event.score,
+    reason: event.reason,
+  });
 }

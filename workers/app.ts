@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth";
 import { backfillRoutes } from "./routes/backfill";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
+import { datasetQualityRoutes } from "./routes/dataset-quality";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
 import { jobRoutes } from "./routes/jobs";
@@ -30,6 +31,7 @@ import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
+import { uploadRoutes } from "./routes/uploads";
 import { userRoutes } from "./routes/users";
 import { viewRoutes } from "./routes/views";
 
@@ -82,6 +84,8 @@ export function createApp() {
   app.route("/", privacyRoutes);
   app.route("/", viewRoutes);
   app.route("/", backfillRoutes);
+  app.route("/", uploadRoutes);
+  app.route("/", datasetQualityRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -12,7 +12,7 @@ import { projects } from "../shared/db/schema";
 /** Which jobs a cron expression of wrangler.toml stands for. */
 export function jobsForCron(cron: string): JobType[] {
   const [, hour] = cron.split(/\s+/);
-  return hour === "*" ? ["compact", "rollup"] : ["retention"];
+  return hour === "*" ? ["compact", "rollup"] : ["retention", "profile"];
 }
 
 export async function handleScheduled(controller: ScheduledController, env: Env): Promise<void> {

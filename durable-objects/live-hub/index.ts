@@ -10,6 +10,7 @@ import { readLiveConfig } from "../../shared/live/config";
 import { assignHub, childrenOf } from "../../shared/live/fanout";
 import {
   filterFrame,
+  isWindowless,
   PING_FRAME,
   PONG_FRAME,
   parseClientFrame,
@@ -207,7 +208,7 @@ export class LiveHub extends DurableObject<Env> {
     const f = frame.data;
     if (f.action === "ping") return this.send(ws, { type: "pong" });
     const key = subscriptionKey(f.stream, f.window);
-    const window = f.stream === "alerts" ? null : (f.window ?? null);
+    const window = isWindowless(f.stream) ? null : (f.window ?? null);
     if (f.action === "unsubscribe") {
       this.subs.remove(ws, attachment.sid, key);
       return this.send(ws, {
@@ -229,7 +230,7 @@ export class LiveHub extends DurableObject<Env> {
     if (window === null) {
       return this.send(ws, {
         type: "subscribed",
-        stream: "alerts",
+        stream: f.stream,
         window: null,
         subscriptions: this.subs.count(attachment.sid),
       });

@@ -6,8 +6,13 @@ import { MetricNameSchema } from "./metric-def";
 import type { EventsData, MetricData, WindowData } from "./render";
 import { type WindowSize, WindowSizeSchema } from "./window-size";
 
-/** `events`, `alerts`, or a metric's name. */
+/** `events`, `alerts`, `jobs`, or a metric's name. */
 export const StreamSchema = MetricNameSchema;
+
+/** Streams without windows: alerts, and job progress (`{"type": "job", "job": {...}}` frames). */
+export function isWindowless(stream: string): boolean {
+  return stream === "alerts" || stream === "jobs";
+}
 
 const ScalarValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -30,11 +35,11 @@ export const SubscribeFrame = z
     /** How many recent windows the snapshot answer carries. */
     last: z.number().int().min(0).max(300).default(10),
   })
-  .refine((f) => f.stream === "alerts" || f.window !== undefined, { path: ["window"], message: "is required" });
+  .refine((f) => isWindowless(f.stream) || f.window !== undefined, { path: ["window"], message: "is required" });
 
 export const UnsubscribeFrame = z
   .object({ action: z.literal("unsubscribe"), stream: StreamSchema, window: WindowSizeSchema.optional() })
-  .refine((f) => f.stream === "alerts" || f.window !== undefined, { path: ["window"], message: "is required" });
+  .refine((f) => isWindowless(f.stream) || f.window !== undefined, { path: ["window"], message: "is required" });
 
 const PingFrame = z.object({ action: z.literal("ping") });
 
@@ -60,6 +65,7 @@ export const PONG_FRAME = '{"type":"pong"}';
 
 /** A subscription's identity: one per stream and window size (or `alerts`). */
 export function subscriptionKey(stream: string, window: WindowSize | undefined): string {
+  if (stream === "jobs") return "jobs";
   return stream === "alerts" || window === undefined ? "alerts" : `${stream}:${window}`;
 }
 
@@ -104,7 +110,15 @@ export interface AlertFrame {
   timestamp: string;
 }
 
+/** A job's row as GET /v1/jobs/{id} shows it, pushed on every change of status or progress. */
+export interface JobFrame {
+  type: "job";
+  job: Record<string, unknown>;
+  timestamp: string;
+}
+
 export type ServerFrame =
+  | JobFrame
   | UpdateFrame
   | SnapshotFrame
   | AlertFrame

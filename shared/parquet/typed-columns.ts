@@ -69,7 +69,8 @@ export function writeTypedColumn(
   n: number,
 ): EncodedChunk {
   if (element.type === "BYTE_ARRAY") return writeDictionaryColumn(ctx, element, values as (string | null)[], n);
-  const width = element.type === "BOOLEAN" ? 0 : 8;
+  // INT32 holds DATE columns of uploaded tables (epoch days).
+  const width = element.type === "BOOLEAN" ? 0 : element.type === "INT32" ? 4 : 8;
   const writer = new ChunkWriter(ctx.file, element, ctx.compress);
   const defs = ctx.defs;
   let nulls = 0;
@@ -100,6 +101,7 @@ export function writeTypedColumn(
       if (element.type === "BOOLEAN") {
         if (v) body[k >> 3] = (body[k >> 3] as number) | (1 << (k & 7));
       } else if (element.type === "DOUBLE") view.setFloat64(k * 8, v as number, true);
+      else if (element.type === "INT32") view.setInt32(k * 4, v as number, true);
       else view.setBigInt64(k * 8, BigInt(v as number), true);
       k++;
     }

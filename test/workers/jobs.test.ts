@@ -323,7 +323,7 @@ describe("jobs API and cron", () => {
     expect((await call("/v1/jobs", { method: "POST", token: p.adminKey, json: { type: "vacuum" } })).status).toBe(400);
   });
 
-  it("plans compaction and rollups hourly and retention daily for every project", async () => {
+  it("plans compaction and rollups hourly and retention and profiles daily for every project", async () => {
     const p = await createProject("cron");
     await handleScheduled(createScheduledController({ cron: "5 * * * *", scheduledTime: Date.now() }), env);
     await handleScheduled(createScheduledController({ cron: "30 3 * * *", scheduledTime: Date.now() }), env);
@@ -332,7 +332,7 @@ describe("jobs API and cron", () => {
         .bind(p.id)
         .all<{ type: string }>()
     ).results.map((r) => r.type);
-    expect(types).toEqual(["compact", "retention", "rollup"]);
+    expect(types).toEqual(["compact", "profile", "retention", "rollup"]);
   });
 });
 

@@ -53,9 +53,9 @@ const getJob = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
   tags,
-  summary: "One job with its status and progress (admin)",
+  summary: "One job with its status and progress (analyst: whoever may upload watches the conversion)",
   security: bearer,
-  middleware: [requirePermission("manage")] as const,
+  middleware: [requirePermission("write")] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: { description: "The job", content: json(JobSchema) }, ...errorResponses(401, 403, 404) },
 });
