@@ -82,11 +82,14 @@ export async function deletePolicy(db: D1Database, projectId: string, name: stri
  * answers the same questions filtered.
  */
 export async function refuseLiveWhenFiltered(env: Env, principal: ProjectPrincipal): Promise<void> {
+  await refuseWhenRowFiltered(env, principal, "live metrics are computed from every event");
+}
+
+/** The same refusal for any answer computed over every row ahead of time (profiles, quality). */
+export async function refuseWhenRowFiltered(env: Env, principal: ProjectPrincipal, why: string): Promise<void> {
   const policies = await cachedPolicies(env.DB, principal.projectId, readConfig(env).keyCacheTtlMs);
   if (policies.some((p) => appliesTo(p, principal)))
-    throw new TarnError(
-      "FORBIDDEN",
-      "row-level policies apply to you, and live metrics are computed from every event: query with SQL instead",
-      { details: { reason: "row_policies" } },
-    );
+    throw new TarnError("FORBIDDEN", `row-level policies apply to you, and ${why}: query with SQL instead`, {
+      details: { reason: "row_policies" },
+    });
 }

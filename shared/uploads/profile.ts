@@ -372,3 +372,22 @@ export function qualityOf(x: {
     },
   };
 }
+
+/**
+ * The profile as a reader who sees some columns masked may read it: those columns keep their counts
+ * (nulls, distinct values) but not their values (min, max, mean, deviation, top values), and their
+ * issues say what was found without quoting a value.
+ */
+export function withheldForReader<P extends Profile>(profile: P, masked: (column: string) => boolean): P {
+  return {
+    ...profile,
+    columns: profile.columns.map((c) =>
+      masked(c.name) ? { ...c, min: null, max: null, mean: null, std_dev: null, top_values: [] } : c,
+    ),
+    issues: profile.issues.map((i) =>
+      i.column !== null && masked(i.column)
+        ? { ...i, description: `${i.issue_type.replace("_", " ")} in ${i.column} (values masked for you)` }
+        : i,
+    ),
+  };
+}

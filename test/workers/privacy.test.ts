@@ -271,6 +271,28 @@ describe("masking by role", () => {
     }
   });
 
+  it("withholds masked columns' values from a profile, keeping their counts", async () => {
+    const p = await setup();
+    const queued = await call("/v1/datasets/signup/profile", { method: "POST", token: p.adminKey });
+    expect(queued.status).toBe(202);
+    expect((await finished(((await queued.json()) as { id: string }).id)).status).toBe("succeeded");
+    type Column = { name: string; unique_count: number; min: unknown; top_values: { value: unknown }[] };
+    const read = async (token: string) => {
+      const res = await call("/v1/datasets/signup/profile", { token });
+      expect(res.status).toBe(200);
+      const { columns } = (await res.json()) as { columns: Column[] };
+      return new Map(columns.map((c) => [c.name, c]));
+    };
+    const admin = await read(p.adminKey);
+    expect(admin.get("user_id")?.top_values.map((t) => t.value)).toContain("u-alice");
+    const analyst = await read(p.queryKey);
+    expect(analyst.get("user_id")).toMatchObject({ unique_count: USERS.length, min: null, top_values: [] });
+    expect(JSON.stringify(admin.get("email"))).toContain("alice@example.com");
+    expect(JSON.stringify([...analyst.values()])).not.toContain("alice@example.com");
+    // The event id is not sensitive: its values stay.
+    expect(analyst.get("event_id")?.min).not.toBeNull();
+  });
+
   it("classifies envelope columns per dataset, project-wide through `events`, and rejects unknown columns", async () => {
     const p = await setup();
     const bad = await call("/v1/datasets/signup", {

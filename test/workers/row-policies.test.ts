@@ -156,13 +156,19 @@ describe("row-level policies", () => {
     ).toBe(true);
   });
 
-  it("refuses live metrics to a filtered principal rather than show windows of every event", async () => {
+  it("refuses live metrics, profiles and quality to a filtered principal rather than show every row's", async () => {
     const p = await regionalProject();
     const socket = await call("/v1/live", { token: p.eu.token, headers: { Upgrade: "websocket" } });
     expect(socket.status).toBe(403);
     expect((await expectEnvelope(socket)).details).toMatchObject({ reason: "row_policies" });
     const windows = await call("/v1/metrics/events/windows?window=1m", { token: p.eu.token });
     expect(windows.status).toBe(403);
+    // Profiles and quality results describe every row too.
+    for (const path of ["/v1/datasets/order/profile", "/v1/datasets/order/quality"]) {
+      const res = await call(path, { token: p.eu.token });
+      expect(res.status, path).toBe(403);
+      expect((await expectEnvelope(res)).details).toMatchObject({ reason: "row_policies" });
+    }
   });
 
   it("validates policies like SQL before storing them, and lists them to admins only", async () => {

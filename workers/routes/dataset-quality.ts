@@ -1,7 +1,10 @@
 // Profiles, expectations and quality of a dataset (an upload or an event type).
+
 import { createRoute, z } from "@hono/zod-openapi";
+import { refuseWhenRowFiltered } from "../../services/access/policies";
 import { createJob, jobView } from "../../services/jobs/create-job";
 import { countFiles } from "../../services/manifest/read";
+import { canUnmask, privacyPolicy } from "../../services/privacy/masking";
 import { storedProfile } from "../../services/uploads/profile-dataset";
 import {
   expectationHistory,
@@ -11,7 +14,9 @@ import {
 } from "../../services/uploads/run-expectations";
 import { JobSchema } from "../../shared/api/jobs";
 import { TarnError } from "../../shared/errors";
+import { maskedForReader } from "../../shared/privacy/policy";
 import { ExpectationsBody } from "../../shared/uploads/expectations";
+import { withheldForReader } from "../../shared/uploads/profile";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
@@ -95,11 +100,17 @@ async function mustExist(db: D1Database, projectId: string, name: string): Promi
 
 export const datasetQualityRoutes = router()
   .openapi(getProfile, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
     const { name } = c.req.valid("param");
+    await refuseWhenRowFiltered(c.env, principal, "a profile describes every row");
     const profile = await storedProfile(c.env.DB, projectId, name);
     if (!profile) throw new TarnError("NOT_FOUND", `"${name}" has no profile yet: POST /v1/datasets/${name}/profile`);
-    return c.json(profile as unknown as Record<string, unknown>, 200);
+    const privacy = await privacyPolicy(c.env.DB, projectId, canUnmask(principal));
+    return c.json(
+      withheldForReader(profile, (column) => maskedForReader(privacy, name, column)),
+      200,
+    );
   })
   .openapi(postProfile, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
@@ -128,8 +139,10 @@ export const datasetQualityRoutes = router()
     return c.json(run as unknown as Record<string, unknown>, 200);
   })
   .openapi(quality, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
     const { name } = c.req.valid("param");
+    await refuseWhenRowFiltered(c.env, principal, "quality results describe every row");
     const [history, profile] = await Promise.all([
       expectationHistory(c.env.DB, projectId, name, c.req.valid("query").limit),
       storedProfile(c.env.DB, projectId, name),
