@@ -1,6 +1,7 @@
 // Erasure and export requests in D1: created by the privacy routes, advanced by their jobs.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, max } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { chunked } from "../../shared/collections";
 import { privacyRequests } from "../../shared/db/privacy";
 
 export type PrivacyRequest = typeof privacyRequests.$inferSelect;
@@ -49,4 +50,25 @@ export async function lastKeyDestruction(db: D1Database, projectId: string): Pro
     .bind(projectId)
     .first<{ at: string | null }>();
   return row?.at ?? null;
+}
+
+/** The latest erasure request time (epoch ms) of each of these subjects that has one. */
+export async function erasedAt(db: D1Database, projectId: string, subjects: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunked([...new Set(subjects)], 90)) {
+    const rows = await drizzle(db)
+      .select({ subject: privacyRequests.subject, at: max(privacyRequests.requestedAt) })
+      .from(privacyRequests)
+      .where(
+        and(
+          eq(privacyRequests.projectId, projectId),
+          eq(privacyRequests.kind, "erasure"),
+          inArray(privacyRequests.subject, part),
+        ),
+      )
+      .groupBy(privacyRequests.subject)
+      .all();
+    for (const r of rows) if (r.at) out.set(r.subject, Date.parse(r.at));
+  }
+  return out;
 }

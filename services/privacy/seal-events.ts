@@ -1,8 +1,9 @@
 // Field encryption in the lake writer: `x-encrypt` payload fields are sealed under their subject's data key
 // before the events become Parquet, so no file, copy or export of the lake ever holds them in clear.
 import type { QueuedEvent } from "../../shared/events/queue-message";
-import { isCiphertext, type SealingKey, sealValue } from "../../shared/privacy/field-cipher";
+import { isCiphertext, newDataKey, type SealingKey, sealValue } from "../../shared/privacy/field-cipher";
 import { PROJECT_SUBJECT, subjectKeys } from "./key-vault";
+import { erasedAt } from "./requests";
 
 /** The subject whose key seals an event's fields: its userId, or the project's key without one. */
 export function subjectOf(event: Pick<QueuedEvent, "user_id">): string {
@@ -38,16 +39,23 @@ export async function sealEvents(
     if (payload && present.some((f) => !isCiphertext(payload[f]))) todo.push({ index, payload, fields: present });
   });
   if (todo.length === 0) return events;
-  const keys = await subjectKeys(
-    env,
-    projectId,
-    todo.map((t) => subjectOf(events[t.index] as QueuedEvent)),
-  );
+  const subjects = todo.map((t) => subjectOf(events[t.index] as QueuedEvent));
+  const [keys, erased] = await Promise.all([
+    subjectKeys(env, projectId, subjects),
+    erasedAt(env.DB, projectId, subjects),
+  ]);
+  // An event received before its subject's erasure but landing after it (it waited in the queue) is
+  // sealed under a key that is never stored: shredded at birth, its fields read NULL like the rest.
+  const shredded = { keyId: `shredded${crypto.randomUUID().replaceAll("-", "")}`, key: (await newDataKey()).sealing };
   const out = [...events];
   await Promise.all(
     todo.map(async ({ index, payload, fields }) => {
       const event = events[index] as QueuedEvent;
-      const { keyId, key } = keys.get(subjectOf(event)) as { keyId: string; key: SealingKey };
+      const erasedBefore = erased.get(subjectOf(event));
+      const { keyId, key } =
+        erasedBefore !== undefined && event.received_at <= erasedBefore
+          ? shredded
+          : (keys.get(subjectOf(event)) as { keyId: string; key: SealingKey });
       for (const f of fields) if (!isCiphertext(payload[f])) payload[f] = await sealValue(key, keyId, payload[f]);
       out[index] = { ...event, payload: JSON.stringify(payload) };
     }),

@@ -424,10 +424,15 @@ describe("erasure", () => {
       entries: { action: string }[];
     };
     expect(audit.entries.map((e) => e.action)).toEqual(expect.arrayContaining(["privacy.erasure.complete"]));
-    // The same user sending again later is accepted under a new key and readable.
+    // The same user sending again later is accepted under a new key and readable; an event received
+    // before the erasure that lands only now (it waited in the queue) is shredded at birth.
     await deliver([message(p.id, [signupEvent(p.id, "u-bob", 7, { received_at: Date.now() + 1000 })])]);
-    const back = await sql(p.adminKey, "SELECT ssn FROM signup WHERE user_id = 'u-bob'");
-    expect(back.data).toEqual([{ ssn: ssnOf("u-bob") }]);
+    await deliver([message(p.id, [signupEvent(p.id, "u-bob", 8)])]);
+    const back = await sql(p.adminKey, "SELECT event_id, ssn FROM signup WHERE user_id = 'u-bob' ORDER BY event_id");
+    expect(back.data).toEqual([
+      { event_id: "u-bob-7", ssn: ssnOf("u-bob") },
+      { event_id: "u-bob-8", ssn: null },
+    ]);
   });
 
   it("finishes after crashes between key destruction and rewrite, and between rewrite and publish", async () => {
