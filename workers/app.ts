@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
+import { dashboardRoutes } from "./routes/dashboards";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
 import { jobRoutes } from "./routes/jobs";
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", dashboardRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
