@@ -6,7 +6,7 @@ import { onError } from "./errors";
 import { accessLog } from "./middleware/access-log";
 import { requirePermission } from "./middleware/auth";
 import { productionGuard } from "./middleware/production-guard";
-import { notFound, wrongMethod } from "./not-found";
+import { wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
@@ -29,6 +29,7 @@ import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
 import { userRoutes } from "./routes/users";
+import { serveWebApp } from "./web-app";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -91,7 +92,8 @@ export function createApp() {
     c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)),
   );
 
-  app.notFound(notFound);
+  // Unmatched GETs are the web app (static assets of web/dist); everything else stays a 404 envelope.
+  app.notFound(serveWebApp);
   app.onError(onError);
   return app;
 }

@@ -1,6 +1,7 @@
 // A whole dashboard as one SVG page (what PNG and PDF exports rasterise): its name, then every tile
 // at its grid position, each drawn by the same renderChart as the web app.
-import { GRID_COLUMNS, type TileData, type Visualization } from "../dashboards/spec";
+import { GRID_COLUMNS } from "../dashboards/chart-types";
+import type { TileData, Visualization } from "../dashboards/spec";
 import { escapeXml } from "./format";
 import { renderChart } from "./render-chart";
 import { type ChartTheme, LIGHT } from "./theme";

@@ -4,10 +4,9 @@ import { z } from "zod";
 import { MetricNameSchema } from "../live/metric-def";
 import { WindowSizeSchema } from "../live/window-size";
 
-export const CHART_TYPES = ["line", "bar", "area", "scatter", "pie", "table", "number"] as const;
-export type ChartType = (typeof CHART_TYPES)[number];
+import { CHART_TYPES, GRID_COLUMNS } from "./chart-types";
 
-export const GRID_COLUMNS = 12;
+export { CHART_TYPES, type ChartType, GRID_COLUMNS } from "./chart-types";
 export const MAX_TILES = 24;
 
 export const ChartConfigSchema = z
