@@ -28,7 +28,7 @@ export async function dashboardsPage(main: HTMLElement): Promise<void> {
         "form",
         {
           class: "row card",
-          "aria-label": "New dashboard",
+          "aria-label": "Create a dashboard",
           onsubmit: async (e: Event) => {
             e.preventDefault();
             try {
@@ -41,7 +41,7 @@ export async function dashboardsPage(main: HTMLElement): Promise<void> {
             }
           },
         },
-        h("label", { for: "new-dashboard-name" }, "New dashboard", name),
+        h("label", { for: "new-dashboard-name" }, "Name of a new dashboard", name),
         h("button", { class: "primary", type: "submit" }, "Create"),
         msg,
       )
@@ -89,7 +89,11 @@ function nextRow(vs: Visualization[]): number {
 
 function tileDialog(existing: Visualization | null, taken: Set<string>, onSave: (v: Visualization) => Promise<void>) {
   const v = existing;
-  const field = (label: string, input: HTMLElement) => h("label", null, label, input);
+  // Each control gets an id and a label pointing at it (a select's options never leak into its name).
+  const field = (label: string, input: HTMLElement) => {
+    input.id ||= `tile-${input.getAttribute("name") ?? label.toLowerCase().replace(/\W+/g, "-")}`;
+    return h("div", { class: "field" }, h("label", { for: input.id }, label), input);
+  };
   const title = h("input", { name: "title", value: v?.title ?? "", required: true });
   const type = h(
     "select",

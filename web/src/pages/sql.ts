@@ -117,7 +117,7 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
           { class: "row" },
           h("button", { class: "primary", type: "button", onclick: () => run(false) }, "Run"),
           h("button", { type: "button", onclick: () => run(true) }, "Explain"),
-          h("label", { for: "chart-type", class: "inline" }, "Chart ", chartType),
+          h("div", { class: "field inline" }, h("label", { for: "chart-type" }, "Chart"), chartType),
         ),
         msg,
         results,
