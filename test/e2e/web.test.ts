@@ -119,7 +119,7 @@ describe("the web app in Chromium", () => {
 
     // A marker on the page's window: it survives only if the page is never reloaded.
     await page.evaluate(() => {
-      (window as unknown as { marker: number }).marker = 42;
+      (globalThis as unknown as { marker: number }).marker = 42;
     });
     const before = await liveTile.getAttribute("data-updated");
     for (let i = 0; i < 5; i++) {
@@ -133,15 +133,14 @@ describe("the web app in Chromium", () => {
       );
       await page.waitForTimeout(700);
     }
+    // Runs in the page: the tile was redrawn by a live frame and now has a line.
     await page.waitForFunction(
-      (prev) => {
-        const el = document.querySelector('[data-tile="events-per-second"]');
-        return el?.getAttribute("data-updated") !== prev && !!el?.querySelector("svg path.series");
-      },
-      before,
+      `(() => { const el = document.querySelector('[data-tile="events-per-second"]');
+        return el?.getAttribute("data-updated") !== ${JSON.stringify(before)} && !!el?.querySelector("svg path.series"); })()`,
+      undefined,
       { timeout: 15_000 },
     );
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
     const label = await liveTile.locator("svg").getAttribute("aria-label");
     expect(label).toMatch(/area chart of \d+ rows/);
     await page.waitForTimeout(1500);
