@@ -1,20 +1,15 @@
 // Dashboard exports: the page SVG (shared/charts) → PNG with resvg (WASM, compiled at deploy and imported
-// as a module) → optionally one PDF page with pdf-lib; the file is kept in R2 behind an unguessable,
-// expiring download URL.
+// as a module) → optionally one PDF page with pdf-lib; export-store.ts keeps the file. Routes import this
+// module lazily, so only an export loads the WASM.
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
 import resvgWasm from "@resvg/resvg-wasm/index_bg.wasm";
 import { PDFDocument } from "pdf-lib";
-import { toBase64Url } from "../../shared/access/base64url";
 import { fromBase64 } from "../../shared/base64";
 import { dashboardSvg } from "../../shared/charts/dashboard-svg";
 import { DARK, LIGHT } from "../../shared/charts/theme";
 import type { TileData, Visualization } from "../../shared/dashboards/spec";
+import { type ExportFormat, storeExport } from "./export-store";
 import { LIBERATION_SANS_BOLD, LIBERATION_SANS_REGULAR } from "./fonts/liberation-sans";
-
-export const EXPORT_TTL_MS = 60 * 60 * 1000;
-const EXPORT_PREFIX = "exports/";
-const CONTENT_TYPES = { png: "image/png", pdf: "application/pdf" } as const;
-export type ExportFormat = keyof typeof CONTENT_TYPES;
 
 let ready: Promise<void> | null = null;
 let fonts: Uint8Array[] | null = null;
@@ -87,28 +82,6 @@ export async function exportDashboard(
   });
   const png = await svgToPng(page.svg);
   const body = options.format === "png" ? png : await pngToPdf(png, page.width, page.height, dashboard.name);
-  const file = `${toBase64Url(crypto.getRandomValues(new Uint8Array(24)))}.${options.format}`;
-  const expiresAt = new Date(Date.now() + EXPORT_TTL_MS).toISOString();
-  const safeName = dashboard.name.replace(/[^\w .-]/g, "_").slice(0, 80) || "dashboard";
-  await env.LAKE.put(EXPORT_PREFIX + file, body, {
-    httpMetadata: {
-      contentType: CONTENT_TYPES[options.format],
-      contentDisposition: `inline; filename="${safeName}.${options.format}"`,
-    },
-    customMetadata: { project: projectId, dashboard: dashboard.id, expires_at: expiresAt },
-  });
+  const { file, expiresAt } = await storeExport(env, projectId, dashboard, options.format, body);
   return { file, bytes: body.byteLength, width: page.width, height: page.height, expiresAt };
-}
-
-/** The stored export `file` while it has not expired (an expired one is deleted), else null. */
-export async function readExport(env: Env, file: string): Promise<R2ObjectBody | null> {
-  if (!/^[A-Za-z0-9_-]{32}\.(png|pdf)$/.test(file)) return null;
-  const object = await env.LAKE.get(EXPORT_PREFIX + file);
-  if (!object) return null;
-  const expires = Date.parse(object.customMetadata?.expires_at ?? "");
-  if (!(expires > Date.now())) {
-    await env.LAKE.delete(EXPORT_PREFIX + file);
-    return null;
-  }
-  return object;
 }

@@ -2,7 +2,7 @@
 // (a share link's read-only, viewer-masked view) and /v1/exports/{file} (an export's download).
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { exportDashboard, readExport } from "../../services/dashboards/export";
+import { readExport } from "../../services/dashboards/export-store";
 import {
   countDashboards,
   createDashboard,
@@ -294,6 +294,8 @@ export const dashboardRoutes = router()
     const body = c.req.valid("json");
     const row = await mustFind(c, c.req.valid("param").id);
     const tiles = await dashboardData(tileContext(c, principal), row.visualizations);
+    // Loaded on first use: the rasteriser (WASM) and pdf-lib stay out of every other request.
+    const { exportDashboard } = await import("../../services/dashboards/export");
     const made = await exportDashboard(c.env, principal.projectId, row, tiles, {
       format: body.format,
       width: body.width ?? DEFAULT_EXPORT_WIDTH,
