@@ -30,13 +30,14 @@ if (web.status !== 0) {
   console.error("[tarn] the web app did not build; not starting the server");
   process.exit(web.status ?? 1);
 }
-const webWatch =
-  process.env.TARN_WEB_WATCH === "0"
-    ? null
-    : spawn(process.execPath, [path.join(root, "scripts", "build-web.mjs"), "--watch"], {
-        cwd: root,
-        stdio: "inherit",
-      });
+// Watch for web development in a terminal; not when scripted (tests, benchmarks) or with TARN_WEB_WATCH=0.
+const watchWeb = process.env.TARN_WEB_WATCH === "1" || (process.stdout.isTTY && process.env.TARN_WEB_WATCH !== "0");
+const webWatch = !watchWeb
+  ? null
+  : spawn(process.execPath, [path.join(root, "scripts", "build-web.mjs"), "--watch"], {
+      cwd: root,
+      stdio: "inherit",
+    });
 
 console.log("[tarn] applying D1 migrations locally");
 const migrate = spawnSync(
