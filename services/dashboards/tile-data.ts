@@ -1,10 +1,11 @@
 // A dashboard's data: every tile at once. SQL tiles go through the query coordinator (answer cache,
 // rollups, scan; masking for the principal), metric tiles read their shard's recent windows.
 
-import { metricMeta, metricRow } from "../../shared/dashboards/metric-rows";
+import { fillQuietWindows, metricMeta, metricRow } from "../../shared/dashboards/metric-rows";
 import type { TileData, Visualization } from "../../shared/dashboards/spec";
 import { TarnError } from "../../shared/errors";
 import { EVENTS_METRIC } from "../../shared/live/metric-def";
+import { WINDOW_MS } from "../../shared/live/window-size";
 import type { ProjectPrincipal } from "../../shared/principal";
 import { jsonValue } from "../../shared/query/answer-format";
 import { findMetric } from "../live/metric-store";
@@ -76,8 +77,13 @@ async function metricTile(
     );
   const shard = windowStub(ctx.env, projectId, v.metric.name);
   if (found.metric.id !== EVENTS_METRIC.id) await shard.configure(projectId, found.metric);
-  const windows = (await shard.recent(v.metric.window, v.metric.last ?? DEFAULT_METRIC_WINDOWS)) ?? [];
-  const data = windows.map((w) => metricRow(w));
+  const last = v.metric.last ?? DEFAULT_METRIC_WINDOWS;
+  const windows = (await shard.recent(v.metric.window, last)) ?? [];
+  const data = fillQuietWindows(
+    windows.map((w) => metricRow(w)),
+    WINDOW_MS[v.metric.window],
+    last,
+  );
   return { id: v.id, meta: metricMeta(data), data, error: null, source: "live" };
 }
 

@@ -40,3 +40,24 @@ export function upsertWindowRow(
   out.sort((a, b) => String(a.start).localeCompare(String(b.start)));
   return out.slice(Math.max(0, out.length - keep));
 }
+
+/**
+ * Adds the windows that saw no event (a shard stores only windows with events) as `count: 0`, between
+ * the first and the last row and at most `keep` in all, so a line of counts drops to zero instead of
+ * drawing a straight line over the quiet seconds.
+ */
+export function fillQuietWindows(
+  rows: Record<string, unknown>[],
+  windowMs: number,
+  keep: number,
+): Record<string, unknown>[] {
+  if (rows.length < 2 || !(windowMs > 0)) return rows;
+  const byStart = new Map(rows.map((r) => [Date.parse(String(r.start)), r]));
+  const last = Date.parse(String(rows[rows.length - 1]?.start));
+  const first = Math.max(Date.parse(String(rows[0]?.start)), last - (keep - 1) * windowMs);
+  if (!Number.isFinite(first) || !Number.isFinite(last)) return rows;
+  const out: Record<string, unknown>[] = [];
+  for (let t = first; t <= last; t += windowMs)
+    out.push(byStart.get(t) ?? { start: new Date(t).toISOString(), count: 0 });
+  return out;
+}

@@ -2,7 +2,7 @@
 // sign in, build a dashboard with a live tile and a SQL tile, send events and watch the tile change without
 // a reload, run SQL and see its table and chart, open a share link signed out, and export a PNG.
 // Screenshots land in docs/screenshots/ (the README shows them).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,7 +160,9 @@ describe("the web app in Chromium", () => {
     await link.waitFor({ timeout: 10_000 });
     const png = await fetch(String(await link.getAttribute("href")));
     expect(png.headers.get("Content-Type")).toBe("image/png");
-    expect([...new Uint8Array(await png.arrayBuffer()).slice(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    const pngBytes = new Uint8Array(await png.arrayBuffer());
+    expect([...pngBytes.slice(1, 4)]).toEqual([0x50, 0x4e, 0x47]);
+    writeFileSync(path.join(SHOTS, "export.png"), pngBytes);
     await page.close();
   });
 

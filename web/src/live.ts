@@ -1,16 +1,24 @@
 // Live tiles: one WebSocket per open dashboard, subscribed to each metric tile's stream and window.
 // Snapshots fill a tile, updates and corrections replace their window's row; no reload, no polling.
-import { metricRow, upsertWindowRow } from "../../shared/dashboards/metric-rows";
+import { fillQuietWindows, metricRow, upsertWindowRow } from "../../shared/dashboards/metric-rows";
 import type { WindowData } from "../../shared/live/render";
 
 interface WindowFrame {
-  window: { start: string };
+  window: { start: string; end: string };
   data: WindowData;
 }
 type Frame =
   | { type: "snapshot"; stream: string; size: string; windows: WindowFrame[] }
-  | { type: "update" | "correction"; stream: string; window: { start: string; size: string }; data: WindowData }
+  | {
+      type: "update" | "correction";
+      stream: string;
+      window: { start: string; end: string; size: string };
+      data: WindowData;
+    }
   | { type: string };
+
+/** A window's length from its bounds (the client needs no table of sizes). */
+const spanOf = (w: { start: string; end: string }) => Date.parse(w.end) - Date.parse(w.start);
 
 export interface LiveSubscription {
   stream: string;
@@ -54,12 +62,13 @@ export function openLive(token: string, subs: LiveSubscription[], onState: (stat
       }
       if (frame.type === "snapshot" && "windows" in frame) {
         for (const s of byKey.get(key(frame.stream, frame.size)) ?? []) {
-          s.rows = frame.windows.map(metricRow).slice(-s.last);
+          const w = frame.windows[0]?.window;
+          s.rows = fillQuietWindows(frame.windows.map(metricRow), w ? spanOf(w) : 0, s.last);
           s.onRows(s.rows);
         }
       } else if ((frame.type === "update" || frame.type === "correction") && "window" in frame) {
         for (const s of byKey.get(key(frame.stream, frame.window.size)) ?? []) {
-          s.rows = upsertWindowRow(s.rows, metricRow(frame), s.last);
+          s.rows = fillQuietWindows(upsertWindowRow(s.rows, metricRow(frame), s.last), spanOf(frame.window), s.last);
           s.onRows(s.rows);
         }
       }
