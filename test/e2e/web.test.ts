@@ -193,5 +193,18 @@ describe("the web app in Chromium", () => {
     expect(await page.getByRole("button", { name: "Share" }).count()).toBe(0);
     await page.screenshot({ path: path.join(SHOTS, "shared.png") });
     await context.close();
+
+    // The same link in a dark system theme: the page and its charts follow it.
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "dark" });
+    const darkPage = await dark.newPage();
+    await darkPage.goto(shareUrl);
+    await darkPage.locator('[data-tile="events-by-type"] svg rect').first().waitFor();
+    const background = await darkPage.evaluate("getComputedStyle(document.body).backgroundColor");
+    expect(background).toBe("rgb(13, 17, 23)");
+    expect(await darkPage.locator('[data-tile="events-by-type"] svg > rect').first().getAttribute("fill")).toBe(
+      "#161b22",
+    );
+    await darkPage.screenshot({ path: path.join(SHOTS, "shared-dark.png") });
+    await dark.close();
   });
 });
