@@ -24,7 +24,8 @@ export function tileView(viz: Visualization): TileView {
       class: "tile",
       "data-tile": viz.id,
       "aria-labelledby": titleId,
-      style: `grid-column: ${viz.position.x + 1} / span ${viz.position.w}; grid-row: ${viz.position.y + 1} / span ${viz.position.h}`,
+      // The grid position as custom properties, so the narrow-screen rule can override it without !important.
+      style: `--col: ${viz.position.x + 1} / span ${viz.position.w}; --row: ${viz.position.y + 1} / span ${viz.position.h}`,
     },
     h(
       "header",

@@ -66,7 +66,7 @@ export async function dashboardsPage(main: HTMLElement): Promise<void> {
               null,
               h(
                 "a",
-                { href: `/dashboards/${d.dashboard_id}`, "data-link": true },
+                { class: "item", href: `/dashboards/${d.dashboard_id}`, "data-link": true },
                 h("strong", null, d.name),
                 h(
                   "div",
