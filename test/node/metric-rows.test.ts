@@ -36,7 +36,7 @@ describe("metric rows", () => {
   });
 
   it("replaces a window's row with its newer revision and keeps the rows in time order", () => {
-    let rows = [
+    let rows: Record<string, unknown>[] = [
       { start: at(1), count: 1 },
       { start: at(2), count: 2 },
     ];
