@@ -26,6 +26,8 @@ function withHeaders(res: Response, path: string): Response {
   // The page is small and changes with each deploy; the bundle is re-fetched when the page says so.
   if (path.endsWith(".html") || path === "/") out.headers.set("Cache-Control", "no-cache");
   out.headers.set("X-Content-Type-Options", "nosniff");
+  // A shared page's URL holds its token: never send it on as a Referer.
+  out.headers.set("Referrer-Policy", "no-referrer");
   if (path.endsWith(".html") || !FILE.test(path))
     out.headers.set(
       "Content-Security-Policy",
