@@ -180,7 +180,8 @@ function cartesian(spec: ChartSpec, data: ChartData, f: Frame, label: string): s
     const s = scaleUtc()
       .domain([new Date(t0), new Date(t1 === t0 ? t0 + 1000 : t1)])
       .range([margin.left, margin.left + innerW]);
-    const count = Math.max(2, Math.floor(innerW / 80));
+    // No more ticks than points: seven one-second windows get whole seconds, not half seconds.
+    const count = Math.max(2, Math.min(Math.floor(innerW / 80), new Set(times).size));
     const tickFormat = s.tickFormat(count);
     xTicks = s.ticks(count).map((d) => ({ pos: s(d), label: tickFormat(d) }));
     xScale = s;
