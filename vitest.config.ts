@@ -1,10 +1,13 @@
 // Three test projects: "workers" runs inside workerd against real local bindings; "node" checks
 // files against reference tools (DuckDB, OpenAPI validators); "e2e" drives a real `wrangler dev`.
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
+  // The Worker serves web/dist as static assets (wrangler.toml [assets]): build it before any project starts.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, "scripts", "build-web.mjs")], { stdio: "inherit" });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {

@@ -23,6 +23,22 @@ if (!existsSync(devVars)) {
   console.log("[tarn] created .dev.vars from .dev.vars.example");
 }
 
+// The web app's assets (wrangler.toml [assets]) are built first, then rebuilt on change while the server runs.
+console.log("[tarn] building the web app");
+const web = spawnSync(process.execPath, [path.join(root, "scripts", "build-web.mjs")], { cwd: root, stdio: "inherit" });
+if (web.status !== 0) {
+  console.error("[tarn] the web app did not build; not starting the server");
+  process.exit(web.status ?? 1);
+}
+// Watch for web development in a terminal; not when scripted (tests, benchmarks) or with TARN_WEB_WATCH=0.
+const watchWeb = process.env.TARN_WEB_WATCH === "1" || (process.stdout.isTTY && process.env.TARN_WEB_WATCH !== "0");
+const webWatch = !watchWeb
+  ? null
+  : spawn(process.execPath, [path.join(root, "scripts", "build-web.mjs"), "--watch"], {
+      cwd: root,
+      stdio: "inherit",
+    });
+
 console.log("[tarn] applying D1 migrations locally");
 const migrate = spawnSync(
   process.execPath,
@@ -54,7 +70,11 @@ const dev = spawn(process.execPath, [wrangler, "dev", ...defaults, ...args], {
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", ...process.env },
 });
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    webWatch?.kill(signal);
+    dev.kill(signal);
+  });
 
 // wrangler dev does not fire cron triggers; this does, so the batch jobs run on their own locally.
 // It reads the crons of wrangler.toml and calls /__scheduled when one matches the minute (UTC).
@@ -96,4 +116,7 @@ if (process.env.TARN_DEV_CRON !== "0" && crons.length > 0) {
   }, 5000);
   timer.unref();
 }
-dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+dev.on("exit", (code, signal) => {
+  webWatch?.kill("SIGTERM");
+  process.exit(code ?? (signal ? 1 : 0));
+});

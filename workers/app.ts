@@ -6,7 +6,7 @@ import { onError } from "./errors";
 import { accessLog } from "./middleware/access-log";
 import { requirePermission } from "./middleware/auth";
 import { productionGuard } from "./middleware/production-guard";
-import { notFound, wrongMethod } from "./not-found";
+import { wrongMethod } from "./not-found";
 import { router } from "./openapi";
 import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
@@ -15,6 +15,7 @@ import { authRoutes } from "./routes/auth";
 import { backfillRoutes } from "./routes/backfill";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
+import { dashboardRoutes } from "./routes/dashboards";
 import { datasetQualityRoutes } from "./routes/dataset-quality";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
@@ -34,6 +35,7 @@ import { segmentRoutes } from "./routes/segment";
 import { uploadRoutes } from "./routes/uploads";
 import { userRoutes } from "./routes/users";
 import { viewRoutes } from "./routes/views";
+import { serveWebApp } from "./web-app";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -86,6 +88,7 @@ export function createApp() {
   app.route("/", backfillRoutes);
   app.route("/", uploadRoutes);
   app.route("/", datasetQualityRoutes);
+  app.route("/", dashboardRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -101,7 +104,8 @@ export function createApp() {
     c.html(renderApiReference(app.getOpenAPIDocument(OPENAPI_INFO) as never)),
   );
 
-  app.notFound(notFound);
+  // Unmatched GETs are the web app (static assets of web/dist); everything else stays a 404 envelope.
+  app.notFound(serveWebApp);
   app.onError(onError);
   return app;
 }

@@ -13,6 +13,10 @@ const NAMED_ACTIONS: Record<string, string> = {
   "POST /v1/audit/export": "audit.export",
   "DELETE /v1/keys/:id": "keys.revoke",
   "POST /v1/datasets/:name/rollback": "datasets.rollback",
+  "GET /v1/dashboards/:id/data": "dashboards.data",
+  "POST /v1/dashboards/:id/share": "dashboards.share",
+  "DELETE /v1/dashboards/:id/share/:token": "dashboards.unshare",
+  "POST /v1/dashboards/:id/export": "dashboards.export",
 };
 
 const VERBS: Record<string, string> = { POST: "create", PUT: "update", PATCH: "update", DELETE: "delete", GET: "read" };
@@ -34,6 +38,8 @@ export function isAudited(method: string, routePath: string, access: RouteAccess
   if (access === "query") return method !== "GET" && !routePath.endsWith("/validate");
   if (routePath === "/v1/lake/files/:key{.+}" || routePath.startsWith("/v1/audit")) return true;
   if (routePath.includes("/export")) return true;
+  // A dashboard's data is a data read (its SQL tiles run as the caller).
+  if (routePath === "/v1/dashboards/:id/data") return true;
   if (access === "write" || access === "manage") return method !== "GET";
   return false;
 }

@@ -196,7 +196,7 @@ export function requirePermission(access: RouteAccess, options: AccessOptions = 
         actor: actorOf(principal),
         outcome: "ok",
         status: c.res.status,
-        target: await createdTarget(c),
+        target: c.get("auditTarget") ?? (await createdTarget(c)),
       });
   };
   return Object.assign(middleware, { access });
