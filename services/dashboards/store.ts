@@ -200,7 +200,7 @@ export async function revokeShare(
 export async function resolveShare(
   db: D1Database,
   tokenHash: string,
-): Promise<{ shareId: string; projectId: string; dashboard: DashboardRow } | null> {
+): Promise<{ shareId: string; projectId: string; createdBy: string; dashboard: DashboardRow } | null> {
   const share = await drizzle(db)
     .select()
     .from(dashboardShares)
@@ -208,5 +208,5 @@ export async function resolveShare(
     .get();
   if (!share) return null;
   const dashboard = await findDashboardRow(db, share.projectId, share.dashboardId);
-  return dashboard ? { shareId: share.id, projectId: share.projectId, dashboard } : null;
+  return dashboard ? { shareId: share.id, projectId: share.projectId, createdBy: share.createdBy, dashboard } : null;
 }

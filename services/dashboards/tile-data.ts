@@ -8,6 +8,7 @@ import { EVENTS_METRIC } from "../../shared/live/metric-def";
 import { WINDOW_MS } from "../../shared/live/window-size";
 import type { ProjectPrincipal } from "../../shared/principal";
 import { jsonValue } from "../../shared/query/answer-format";
+import { refuseLiveWhenFiltered } from "../access/policies";
 import { findMetric } from "../live/metric-store";
 import { coordinateQuery, type QueryContext } from "../query/coordinator";
 import { windowStub } from "../stubs/window-shard";
@@ -25,6 +26,8 @@ export interface TileContext {
    * (see viewerForShare), so a shared dashboard never shows more than a viewer would see.
    */
   principal: ProjectPrincipal;
+  /** A share link's sharer: their row-level policies apply too (and refuse metric tiles when they bind). */
+  sharedBy?: ProjectPrincipal;
 }
 
 /** The principal a share link acts as: a viewer of the dashboard's project, named by the share id. */
@@ -45,7 +48,8 @@ async function sqlTile(ctx: TileContext, v: Visualization & { query: string }): 
     waitUntil: ctx.waitUntil,
     projectId: ctx.principal.projectId,
     principal: ctx.principal,
-  } as QueryContext;
+    sharedBy: ctx.sharedBy,
+  } satisfies QueryContext;
   const answer = await coordinateQuery(queryCtx, { sql: v.query });
   const rows = answer.rows.slice(0, MAX_TILE_ROWS);
   return {
@@ -68,6 +72,9 @@ async function metricTile(
   v: Visualization & { metric: NonNullable<Visualization["metric"]> },
 ): Promise<TileData> {
   const { projectId } = ctx.principal;
+  // Windows count every event: not for anyone row-level policies bind (nor a link they shared).
+  await refuseLiveWhenFiltered(ctx.env, ctx.principal);
+  if (ctx.sharedBy) await refuseLiveWhenFiltered(ctx.env, ctx.sharedBy);
   const found = await findMetric(ctx.env.DB, projectId, v.metric.name);
   if (!found) throw new TarnError("NOT_FOUND", `no metric ${v.metric.name} in this project`);
   if (!found.metric.windows.includes(v.metric.window))

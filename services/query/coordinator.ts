@@ -100,6 +100,11 @@ export interface QueryContext {
    * policy applies and no table is refused. Every caller must choose.
    */
   principal: ProjectPrincipal | "system";
+  /**
+   * A shared link's sharer: their row-level policies apply as well as the asker's (who is a viewer
+   * for masking), so a link never shows a row its sharer could not see.
+   */
+  sharedBy?: ProjectPrincipal;
 }
 
 function toTarnError(err: unknown): unknown {
@@ -385,7 +390,11 @@ function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | "sy
 async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> {
   if (ctx.principal === "system") return undefined;
   const policies = await cachedPolicies(ctx.env.DB, ctx.projectId, readConfig(ctx.env).keyCacheTtlMs);
-  const filters = rowFiltersFor(policies, ctx.principal);
+  const own = rowFiltersFor(policies, ctx.principal);
+  if (!ctx.sharedBy) return own.filters.length > 0 ? own : undefined;
+  // A link: the sharer's identity answers current_user_*(), and both sets of filters hold.
+  const sharer = rowFiltersFor(policies, ctx.sharedBy);
+  const filters = { filters: [...sharer.filters, ...own.filters], identity: sharer.identity };
   return filters.filters.length > 0 ? filters : undefined;
 }
 

@@ -223,4 +223,50 @@ describe("row-level policies", () => {
       { event_type: "signup", n: 1 },
     ]);
   });
+
+  it("answers a dashboard as its asker, and a shared link as its sharer: never more rows", async () => {
+    const p = await regionalProject();
+    const board = {
+      name: "Regions",
+      visualizations: [
+        {
+          id: "by_region",
+          title: "Events by region",
+          chart_type: "bar",
+          query: "SELECT region, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
+          config: { x: "region", y: "n" },
+          position: { x: 0, y: 0, w: 6, h: 3 },
+        },
+        {
+          id: "live",
+          title: "Live",
+          chart_type: "line",
+          metric: { name: "events", window: "1m" },
+          position: { x: 6, y: 0, w: 6, h: 3 },
+        },
+      ],
+    };
+    const made = await call("/v1/dashboards", { method: "POST", token: p.eu.token, json: board });
+    expect(made.status).toBe(201);
+    const id = ((await made.json()) as { dashboard_id: string }).dashboard_id;
+    type Tiles = { visualizations: { id: string; data: unknown[]; error: { code: string } | null }[] };
+    const tile = (body: Tiles, tileId: string) => body.visualizations.find((t) => t.id === tileId);
+    const own = (await (await call(`/v1/dashboards/${id}/data`, { token: p.eu.token })).json()) as Tiles;
+    expect(tile(own, "by_region")?.data).toEqual([{ region: "eu-west", n: 3 }]);
+    expect(tile(own, "live")?.error?.code).toBe("FORBIDDEN");
+    const admin = (await (await call(`/v1/dashboards/${id}/data`, { token: p.adminKey })).json()) as Tiles;
+    expect(tile(admin, "by_region")?.data).toHaveLength(3);
+
+    const shared = await call(`/v1/dashboards/${id}/share`, { method: "POST", token: p.eu.token });
+    const token = ((await shared.json()) as { share_token: string }).share_token;
+    const open = (await (await call(`/v1/shared/${token}`)).json()) as Tiles;
+    expect(tile(open, "by_region")?.data).toEqual([{ region: "eu-west", n: 3 }]);
+    expect(tile(open, "live")?.error?.code).toBe("FORBIDDEN");
+    // A link the admin shares shows everything; one whose sharer is disabled stops answering.
+    const adminShare = await call(`/v1/dashboards/${id}/share`, { method: "POST", token: p.adminKey });
+    const adminToken = ((await adminShare.json()) as { share_token: string }).share_token;
+    expect(tile((await (await call(`/v1/shared/${adminToken}`)).json()) as Tiles, "by_region")?.data).toHaveLength(3);
+    await call(`/v1/users/${p.eu.id}`, { method: "PATCH", token: p.adminKey, json: { disabled: true } });
+    expect((await call(`/v1/shared/${token}`)).status).toBe(404);
+  });
 });

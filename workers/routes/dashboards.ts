@@ -3,6 +3,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { readExport } from "../../services/dashboards/export-store";
+import { sharerPrincipal } from "../../services/dashboards/sharer";
 import {
   countDashboards,
   createDashboard,
@@ -319,8 +320,11 @@ export const dashboardRoutes = router()
     if (!looksLikeShareToken(token)) throw notShared();
     const found = await resolveShare(c.env.DB, await shareTokenHash(token));
     if (!found) throw notShared();
+    // Evaluated as the sharer (their row-level policies), masked as a viewer: never more than either sees.
+    const sharer = await sharerPrincipal(c.env.DB, found.projectId, found.createdBy);
+    if (!sharer) throw notShared();
     const viewer = viewerForShare(found.projectId, found.shareId);
-    const tiles = await dashboardData(tileContext(c, viewer), found.dashboard.visualizations);
+    const tiles = await dashboardData({ ...tileContext(c, viewer), sharedBy: sharer }, found.dashboard.visualizations);
     // A data read by whoever holds the link: audited under the share's id, never its token.
     await audit(c, found.projectId, {
       actor: { type: "anonymous", id: found.shareId },
