@@ -33,7 +33,7 @@ export function readUploadConfig(vars: UploadVars): UploadConfig {
     maxColumns: int(vars.UPLOAD_MAX_COLUMNS, 1000, 1),
     rowGroupRows: int(vars.UPLOAD_ROW_GROUP_ROWS, 131_072, 1),
     fileRows: int(vars.UPLOAD_FILE_ROWS, 524_288, 1),
-    runBudgetMs: int(vars.UPLOAD_RUN_MS, 60_000, 1),
+    runBudgetMs: int(vars.UPLOAD_RUN_MS, 20_000, 1),
     profileExactDistinct: 100_000,
   };
 }

@@ -1,5 +1,6 @@
 // Profiles and expectations of uploaded datasets: stored after each upload, read back fast, and
 // expectations measured with their failing rows, kept as history.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createProject } from "./helpers";
 import { settled, uploadAndConvert } from "./uploads-helpers";
@@ -131,5 +132,37 @@ describe("expectations", () => {
       history: unknown[];
     };
     expect(again.history).toHaveLength(2);
+  });
+
+  it("fires the project's alert webhooks with a quality event, kept out of the alert's own history", async () => {
+    const p = await createProject("qhook");
+    const alert = await call("/v1/alerts", {
+      method: "POST",
+      token: p.adminKey,
+      json: {
+        name: "any",
+        metric: "events",
+        window: "1m",
+        value: "count",
+        condition: { kind: "threshold", op: ">=", value: 1_000_000 },
+        webhook_url: "http://127.0.0.1:9/hook",
+      },
+    });
+    const { id } = (await alert.json()) as { id: string };
+    await call("/v1/datasets/orders/expectations", {
+      method: "PUT",
+      token: p.adminKey,
+      json: { expectations: [{ id: "ids", type: "unique", column: "order_id" }] },
+    });
+    await uploadAndConvert(p.adminKey, "name=orders&format=csv", ORDERS);
+    const events = await env.DB.prepare("SELECT metric, status, reason FROM live_alert_events WHERE alert_id = ?")
+      .bind(id)
+      .all<{ metric: string; status: string; reason: string }>();
+    expect(events.results).toHaveLength(1);
+    expect(events.results[0]?.metric).toBe("quality:orders");
+    expect(JSON.parse(events.results[0]?.reason ?? "{}")).toMatchObject({ dataset: "orders", failed: [{ id: "ids" }] });
+    const history = await call(`/v1/alerts/${id}/history`, { token: p.adminKey });
+    expect(history.status).toBe(200);
+    expect(((await history.json()) as { events: unknown[] }).events).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // /v1/alerts: threshold and anomaly alerts on live metrics, their history, and signed webhooks.
 import { createRoute } from "@hono/zod-openapi";
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, notLike } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { findMetric } from "../../services/live/metric-store";
 import { windowStub } from "../../services/stubs/window-shard";
@@ -183,7 +183,15 @@ export const alertRoutes = router()
     const rows = await db
       .select()
       .from(liveAlertEvents)
-      .where(and(eq(liveAlertEvents.alertId, id), eq(liveAlertEvents.projectId, projectId)))
+      .where(
+        and(
+          eq(liveAlertEvents.alertId, id),
+          eq(liveAlertEvents.projectId, projectId),
+          // Quality events (failed expectations) only borrow the alert's webhook; their history is
+          // GET /v1/datasets/{name}/quality.
+          notLike(liveAlertEvents.metric, "quality:%"),
+        ),
+      )
       .orderBy(desc(liveAlertEvents.firedAt), desc(liveAlertEvents.id))
       .limit(limit)
       .all();
