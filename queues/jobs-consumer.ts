@@ -12,12 +12,15 @@ import { backoffSeconds } from "./events-consumer";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
+import { runTrain } from "./jobs/train";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
 
 export interface JobHooks {
   compact?: CompactHooks;
+  /** The invocation's ctx.exports: training reads through the query engine, which may split its scan. */
+  exports?: Cloudflare.Exports;
 }
 
 type Progress = (percent: number) => Promise<void>;
@@ -92,6 +95,8 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       })) as unknown as Record<string, unknown>;
     case "rollup":
       return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
+    case "train":
+      return runTrain(env, job.projectId, job.params as { model_id?: string }, hooks.exports, progress);
   }
 }
 

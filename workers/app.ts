@@ -16,11 +16,14 @@ import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
+import { insightsRoutes } from "./routes/insights";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
 import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
+import { mlRoutes } from "./routes/ml";
+import { naturalRoutes } from "./routes/natural";
 import { opsRoutes } from "./routes/ops";
 import { projectRoutes } from "./routes/projects";
 import { prometheusRoutes } from "./routes/prometheus";
@@ -74,6 +77,9 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", naturalRoutes);
+  app.route("/", insightsRoutes);
+  app.route("/", mlRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
