@@ -6,8 +6,10 @@ export function fitRidge(x: number[][], y: number[], lambda: number): number[] {
   const width = (x[0]?.length ?? 0) + 1;
   const design = new Matrix(x.map((row) => [1, ...row]));
   const gram = design.transpose().mmul(design);
-  // λ scales with the row count so the penalty means the same for 100 rows and 100,000.
-  for (let j = 1; j < width; j++) gram.set(j, j, gram.get(j, j) + lambda * x.length);
+  // λ scales with the row count so the penalty means the same for 100 rows and 100,000. A floor of
+  // 1e-9 keeps the system solvable when one-hot columns and the intercept are collinear (λ = 0).
+  const penalty = Math.max(lambda, 1e-9) * x.length;
+  for (let j = 1; j < width; j++) gram.set(j, j, gram.get(j, j) + penalty);
   const rhs = design.transpose().mmul(Matrix.columnVector(y));
   return solve(gram, rhs).getColumn(0);
 }
