@@ -51,8 +51,8 @@ try {
       ),
     );
   }
-  const from = Math.min(...rows.map((r) => r.ts));
-  const to = Math.max(...rows.map((r) => r.ts)) + 1;
+  const from = rows.reduce((m, r) => Math.min(m, r.ts), Number.POSITIVE_INFINITY);
+  const to = rows.reduce((m, r) => Math.max(m, r.ts), 0) + 1;
   let next = 0;
   await Promise.all(
     Array.from({ length: 6 }, async () => {

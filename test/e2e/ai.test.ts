@@ -133,6 +133,37 @@ type Natural = {
 };
 type ErrorBody = { error: { code: string; details: Record<string, unknown> } };
 
+describe("POST /v1/insights with a model", () => {
+  it("lets the model word the summary and recommendations from the computed findings", async () => {
+    llm.requests.length = 0;
+    llm.script({
+      reply:
+        'Here you go: {"summary": "Orders rose steadily, with one burst on the second day.", "recommendations": ["Check what drove the burst at hour 30."]}',
+    });
+    const res = await server.api("/v1/insights", {
+      method: "POST",
+      token: admin,
+      json: {
+        dataset: "order.created",
+        from: new Date(START).toISOString(),
+        to: new Date(START + 48 * HOUR).toISOString(),
+      },
+    });
+    const body = await json<Insights & { model: string | null }>(res);
+    expect(body).toMatchObject({
+      summary: "Orders rose steadily, with one burst on the second day.",
+      recommendations: ["Check what drove the burst at hour 30."],
+      model: "fake-analyst-1",
+      degraded: false,
+    });
+    // The model saw the statistics, not raw rows.
+    const findings = llm.requests[0]?.messages.at(-1)?.content ?? "";
+    expect(findings).toContain("events per hour");
+    expect(findings).toContain('"expected_range"');
+    expect(body.anomalies.some((a) => a.value === 200)).toBe(true);
+  });
+});
+
 describe("POST /v1/query/natural", () => {
   it("answers with validated SQL, its rows and the model's explanation, from a prompt with the catalog and no values", async () => {
     llm.requests.length = 0;
