@@ -16,6 +16,18 @@ import { generateRows } from "./data";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 5);
+/** fetch, retried while the dev server restarts (wrangler reloads once when it cannot fetch Request.cf offline). */
+const fetch: typeof globalThis.fetch = async (input, init) => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await globalThis.fetch(input, init);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+};
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function json(res: Response) {
@@ -57,13 +69,19 @@ try {
   await Promise.all(
     Array.from({ length: 6 }, async () => {
       while (next < batches.length) {
-        const res = await fetch(`${server.url}/v1/events`, {
-          method: "POST",
-          headers: auth(admin),
-          body: batches[next++] as string,
-        });
-        if (res.status !== 202) throw new Error(`ingest ${res.status}`);
-        await res.arrayBuffer();
+        const body = batches[next++] as string;
+        // A batch cut off by a dev-server restart is sent again (events are deduplicated by id).
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
+            await res.arrayBuffer();
+            if (res.status !== 202) throw new Error(`ingest ${res.status}`);
+            break;
+          } catch (error) {
+            if (attempt >= 20) throw error;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
       }
     }),
   );

@@ -12,6 +12,7 @@ import {
   type QueryStatistics as QueryReadStatistics,
   runQuery,
   type ScanExplain,
+  type SqlModel,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import type { SqlType } from "../../shared/query/types";
@@ -21,6 +22,7 @@ import { latestSnapshot, snapshotAsOf, snapshotExists, typedColumnsByDataset } f
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
+import { sqlModels } from "./models";
 import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
 
@@ -107,6 +109,8 @@ interface Plan {
   version: number;
   cacheKey: AnswerKey | null;
   rollups: RollupPort | null;
+  /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
+  models?: Record<string, SqlModel>;
 }
 
 function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -156,7 +160,8 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    models: plan.models,
   });
   const read = result.statistics;
   return {
@@ -203,7 +208,8 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
     tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    models: plan.models,
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
   const explanation: Explanation = {
@@ -287,6 +293,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
         : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
       // Only the current lake has rollups.
       rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
+      models: await sqlModels(ctx.env, ctx.projectId, sql),
     };
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
   } catch (err) {

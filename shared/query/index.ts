@@ -33,6 +33,7 @@
 // Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
 import type { ColumnInfo } from "./bind-expr";
+import type { SqlModel } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
@@ -47,6 +48,7 @@ import { appendRows } from "./result";
 import { EVENTS_TABLE } from "./schema";
 import { executePartial } from "./split-run";
 
+export type { SqlModel } from "./bound";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
@@ -76,6 +78,8 @@ export interface QueryOptions {
   maxJoinRows?: number;
   /** Typed (contract) columns per event-type table, after the lake's columns. */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
+  /** Models SQL's `predict('<model_id>', …)` may call (a query calling one must not be split). */
+  models?: Readonly<Record<string, SqlModel>>;
 }
 
 export interface QueryResult {
@@ -159,7 +163,7 @@ function timeoutError(timeoutMs: number | undefined): QueryError {
 function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: QueryOptions, deadline: number): ExecEnv {
   return {
     catalog,
-    ctx: { nowMs },
+    ctx: { nowMs, models: options.models },
     stats: { ...emptyStatistics(), files_listed: 0 },
     compressors: lakeCompressors,
     footerCache: options.footerCache,
@@ -239,7 +243,7 @@ export async function runQuery(
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns"> = {},
+  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns" | "models"> = {},
 ): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;

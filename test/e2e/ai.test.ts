@@ -378,6 +378,31 @@ describe("models", () => {
     expect(p.confidence).toBeNull();
     const list = await json<{ models: Model[] }>(await server.api("/v1/ml/models", { token: admin }));
     expect(list.models.map((m) => m.model_id)).toContain(model_id);
+
+    // The same model from SQL: one prediction per row, from the row's own columns.
+    const q = await server.api("/v1/query", {
+      method: "POST",
+      token: admin,
+      json: {
+        sql: `SELECT quantity, channel, predict('${model_id}', quantity, channel) AS p FROM "order.created" ORDER BY event_id LIMIT 50`,
+      },
+    });
+    expect(q.status).toBe(200);
+    const rows = await json<{
+      meta: { name: string; type: string }[];
+      data: { quantity: number; channel: string; p: number }[];
+    }>(q);
+    expect(rows.meta.at(-1)).toEqual({ name: "p", type: "DOUBLE" });
+    expect(rows.data).toHaveLength(50);
+    for (const r of rows.data) {
+      expect(Math.abs(r.p - (5 * r.quantity + (CHANNEL_EFFECT[r.channel] as number) + 10))).toBeLessThan(0.1);
+    }
+    const unknown = await server.api("/v1/query", {
+      method: "POST",
+      token: admin,
+      json: { sql: `SELECT predict('mdl_nope', quantity, channel) FROM "order.created"` },
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it("trains a binary classifier on a separable target and predicts the class with its probability", async () => {
@@ -398,6 +423,19 @@ describe("models", () => {
     );
     expect(p.prediction).toBe("big");
     expect(p.confidence).toBeGreaterThan(0.9);
+    const q = await server.api("/v1/query", {
+      method: "POST",
+      token: admin,
+      json: {
+        sql: `SELECT predict('${model_id}', quantity) AS predicted, size, count(*) AS n FROM "order.created" GROUP BY 1, 2 ORDER BY 1, 2`,
+      },
+    });
+    const groups = await json<{ data: { predicted: string; size: string }[] }>(q);
+    // Every row predicted as its own class: the confusion table has only its diagonal.
+    expect(groups.data.map((g) => [g.predicted, g.size])).toEqual([
+      ["big", "big"],
+      ["small", "small"],
+    ]);
   });
 
   it("refuses a missing column and a text regression target up front", async () => {
