@@ -1,16 +1,24 @@
 // The training job: reads the model's rows through the query engine, trains, stores the model in R2
-// and its metrics in the registry. Past 30 minutes from the request the job stops and fails.
+// and its metrics in the registry. Training runs in slices of TRAIN_SLICE_MS: a slice that runs out
+// saves its checkpoint in R2 and hands on to a follow-up job, which reads the same rows (the snapshot
+// is pinned) and goes on from there. Past 30 minutes from the request the job stops and fails.
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { modelObjectKey } from "../../services/ai/models";
+import { createJob } from "../../services/jobs/create-job";
 import { coordinateQuery } from "../../services/query/coordinator";
 import { mlModels } from "../../shared/db/ai";
 import { TarnError } from "../../shared/errors";
 import type { RawValue } from "../../shared/ml/encode";
+import type { FitCheckpoint } from "../../shared/ml/logistic";
 import { TrainingError, trainModel } from "../../shared/ml/train";
 
 /** API.md: "A training run past 30 minutes is stopped and failed." */
 export const TRAINING_LIMIT_MS = 30 * 60_000;
+/** Default training time per job invocation before it checkpoints (queue consumers get minutes of CPU at most). */
+const DEFAULT_SLICE_MS = 20_000;
+
+const checkpointKey = (projectId: string, modelId: string) => `models/${projectId}/${modelId}.checkpoint.json`;
 
 function cell(v: unknown): RawValue {
   if (v === null || v === undefined) return null;
@@ -33,7 +41,7 @@ async function fail(db: D1Database, modelId: string, reason: string): Promise<ne
 export async function runTrain(
   env: Env,
   projectId: string,
-  params: { model_id?: string },
+  params: { model_id?: string; checkpoint?: boolean },
   exports: Cloudflare.Exports | undefined,
   progress: (percent: number) => Promise<void>,
 ): Promise<Record<string, unknown>> {
@@ -59,7 +67,8 @@ export async function runTrain(
         waitUntil: (work) => void work.catch(() => {}),
         projectId,
       },
-      { sql: model.sourceSql },
+      // A follow-up slice reads exactly the rows the first one did.
+      model.snapshot === null ? { sql: model.sourceSql } : { sql: model.sourceSql, snapshot: model.snapshot },
     );
   } catch (err) {
     // Bad SQL or a query too large cannot get better by retrying.
@@ -78,6 +87,16 @@ export async function runTrain(
     });
   const n = model.features.length;
   const p = model.params as { regularization?: number; seed?: number };
+  if (model.snapshot === null) {
+    await db.update(mlModels).set({ snapshot: answer.statistics.snapshot }).where(eq(mlModels.id, model.id)).run();
+  }
+  const saved = params.checkpoint
+    ? ((await (await env.LAKE.get(checkpointKey(projectId, model.id)))?.json()) as
+        | (FitCheckpoint & { seconds: number })
+        | undefined)
+    : undefined;
+  const resume = saved ? { weights: saved.weights, step: saved.step, iteration: saved.iteration } : undefined;
+  const sliceEnds = Date.now() + (Number((env as { TRAIN_SLICE_MS?: string }).TRAIN_SLICE_MS) || DEFAULT_SLICE_MS);
   let out: ReturnType<typeof trainModel>;
   try {
     out = trainModel({
@@ -87,17 +106,27 @@ export async function runTrain(
       target: rows.map((r) => r[n] ?? null),
       regularization: p.regularization,
       seed: p.seed,
-      shouldStop: () => Date.now() > deadline,
+      shouldStop: () => Date.now() > Math.min(deadline, sliceEnds),
+      resume,
     });
   } catch (err) {
     if (err instanceof TrainingError) return fail(env.DB, model.id, err.message);
     throw err;
   }
   if (Date.now() > deadline) return fail(env.DB, model.id, "training ran past 30 minutes and was stopped");
+  if ("paused" in out) {
+    const seconds = (saved?.seconds ?? 0) + (Date.now() - started) / 1000;
+    await env.LAKE.put(checkpointKey(projectId, model.id), JSON.stringify({ ...out.checkpoint, seconds }));
+    const next = await createJob(env, projectId, "train", { model_id: model.id, checkpoint: true });
+    await db.update(mlModels).set({ jobId: next.id }).where(eq(mlModels.id, model.id)).run();
+    return { model_id: model.id, iterations: out.checkpoint.iteration, continued_by: next.id };
+  }
   await progress(90);
   const key = modelObjectKey(projectId, model.id);
   await env.LAKE.put(key, JSON.stringify(out.model), { httpMetadata: { contentType: "application/json" } });
-  const seconds = (Date.now() - started) / 1000;
+  if (params.checkpoint) await env.LAKE.delete(checkpointKey(projectId, model.id));
+  // Training time over every slice (reading the rows included), not the time spent queued between them.
+  const seconds = (saved?.seconds ?? 0) + (Date.now() - started) / 1000;
   await db
     .update(mlModels)
     .set({

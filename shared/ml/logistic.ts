@@ -31,16 +31,32 @@ export function predictProba(model: SoftmaxModel, row: number[]): number[] {
 export interface FitOptions {
   lambda: number;
   maxIterations?: number;
-  /** Called between iterations; returning true stops the fit (a deadline). */
+  /** Called between iterations; returning true pauses the fit (a time slice or the deadline). */
   shouldStop?: () => boolean;
+  /** Where an earlier slice paused: the fit goes on from there, exactly as if it had not paused. */
+  resume?: FitCheckpoint;
+}
+
+/** A paused fit: its weights, step size and iteration count (plain JSON, kept in R2 between jobs). */
+export interface FitCheckpoint {
+  weights: number[][];
+  step: number;
+  iteration: number;
+}
+
+export interface FitResult extends SoftmaxModel {
+  /** False when `shouldStop` paused it: `checkpoint` continues it. */
+  done: boolean;
+  checkpoint: FitCheckpoint;
 }
 
 /** `labels[i]` is the class index of row i. */
-export function fitSoftmax(x: number[][], labels: number[], classes: number, options: FitOptions): SoftmaxModel {
+export function fitSoftmax(x: number[][], labels: number[], classes: number, options: FitOptions): FitResult {
   const n = x.length;
   const width = (x[0]?.length ?? 0) + 1;
-  let weights = Array.from({ length: classes }, () => new Array<number>(width).fill(0));
-  let step = 1;
+  let weights = options.resume?.weights ?? Array.from({ length: classes }, () => new Array<number>(width).fill(0));
+  let step = options.resume?.step ?? 1;
+  let it = options.resume?.iteration ?? 0;
   const lossAndGradient = (w: number[][]) => {
     const grad = Array.from({ length: classes }, () => new Array<number>(width).fill(0));
     let loss = 0;
@@ -68,20 +84,22 @@ export function fitSoftmax(x: number[][], labels: number[], classes: number, opt
     return { loss, grad };
   };
   let current = lossAndGradient(weights);
-  for (let it = 0; it < (options.maxIterations ?? 300); it++) {
-    if (options.shouldStop?.()) break;
+  const pause = () => ({ weights, done: false, checkpoint: { weights, step, iteration: it } });
+  const finish = () => ({ weights, done: true, checkpoint: { weights, step, iteration: it } });
+  for (; it < (options.maxIterations ?? 300); it++) {
+    if (options.shouldStop?.()) return pause();
     const next = weights.map((w, k) => w.map((v, j) => v - step * ((current.grad[k] as number[])[j] as number)));
     const trial = lossAndGradient(next);
     if (trial.loss > current.loss) {
       step /= 2;
-      if (step < 1e-6) break;
+      if (step < 1e-6) return finish();
       continue;
     }
     const improvement = current.loss - trial.loss;
     weights = next;
     current = trial;
     step *= 1.1;
-    if (improvement < 1e-9) break;
+    if (improvement < 1e-9) return finish();
   }
-  return { weights };
+  return finish();
 }

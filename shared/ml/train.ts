@@ -1,7 +1,7 @@
 // Training on rows already read: encode, split 80/20 by seed, fit, score on the held-out 20%.
 import { asNumber, encodeRow, learnEncodings, type RawValue } from "./encode";
 import { fitRidge, predictLinear } from "./linear";
-import { fitSoftmax } from "./logistic";
+import { type FitCheckpoint, fitSoftmax } from "./logistic";
 import { classificationMetrics, regressionMetrics } from "./metrics";
 import { predictWith, type StoredModel } from "./model";
 import { splitIndices } from "./split";
@@ -14,8 +14,16 @@ export interface TrainInput {
   target: RawValue[];
   regularization?: number;
   seed?: number;
-  /** Checked between iterations of iterative fits: true stops training (the 30-minute limit). */
+  /** Checked between iterations of iterative fits: true pauses training (a time slice, the 30-minute limit). */
   shouldStop?: () => boolean;
+  /** A paused fit of the same rows and settings to go on from. */
+  resume?: FitCheckpoint;
+}
+
+/** Training paused by `shouldStop`: run again with `resume: checkpoint` on the same rows. */
+export interface TrainPaused {
+  paused: true;
+  checkpoint: FitCheckpoint;
 }
 
 export interface TrainOutput {
@@ -31,7 +39,7 @@ export class TrainingError extends Error {
   override name = "TrainingError";
 }
 
-export function trainModel(input: TrainInput): TrainOutput {
+export function trainModel(input: TrainInput): TrainOutput | TrainPaused {
   // Rows without a target teach nothing.
   const keep = input.target.map((t, i) => (t === null || t === undefined || t === "" ? -1 : i)).filter((i) => i >= 0);
   if (keep.length < 10) throw new TrainingError(`only ${keep.length} rows have a target; at least 10 are needed`);
@@ -76,8 +84,9 @@ export function trainModel(input: TrainInput): TrainOutput {
     xTrain,
     train.map((i) => index.get(String(targetOf(i))) as number),
     classes.length,
-    { lambda: input.regularization ?? 1e-2, shouldStop: input.shouldStop },
+    { lambda: input.regularization ?? 1e-2, shouldStop: input.shouldStop, resume: input.resume },
   );
+  if (!fit.done) return { paused: true, checkpoint: fit.checkpoint };
   const model: StoredModel = {
     format: "tarn-model/1",
     problem_type: "classification",

@@ -80,6 +80,9 @@ beforeAll(async () => {
     "LLM_MODEL:fake-analyst-1",
     "--var",
     "LLM_TIMEOUT_MS:1500",
+    // Training slices this short make a classifier checkpoint and continue over several jobs.
+    "--var",
+    "TRAIN_SLICE_MS:40",
   ]);
   const created = await server.api("/v1/projects", {
     method: "POST",
@@ -411,9 +414,16 @@ describe("models", () => {
       token: admin,
       json: { dataset: "order.created", target_column: "size", problem_type: "classification", features: ["quantity"] },
     });
-    const { model_id } = await json<{ model_id: string }>(res);
+    const { model_id, job_id } = await json<{ model_id: string; job_id: string }>(res);
     const model = await trained(model_id);
     expect(model.metrics).toMatchObject({ accuracy: 1, precision: 1, recall: 1, f1: 1 });
+    // It ran in slices: the first job checkpointed and handed on to a follow-up.
+    const first = await json<{ status: string; result: { continued_by?: string } }>(
+      await server.api(`/v1/jobs/${job_id}`, { token: admin }),
+    );
+    expect(first.status).toBe("succeeded");
+    expect(first.result.continued_by).toMatch(/^job_/);
+    expect((model as Model & { job_id: string }).job_id).not.toBe(job_id);
     const p = await json<{ prediction: string; confidence: number }>(
       await server.api("/v1/ml/predict", {
         method: "POST",

@@ -5,12 +5,19 @@ import { describe, expect, it } from "vitest";
 import { fitRidge } from "../../shared/ml/linear";
 import { predictWith } from "../../shared/ml/model";
 import { splitIndices } from "../../shared/ml/split";
-import { trainModel } from "../../shared/ml/train";
+import { type TrainInput, type TrainOutput, trainModel } from "../../shared/ml/train";
 import { mulberry32 } from "../seeded-random";
 
 /** Standard normal noise from a seeded uniform source (Box–Muller). */
 function gaussian(random: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Trains in one go (no pause asked for). */
+function train(input: TrainInput): TrainOutput {
+  const out = trainModel(input);
+  if ("paused" in out) throw new Error("paused without being asked to");
+  return out;
 }
 
 async function duckdb(sql: string): Promise<Record<string, number>> {
@@ -62,7 +69,7 @@ describe("linear regression", () => {
       const ch = channels[Math.floor(random() * 3)] as string;
       return { a, b, ch, y: 3 * a - 2 * b + (effect[ch] as number) + 10 + noise() };
     });
-    const out = trainModel({
+    const out = train({
       problem_type: "regression",
       features: ["a", "b", "channel"],
       rows: rows.map((r) => [r.a, r.b, r.ch]),
@@ -118,7 +125,7 @@ describe("logistic regression", () => {
     const rows = Array.from({ length: 600 }, () => [random() * 10 - 5, random() * 10 - 5]);
     // Class by the side of x + y = 0, with a margin so the classes are separable.
     const kept = rows.filter(([x, y]) => Math.abs((x as number) + (y as number)) > 0.5);
-    const out = trainModel({
+    const out = train({
       problem_type: "classification",
       features: ["x", "y"],
       rows: kept,
@@ -141,7 +148,7 @@ describe("logistic regression", () => {
       const spend = random() * 100;
       return { plan, spend, tier: plan === "pro" ? "gold" : spend > 50 ? "silver" : "bronze" };
     });
-    const out = trainModel({
+    const out = train({
       problem_type: "classification",
       features: ["plan", "spend"],
       rows: rows.map((r) => [r.plan, r.spend]),
@@ -155,6 +162,37 @@ describe("logistic regression", () => {
     expect(p.prediction).toBe("gold");
     const probs = Object.values(p.probabilities ?? {});
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it("paused every few iterations and resumed from a JSON checkpoint, ends with exactly the one-go model", () => {
+    const random = mulberry32(5);
+    const rows = Array.from({ length: 300 }, () => [
+      random() * 10,
+      ["a", "b", "c"][Math.floor(random() * 3)] as string,
+    ]);
+    const input: TrainInput = {
+      problem_type: "classification",
+      features: ["x", "k"],
+      rows,
+      target: rows.map(([x, k]) => ((x as number) > 6 ? "high" : k === "a" ? "mid" : "low")),
+      seed: 3,
+    };
+    const whole = train(input);
+    let slices = 0;
+    let resume: TrainInput["resume"];
+    for (;;) {
+      let calls = 0;
+      const out = trainModel({ ...input, resume, shouldStop: () => ++calls > 7 });
+      slices++;
+      if (!("paused" in out)) {
+        expect(out.model).toEqual(whole.model);
+        expect(out.metrics).toEqual(whole.metrics);
+        break;
+      }
+      resume = JSON.parse(JSON.stringify(out.checkpoint));
+      if (slices > 500) throw new Error("never finished");
+    }
+    expect(slices).toBeGreaterThan(3);
   });
 
   it("needs two classes", () => {
