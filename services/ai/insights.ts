@@ -65,23 +65,35 @@ export async function computeInsights(ctx: QueryContext, request: InsightsReques
   const bucket: "hour" | "day" = toMs - fromMs <= 7 * DAY ? "hour" : "day";
   const size = bucket === "hour" ? HOUR : DAY;
   const table = all ? "events" : sqlTableName(request.dataset);
-  const range = `ts >= ${sqlTime(fromMs)} AND ts < ${sqlTime(toMs)}`;
+  // Whole buckets: a cut first or last bucket would read as a drop, and rollups answer whole hours.
+  const alignedFrom = Math.floor(fromMs / size) * size;
+  const alignedTo = Math.ceil(toMs / size) * size;
+  const range = `ts >= ${sqlTime(alignedFrom)} AND ts < ${sqlTime(alignedTo)}`;
   const typed = all ? [] : ((await tableColumnsOf(ctx.env.DB, ctx.projectId))[request.dataset] ?? []);
   const numeric = typed.filter((c) => NUMERIC.test(c.type)).slice(0, MAX_NUMERIC_COLUMNS);
   const run = (sql: string) => coordinateQuery(ctx, { sql });
 
-  // Per bucket: events, distinct users, and each numeric column's mean.
+  // Per bucket: events and distinct users (the shape gold rollups answer: counts and approximate
+  // distinct counts by hour or day over whole hours), then each numeric column's mean apart.
   const perBucket = await run(
-    `SELECT date_trunc('${bucket}', ts) AS b, count(*) AS n, count(DISTINCT user_id) AS users` +
-      numeric.map((c, i) => `, avg(${ident(c.name)}) AS m${i}`).join("") +
+    `SELECT date_trunc('${bucket}', ts) AS b, count(*) AS n, approx_count_distinct(user_id) AS users` +
       ` FROM ${table} WHERE ${range} GROUP BY 1 ORDER BY 1`,
   );
-  const starts = bucketStarts(fromMs, toMs, size);
+  const means =
+    numeric.length === 0
+      ? null
+      : await run(
+          `SELECT date_trunc('${bucket}', ts) AS b` +
+            numeric.map((c, i) => `, avg(${ident(c.name)}) AS m${i}`).join("") +
+            ` FROM ${table} WHERE ${range} GROUP BY 1 ORDER BY 1`,
+        );
+  const starts = bucketStarts(alignedFrom, alignedTo, size);
   const byStart = new Map(perBucket.rows.map((r) => [new Date(iso(r[0])).getTime(), r]));
-  const seriesOf = (metric: string, col: number, zeroFill: boolean): Series => ({
+  const meansByStart = new Map((means?.rows ?? []).map((r) => [new Date(iso(r[0])).getTime(), r]));
+  const seriesOf = (metric: string, col: number, zeroFill: boolean, from = byStart): Series => ({
     metric,
     points: starts.flatMap((t) => {
-      const v = num(byStart.get(t)?.[col]);
+      const v = num(from.get(t)?.[col]);
       if (v === null) return zeroFill ? [{ at: new Date(t).toISOString(), value: 0 }] : [];
       return [{ at: new Date(t).toISOString(), value: v }];
     }),
@@ -89,7 +101,9 @@ export async function computeInsights(ctx: QueryContext, request: InsightsReques
   const series: Series[] = [
     seriesOf(`events per ${bucket}`, column(perBucket, "n"), true),
     seriesOf(`distinct users per ${bucket}`, column(perBucket, "users"), true),
-    ...numeric.map((c, i) => seriesOf(`mean ${c.name} per ${bucket}`, column(perBucket, `m${i}`), false)),
+    ...numeric.map((c, i) =>
+      seriesOf(`mean ${c.name} per ${bucket}`, means ? column(means, `m${i}`) : -1, false, meansByStart),
+    ),
   ];
   const events = series[0] as Series;
   const users = series[1] as Series;

@@ -270,11 +270,14 @@ describe("POST /v1/query/natural", () => {
     llm.script(SQL_REPLY('SELECT count(*) AS n FROM "order.created"'), { reply: "ok" });
     expect((await ask("reset the breaker")).status).toBe(200);
     llm.fallback({ status: 503 });
+    const before = llm.requests.length;
     for (let i = 0; i < 5; i++) {
       const res = await ask(`failing question ${i}`);
       expect(res.status).toBe(503);
     }
     const calls = llm.requests.length;
+    // Each failing call is one request and its one retry.
+    expect(calls - before).toBe(10);
     const refused = await ask("one more");
     expect(refused.status).toBe(503);
     expect((await json<ErrorBody>(refused)).error.details.reason).toBe("llm_unavailable");
