@@ -91,16 +91,18 @@ try {
     landed = (d.datasets as { rows: number }[]).reduce((n, x) => n + x.rows, 0);
   }
   process.stderr.write(`landed ${total} events\n`);
-  // Compacted, as a dashboard would find the lake: wait until no job is queued or running.
-  await json(
-    await fetch(`${server.url}/v1/jobs`, { method: "POST", headers: auth(admin), body: '{"type":"compact"}' }),
-  );
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 2000));
-    const { jobs } = (await json(await fetch(`${server.url}/v1/jobs?limit=100`, { headers: auth(admin) }))) as {
-      jobs: { status: string }[];
-    };
-    if (jobs.every((j) => j.status === "succeeded" || j.status === "failed")) break;
+  // Compacted and rolled up, as the hourly cron leaves the lake: wait until no job is queued or running.
+  for (const type of ["compact", "rollup"]) {
+    await json(
+      await fetch(`${server.url}/v1/jobs`, { method: "POST", headers: auth(admin), body: JSON.stringify({ type }) }),
+    );
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 2000));
+      const { jobs } = (await json(await fetch(`${server.url}/v1/jobs?limit=100`, { headers: auth(admin) }))) as {
+        jobs: { status: string }[];
+      };
+      if (jobs.every((j) => j.status === "succeeded" || j.status === "failed")) break;
+    }
   }
 
   const body = JSON.stringify({
