@@ -5,7 +5,16 @@ import type { Scope } from "./scopes";
 export type Principal =
   | { kind: "super-admin" }
   | { kind: "key"; projectId: string; keyId: string; scopes: Scope[]; tier: Tier }
-  | { kind: "user"; projectId: string; userId: string; email: string; role: Role; tier: Tier };
+  | {
+      kind: "user";
+      projectId: string;
+      userId: string;
+      email: string;
+      role: Role;
+      tier: Tier;
+      /** Set by admins; row-level policies read them (`current_user_attribute('region')`). */
+      attributes?: Readonly<Record<string, string | number | boolean | null>>;
+    };
 
 export type ProjectPrincipal = Exclude<Principal, { kind: "super-admin" }>;
 

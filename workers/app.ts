@@ -25,6 +25,7 @@ import { metricRoutes } from "./routes/metrics";
 import { mlRoutes } from "./routes/ml";
 import { naturalRoutes } from "./routes/natural";
 import { opsRoutes } from "./routes/ops";
+import { policyRoutes } from "./routes/policies";
 import { projectRoutes } from "./routes/projects";
 import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
@@ -77,6 +78,7 @@ export function createApp() {
   app.route("/", segmentRoutes);
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
+  app.route("/", policyRoutes);
   app.route("/", naturalRoutes);
   app.route("/", insightsRoutes);
   app.route("/", mlRoutes);

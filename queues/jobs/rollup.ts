@@ -1,6 +1,7 @@
 // Rollups (gold): hourly counts and HyperLogLog sketches per envelope dimensions at every level
 // (grouping set), rebuilt for every hour whose rollup is missing or stale, each hour's levels
 // published atomically in one D1 batch.
+
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
@@ -8,6 +9,7 @@ import { recordFinishedRun } from "../../services/lineage/record";
 import { filesChangedSince, latestSnapshot, listFiles } from "../../services/manifest/read";
 import { toBase64 } from "../../shared/base64";
 import { rollupHours, rollups } from "../../shared/db/rollups";
+import { EVENT_LAYERS } from "../../shared/lake/partition";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
 import { createRollupBuilder } from "../../shared/rollup/build";
 import { DAY_MS, LEVEL_NAMES, type RollupGroup } from "../../shared/rollup/dims";
@@ -35,7 +37,8 @@ const eventsOf = (groups: RollupGroup[]) => groups.reduce((n, g) => (g.level ===
 /** Hours that need building at `snapshot`: data without a valid rollup, and stale rollups of emptied hours. */
 async function hoursToBuild(db: D1Database, projectId: string, snapshot: number) {
   const d = drizzle(db);
-  const files = await listFiles(db, projectId, { snapshot });
+  // Rollups count events: tables of their own (uploads, views) are not in them.
+  const files = await listFiles(db, projectId, { snapshot, layers: EVENT_LAYERS });
   const withData = new Set(files.flatMap((f) => hoursOf(f)));
   const builtRows = await d
     .select({ hourMs: rollupHours.hourMs, builtSnapshot: rollupHours.builtSnapshot })

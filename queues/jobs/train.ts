@@ -12,6 +12,7 @@ import { TarnError } from "../../shared/errors";
 import type { RawValue } from "../../shared/ml/encode";
 import type { FitCheckpoint } from "../../shared/ml/logistic";
 import { TrainingError, trainModel } from "../../shared/ml/train";
+import type { ProjectPrincipal } from "../../shared/principal";
 
 /** API.md: "A training run past 30 minutes is stopped and failed." */
 export const TRAINING_LIMIT_MS = 30 * 60_000;
@@ -66,6 +67,8 @@ export async function runTrain(
         exports: exports ?? ({} as Cloudflare.Exports),
         waitUntil: (work) => void work.catch(() => {}),
         projectId,
+        // As the principal who asked for the model: a model never learns from rows its owner cannot read.
+        principal: (model.params as { principal?: ProjectPrincipal }).principal ?? "system",
       },
       // A follow-up slice reads exactly the rows the first one did.
       model.snapshot === null ? { sql: model.sourceSql } : { sql: model.sourceSql, snapshot: model.snapshot },

@@ -17,16 +17,29 @@ export interface UserRow {
   tier: Tier;
   disabled: boolean;
   tokenVersion: number;
+  /** What row-level policies read (`current_user_attribute`). */
+  attributes: Record<string, string | number | boolean | null>;
   createdAt: string;
   updatedAt: string;
 }
 
 /** What a client sees of a user. */
 export function publicUser(u: UserRow) {
-  return { id: u.id, email: u.email, role: u.role, tier: u.tier, disabled: u.disabled, created_at: u.createdAt };
+  return {
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    tier: u.tier,
+    disabled: u.disabled,
+    attributes: u.attributes ?? {},
+    created_at: u.createdAt,
+  };
 }
 
-export async function insertUser(db: D1Database, row: Omit<UserRow, "updatedAt" | "disabled" | "tokenVersion">) {
+export async function insertUser(
+  db: D1Database,
+  row: Omit<UserRow, "updatedAt" | "disabled" | "tokenVersion" | "attributes">,
+) {
   try {
     await drizzle(db)
       .insert(users)
@@ -85,6 +98,8 @@ export interface UserChange {
   tier?: Tier;
   disabled?: boolean;
   passwordHash?: string;
+  /** Replaces the user's attributes (row-level policies read them within a second). */
+  attributes?: Record<string, string | number | boolean | null>;
   /** Invalidate every token issued so far. */
   revokeTokens?: boolean;
 }
@@ -113,6 +128,7 @@ export async function updateUser(
       ...(change.tier !== undefined ? { tier: change.tier } : {}),
       ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
       ...(change.passwordHash !== undefined ? { passwordHash: change.passwordHash } : {}),
+      ...(change.attributes !== undefined ? { attributes: change.attributes } : {}),
       ...(bump ? { tokenVersion: sql`${users.tokenVersion} + 1` } : {}),
       updatedAt: new Date().toISOString(),
     })
@@ -165,5 +181,13 @@ export async function principalForToken(
   const u = hit.row;
   if (!u || u.projectId !== claims.pid || u.disabled || u.tokenVersion !== claims.ver || u.role !== claims.role)
     return null;
-  return { kind: "user", projectId: u.projectId, userId: u.id, email: u.email, role: u.role, tier: u.tier };
+  return {
+    kind: "user",
+    projectId: u.projectId,
+    userId: u.id,
+    email: u.email,
+    role: u.role,
+    tier: u.tier,
+    attributes: u.attributes,
+  };
 }

@@ -15,6 +15,7 @@ import { anomalyText, recommendations, summaryText, trendText } from "../../shar
 import { LlmUnavailableError } from "../../shared/ai/llm-port";
 import { TarnError } from "../../shared/errors";
 import { sqlTableName } from "../../shared/query";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 import { datasetsOf } from "../manifest/read";
 import { type CoordinatedAnswer, coordinateQuery, type QueryContext, tableColumnsOf } from "../query/coordinator";
 import { type LlmEnv, languageModel } from "./llm";
@@ -69,14 +70,22 @@ export async function computeInsights(ctx: QueryContext, request: InsightsReques
   const alignedFrom = Math.floor(fromMs / size) * size;
   const alignedTo = Math.ceil(toMs / size) * size;
   const range = `ts >= ${sqlTime(alignedFrom)} AND ts < ${sqlTime(alignedTo)}`;
-  const typed = all ? [] : ((await tableColumnsOf(ctx.env.DB, ctx.projectId))[request.dataset] ?? []);
-  const numeric = typed.filter((c) => NUMERIC.test(c.type)).slice(0, MAX_NUMERIC_COLUMNS);
+  // The table's own column list (contract columns, an uploaded dataset's), else the lake's.
+  const columns = all ? [] : ((await tableColumnsOf(ctx.env.DB, ctx.projectId))[request.dataset] ?? []);
+  if (columns.length > 0 && !columns.some((c) => c.name === "ts" && c.type.startsWith("TIMESTAMP"))) {
+    throw new TarnError("VALIDATION_ERROR", `dataset "${request.dataset}" has no ts column to bucket by time`, {
+      details: { field: "dataset" },
+    });
+  }
+  const hasUsers = columns.length === 0 || columns.some((c) => c.name === "user_id");
+  const lakeNames = new Set(TABLE_COLUMNS.map((c) => c.name));
+  const numeric = columns.filter((c) => !lakeNames.has(c.name) && NUMERIC.test(c.type)).slice(0, MAX_NUMERIC_COLUMNS);
   const run = (sql: string) => coordinateQuery(ctx, { sql });
 
   // Per bucket: events and distinct users (the shape gold rollups answer: counts and approximate
   // distinct counts by hour or day over whole hours), then each numeric column's mean apart.
   const perBucket = await run(
-    `SELECT date_trunc('${bucket}', ts) AS b, count(*) AS n, approx_count_distinct(user_id) AS users` +
+    `SELECT date_trunc('${bucket}', ts) AS b, count(*) AS n, ${hasUsers ? "approx_count_distinct(user_id)" : "NULL"} AS users` +
       ` FROM ${table} WHERE ${range} GROUP BY 1 ORDER BY 1`,
   );
   const means =
@@ -100,7 +109,7 @@ export async function computeInsights(ctx: QueryContext, request: InsightsReques
   });
   const series: Series[] = [
     seriesOf(`events per ${bucket}`, column(perBucket, "n"), true),
-    seriesOf(`distinct users per ${bucket}`, column(perBucket, "users"), true),
+    seriesOf(`distinct users per ${bucket}`, column(perBucket, "users"), hasUsers),
     ...numeric.map((c, i) =>
       seriesOf(`mean ${c.name} per ${bucket}`, means ? column(means, `m${i}`) : -1, false, meansByStart),
     ),

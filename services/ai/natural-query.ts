@@ -48,7 +48,7 @@ function check(
 export async function answerQuestion(
   ctx: QueryContext,
   request: { question: string; dataset?: string },
-  /** Who may see what (masked or not): answers are cached per audience, never shared across it. */
+  /** Who asks (a principal id): answers are cached per asker, as masking and row policies differ by who asks. */
   audience: string,
 ): Promise<NaturalAnswer> {
   const env = ctx.env as Env & LlmEnv;

@@ -38,20 +38,24 @@ export async function schemaContext(db: D1Database, projectId: string, snapshot?
     type: c.type as string,
     description: ENVELOPE[c.name],
   }));
+  const lakeNames = new Set(LAKE_COLUMNS.map((c) => c.name as string));
   const tables: PromptTable[] = [
     { sql_name: "events", description: "every event of the project, all types", columns: envelope },
-    ...datasets.map((d) => ({
-      sql_name: sqlTableName(d),
-      description: `events of type ${d}; typed columns from its contract follow the envelope`,
-      columns: [
-        ...envelope,
-        ...(tableColumns[d] ?? []).map((c) => ({
-          name: c.name,
-          type: c.type as string,
-          description: "contract field",
-        })),
-      ],
-    })),
+    ...datasets.map((d) => {
+      // A table with a column list of its own (contract columns, or an uploaded dataset's) has exactly those.
+      const own = tableColumns[d];
+      return {
+        sql_name: sqlTableName(d),
+        description: own && !own.some((c) => c.name === "event_id") ? `dataset ${d}` : `events of type ${d}`,
+        columns: own
+          ? own.map((c) => ({
+              name: c.name,
+              type: c.type as string,
+              description: lakeNames.has(c.name) ? ENVELOPE[c.name] : undefined,
+            }))
+          : envelope,
+      };
+    }),
   ];
   return { datasets, tableColumns, tables };
 }

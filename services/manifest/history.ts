@@ -1,8 +1,9 @@
 // A dataset's manifest history for its Iceberg table: the heads of all datasets, and the files since a snapshot.
-import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { lakeFiles, snapshots } from "../../shared/db/lake";
 import type { HistoryFile } from "../../shared/iceberg/plan";
+import { EVENT_LAYERS } from "../../shared/lake/partition";
 
 /**
  * Per dataset of the project changed after snapshot `since`, the newest snapshot that added or
@@ -15,16 +16,18 @@ export async function datasetHeads(
   since = 0,
 ): Promise<{ dataset: string; head: number }[]> {
   const d = drizzle(db);
+  // Iceberg mirrors the event datasets; tables of their own (uploads, views, audit) are not in it yet.
+  const eventLayers = inArray(lakeFiles.layer, [...EVENT_LAYERS]);
   const [added, removed] = await d.batch([
     d
       .select({ dataset: lakeFiles.dataset, head: sql<number>`max(${lakeFiles.addedSnapshot})` })
       .from(lakeFiles)
-      .where(and(eq(lakeFiles.projectId, projectId), gt(lakeFiles.addedSnapshot, since)))
+      .where(and(eq(lakeFiles.projectId, projectId), eventLayers, gt(lakeFiles.addedSnapshot, since)))
       .groupBy(lakeFiles.dataset),
     d
       .select({ dataset: lakeFiles.dataset, head: sql<number>`max(${lakeFiles.removedSnapshot})` })
       .from(lakeFiles)
-      .where(and(eq(lakeFiles.projectId, projectId), gt(lakeFiles.removedSnapshot, since)))
+      .where(and(eq(lakeFiles.projectId, projectId), eventLayers, gt(lakeFiles.removedSnapshot, since)))
       .groupBy(lakeFiles.dataset),
   ]);
   const heads = new Map<string, number>();

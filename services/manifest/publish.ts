@@ -36,7 +36,7 @@ export interface AppendChange {
 
 /** A change of one project's tables: some current files leave, others join, as one snapshot. */
 export interface ReplaceChange {
-  kind: "compact" | "retention" | "rollback" | "erase" | "upload";
+  kind: "compact" | "retention" | "rollback" | "erase" | "upload" | "view" | "audit";
   projectId: string;
   commitId: string;
   /** Manifest row ids that leave the tables; each must still be current. */
@@ -85,6 +85,8 @@ const LINEAGE_JOB: Record<ReplaceChange["kind"], string> = {
   rollback: "rollback",
   erase: "erasure",
   upload: "upload",
+  view: "view_refresh",
+  audit: "audit_export",
 };
 
 /** The replacement's lineage run: the datasets whose files left (inputs) and those that gained or lost files. */

@@ -5,7 +5,8 @@ import { drizzle } from "drizzle-orm/d1";
 import { chunked, getOrInsert } from "../../shared/collections";
 import { type ManifestColumn, type TypedColumn, unionTypedColumns } from "../../shared/contracts/typed-columns";
 import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
-import type { Layer } from "../../shared/lake/partition";
+import { type OwnColumn, unionOwnColumns } from "../../shared/lake/own-columns";
+import { EVENT_LAYERS, type Layer, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 
 export type ManifestFile = typeof lakeFiles.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
@@ -16,6 +17,8 @@ export interface FileFilter {
   minTs?: number;
   maxTs?: number;
   layer?: Layer;
+  /** Only files of these layers (`EVENT_LAYERS` for the events table). */
+  layers?: readonly Layer[];
   dt?: string;
   /** The lake as it was right after this snapshot; omitted means now. */
   snapshot?: number;
@@ -42,6 +45,7 @@ export async function listFiles(db: D1Database, projectId: string, filter: FileF
         liveAt(projectId, filter.snapshot),
         filter.dataset !== undefined ? eq(lakeFiles.dataset, filter.dataset) : undefined,
         filter.layer !== undefined ? eq(lakeFiles.layer, filter.layer) : undefined,
+        filter.layers !== undefined ? inArray(lakeFiles.layer, [...filter.layers]) : undefined,
         filter.dt !== undefined ? eq(lakeFiles.dt, filter.dt) : undefined,
         filter.minTs !== undefined ? gte(lakeFiles.maxTs, filter.minTs) : undefined,
         filter.maxTs !== undefined ? lte(lakeFiles.minTs, filter.maxTs) : undefined,
@@ -55,7 +59,7 @@ export async function listFiles(db: D1Database, projectId: string, filter: FileF
 export async function countFiles(
   db: D1Database,
   projectId: string,
-  filter: { dataset?: string; snapshot?: number } = {},
+  filter: { dataset?: string; snapshot?: number; layers?: readonly Layer[] } = {},
 ): Promise<number> {
   const [row] = await drizzle(db)
     .select({ n: sql<number>`count(*)` })
@@ -64,6 +68,7 @@ export async function countFiles(
       and(
         liveAt(projectId, filter.snapshot),
         filter.dataset === undefined ? undefined : eq(lakeFiles.dataset, filter.dataset),
+        filter.layers === undefined ? undefined : inArray(lakeFiles.layer, [...filter.layers]),
       ),
     )
     .all();
@@ -292,13 +297,62 @@ export async function typedColumnsByDataset(
   const rows = await drizzle(db)
     .select({ dataset: lakeFiles.dataset, columns: lakeFiles.columns, first: sql<number>`min(${lakeFiles.id})` })
     .from(lakeFiles)
-    .where(liveAt(projectId, snapshot))
+    .where(and(liveAt(projectId, snapshot), inArray(lakeFiles.layer, [...EVENT_LAYERS])))
     .groupBy(lakeFiles.dataset, lakeFiles.columns)
     .orderBy(asc(sql`min(${lakeFiles.id})`))
     .all();
   const lists = new Map<string, ManifestColumn[][]>();
   for (const r of rows) getOrInsert(lists, r.dataset, () => []).push(r.columns as ManifestColumn[]);
   return new Map([...lists].map(([dataset, l]) => [dataset, unionTypedColumns(l)]));
+}
+
+/** A dataset that is a table of its own (an upload or a view): its layer and whole column list. */
+export interface OwnTable {
+  layer: Layer;
+  columns: OwnColumn[];
+}
+
+/**
+ * The project's tables of their own at `snapshot` (or now), by dataset: uploads and views, whose
+ * files carry every column. Their columns are the union by name over the current files, widened
+ * (an appended upload may add columns), in the order they first appeared.
+ */
+export async function ownTables(db: D1Database, projectId: string, snapshot?: number): Promise<Map<string, OwnTable>> {
+  const rows = await drizzle(db)
+    .select({
+      dataset: lakeFiles.dataset,
+      layer: lakeFiles.layer,
+      columns: lakeFiles.columns,
+      first: sql<number>`min(${lakeFiles.id})`,
+    })
+    .from(lakeFiles)
+    .where(and(liveAt(projectId, snapshot), inArray(lakeFiles.layer, [...OWN_TABLE_LAYERS])))
+    .groupBy(lakeFiles.dataset, lakeFiles.layer, lakeFiles.columns)
+    .orderBy(asc(sql`min(${lakeFiles.id})`))
+    .all();
+  const tables = new Map<string, { layer: Layer; lists: OwnColumn[][] }>();
+  for (const r of rows) {
+    getOrInsert(tables, r.dataset, () => ({ layer: r.layer, lists: [] })).lists.push(r.columns as OwnColumn[]);
+  }
+  return new Map([...tables].map(([dataset, t]) => [dataset, { layer: t.layer, columns: unionOwnColumns(t.lists) }]));
+}
+
+/** True when the dataset is a table of its own (an upload or a view) at `snapshot` (or now). */
+export async function isOwnTable(
+  db: D1Database,
+  projectId: string,
+  dataset: string,
+  snapshot?: number,
+): Promise<boolean> {
+  const row = await drizzle(db)
+    .select({ id: lakeFiles.id })
+    .from(lakeFiles)
+    .where(
+      and(liveAt(projectId, snapshot), eq(lakeFiles.dataset, dataset), inArray(lakeFiles.layer, [...OWN_TABLE_LAYERS])),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
 }
 
 /** When each dataset last gained a file (ISO time): its freshness. */

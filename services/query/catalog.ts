@@ -1,8 +1,9 @@
 // The engine's catalog over one project's manifest (D1) and objects (R2), at a snapshot or now.
 import { TarnError } from "../../shared/errors";
+import { EVENT_LAYERS, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
-import { countFiles, listFiles } from "../manifest/read";
+import { countFiles, isOwnTable, listFiles } from "../manifest/read";
 
 export interface ProjectCatalog extends QueryCatalog {
   /** Files of the tables the query named, before the manifest's time pruning. */
@@ -24,12 +25,23 @@ export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string,
     },
     async listFiles(table: string, filter: FileFilter): Promise<FileRef[] | null> {
       const dataset = table === "events" ? undefined : table;
-      const inTable = await countFiles(env.DB, projectId, { dataset, snapshot });
+      // `events` is every event type; uploads and views are tables of their own, never in it.
+      const layers = dataset === undefined ? EVENT_LAYERS : undefined;
+      const inTable = await countFiles(env.DB, projectId, { dataset, snapshot, layers });
       // An event type with no files is not a table (yet): the engine reports it by name.
       if (dataset !== undefined && inTable === 0) return null;
       filesInTables += inTable;
-      const files = await listFiles(env.DB, projectId, { dataset, minTs: filter.minTs, maxTs: filter.maxTs, snapshot });
-      const wanted = filter.eventTypes ? new Set(filter.eventTypes) : null;
+      // A table of its own has no event time in the manifest: its files are listed whole.
+      const own = dataset !== undefined && (await isOwnTable(env.DB, projectId, dataset, snapshot));
+      const files = await listFiles(env.DB, projectId, {
+        dataset,
+        // An event type may share a table of its own's name (`audit`): the plain name is the latter.
+        layers: own ? OWN_TABLE_LAYERS : layers,
+        minTs: own ? undefined : filter.minTs,
+        maxTs: own ? undefined : filter.maxTs,
+        snapshot,
+      });
+      const wanted = filter.eventTypes && !own ? new Set(filter.eventTypes) : null;
       const refs = files.filter((f) => !wanted || wanted.has(f.dataset));
       const collected = refs.filter((f) => f.deletedAt !== null).length;
       if (collected > 0) {
@@ -48,6 +60,7 @@ export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string,
         minTs: f.minTs,
         maxTs: f.maxTs,
         bytes: f.bytes,
+        ...(own ? { own: true as const } : {}),
       }));
     },
     async openFile(key: string) {

@@ -1,6 +1,11 @@
 // The query coordinator: one path for every /v1/query. Parse once, then the answer cache, then
 // rollups (a port), then the scan with splits; EXPLAIN walks the same path without reading files.
+import { AUDIT_TABLE } from "../../shared/access/audit-parquet";
+import { holds } from "../../shared/access/permissions";
+import { rowFiltersFor } from "../../shared/access/row-policy";
+import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
+import type { ProjectPrincipal } from "../../shared/principal";
 import {
   emptyStatistics,
   explainPrefix,
@@ -8,6 +13,7 @@ import {
   type JoinExplain,
   type Parsed,
   parseQuery,
+  policySelect,
   QueryError,
   type QueryStatistics as QueryReadStatistics,
   runQuery,
@@ -15,10 +21,14 @@ import {
   type SqlModel,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import { referencedTables } from "../../shared/query/referenced-tables";
+import type { RowFilters } from "../../shared/query/row-filters";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
-import { latestSnapshot, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { cachedPolicies } from "../access/policies";
+import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
@@ -56,6 +66,8 @@ export interface Explanation {
   joins: JoinExplain[];
   /** With EXPLAIN ANALYZE: what running it read. */
   analyzed?: QueryStatistics;
+  /** The tables the asker's row-level policies filtered (empty: none applied). */
+  row_policies: { tables: string[] };
 }
 
 export interface CoordinatedAnswer {
@@ -77,6 +89,12 @@ export interface QueryContext {
   /** Runs the cache write after the response. */
   waitUntil: (work: Promise<unknown>) => void;
   projectId: string;
+  /**
+   * Who asks: their row-level policies filter every table they read, and tables only some may read
+   * (`audit`: admins) are refused to others. `system` is Tarn itself (a view's refresh, a job): no
+   * policy applies and no table is refused. Every caller must choose.
+   */
+  principal: ProjectPrincipal | "system";
 }
 
 function toTarnError(err: unknown): unknown {
@@ -109,11 +127,15 @@ interface Plan {
   version: number;
   cacheKey: AnswerKey | null;
   rollups: RollupPort | null;
+  /** The asker's row-level policies (none for `system` or an unbound principal). */
+  rowFilters: RowFilters | undefined;
   /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
   models?: Record<string, SqlModel>;
 }
 
-function statistics(plan: Plan, source: AnswerSource, read: Partial<QueryStatistics> = {}): QueryStatistics {
+function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
+  // Under row-level policies, what was read would count rows the policies remove: withheld (0).
+  const read: Partial<QueryStatistics> = plan.rowFilters ? { rollup: measured.rollup } : measured;
   return {
     ...emptyStatistics(),
     splits: 0,
@@ -131,7 +153,9 @@ async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
   if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
-  const rollup = matchRollupQuery(plan.parsed, plan.now.getTime());
+  // A filtered principal's query matches a rollup only when its filters are on rollup dimensions.
+  const filtered = { ...plan.parsed, select: policySelect(plan.parsed.select, plan).select };
+  const rollup = matchRollupQuery(filtered, plan.now.getTime());
   if (!rollup)
     return { rollup, answer: null, reason: "not a count or approximate distinct count by rollup dimensions" };
   const gold = await plan.rollups.answer(rollup);
@@ -140,16 +164,25 @@ async function tryRollups(
   return { rollup, answer: { meta: gold.meta, rows: gold.rows, statistics: statistics(plan, "rollup") } };
 }
 
-/** Each event-type table's typed (contract) columns at the plan's snapshot, as the engine binds them. */
+/**
+ * The columns of each table that has more or other columns than the lake's, at the plan's snapshot,
+ * as the engine binds them: an event type with typed (contract) columns, and every table of its own.
+ */
 export async function tableColumnsOf(
   db: D1Database,
   projectId: string,
   snapshot?: number,
 ): Promise<Record<string, ColumnInfo[]>> {
-  const byDataset = await typedColumnsByDataset(db, projectId, snapshot);
-  return Object.fromEntries(
-    [...byDataset].map(([dataset, cols]) => [dataset, cols.map((c) => ({ name: c.name, type: c.type as SqlType }))]),
-  );
+  const [typed, own] = await Promise.all([
+    typedColumnsByDataset(db, projectId, snapshot),
+    ownTables(db, projectId, snapshot),
+  ]);
+  const asInfo = (cols: readonly { name: string; type: string }[]) =>
+    cols.map((c) => ({ name: c.name, type: c.type as SqlType }));
+  return Object.fromEntries([
+    ...[...typed].map(([dataset, cols]) => [dataset, [...TABLE_COLUMNS, ...asInfo(cols)]]),
+    ...[...own].map(([dataset, t]) => [dataset, asInfo(t.columns)]),
+  ]);
 }
 
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
@@ -161,6 +194,7 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
     fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    rowFilters: plan.rowFilters,
     models: plan.models,
   });
   const read = result.statistics;
@@ -205,13 +239,21 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
   const gold = await tryRollups(plan);
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
   const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
-    tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
+    tableColumns,
     now: plan.now,
     fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    rowFilters: plan.rowFilters,
     models: plan.models,
   });
   const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
+  // Under row-level policies the manifest's counts would tell of rows the policies remove: withheld.
+  const withheld = plan.rowFilters !== undefined;
+  const shownScans = withheld
+    ? scans.map((s) => ({ ...s, files_listed: 0, files_to_read: 0, rows_to_read: 0, bytes_to_read: 0, splits: 0 }))
+    : scans;
+  const shownJoins = withheld ? joins.map((j) => ({ ...j, estimated_rows: { left: 0, right: 0 } })) : joins;
   const explanation: Explanation = {
     source,
     snapshot: plan.version,
@@ -222,8 +264,10 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
       ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
       : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
     tables,
-    scans,
-    joins,
+    scans: shownScans,
+    joins: shownJoins,
+    // That policies applied and where, never their filters (an admin reads those at /v1/policies).
+    row_policies: { tables: policySelect(plan.parsed.select, { ...plan, tableColumns }).filtered },
   };
   if (analyze) explanation.analyzed = (await answer(ctx, { ...plan, started: Date.now() })).statistics;
   const lines = describe(explanation);
@@ -245,6 +289,9 @@ function describe(e: Explanation): string[] {
       : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
   );
   lines.push(`tables: ${e.tables.join(", ") || "none"}`);
+  if (e.row_policies.tables.length > 0) {
+    lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")} (read statistics withheld)`);
+  }
   for (const j of e.joins) {
     lines.push(
       `join ${j.type.toUpperCase()} (depth ${j.depth}): ${j.keys > 0 ? `hash join on ${j.keys} key${j.keys > 1 ? "s" : ""}` : "nested loop"}, ` +
@@ -270,6 +317,23 @@ function describe(e: Explanation): string[] {
   return lines;
 }
 
+/** The audit table is the admins' (the `manage` permission), whatever path the query came by. */
+function requireReadableTables(parsed: Parsed, principal: ProjectPrincipal | "system"): void {
+  if (principal === "system" || !referencedTables(parsed.select).has(AUDIT_TABLE)) return;
+  if (holds(principal, "manage")) return;
+  throw new TarnError("FORBIDDEN", `Only admins may read the ${AUDIT_TABLE} table`, {
+    details: { table: AUDIT_TABLE, permission: "manage" },
+  });
+}
+
+/** The row-level policies that bind the asker, or undefined when none does. */
+async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> {
+  if (ctx.principal === "system") return undefined;
+  const policies = await cachedPolicies(ctx.env.DB, ctx.projectId, readConfig(ctx.env).keyCacheTtlMs);
+  const filters = rowFiltersFor(policies, ctx.principal);
+  return filters.filters.length > 0 ? filters : undefined;
+}
+
 /**
  * Answers one /v1/query request. Throws TarnError for what the client must fix (bad SQL, unknown
  * snapshot, a garbage-collected snapshot, too large, too slow).
@@ -281,6 +345,8 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
   try {
     const parsed = parseQuery(sql);
+    requireReadableTables(parsed, ctx.principal);
+    const rowFilters = await rowFiltersOf(ctx);
     const plan: Plan = {
       parsed,
       now: new Date(),
@@ -290,7 +356,15 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       // An answer that depends on the clock is never reused.
       cacheKey: CLOCK.test(sql)
         ? null
-        : { projectId: ctx.projectId, version, pinned: snapshot !== undefined, sql: sql.trim() },
+        : {
+            projectId: ctx.projectId,
+            version,
+            pinned: snapshot !== undefined,
+            sql: sql.trim(),
+            // A filtered answer is only ever served to someone bound by the same filters and identity.
+            ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+          },
+      rowFilters,
       // Only the current lake has rollups.
       rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
       models: await sqlModels(ctx.env, ctx.projectId, sql),

@@ -12,6 +12,31 @@ export function auditFileKey(projectId: string, entries: readonly AuditEntry[]):
   return `audit/${projectId}/dt=${first.at.slice(0, 10)}/${pad(first.seq)}-${pad(last.seq)}.parquet`;
 }
 
+/** The SQL table admins query the exported entries as (`SELECT … FROM audit`). */
+export const AUDIT_TABLE = "audit";
+
+/** The audit table's columns as SQL sees them (the order of `encodeAuditFile`). */
+export const AUDIT_COLUMNS: readonly { name: string; type: string }[] = [
+  { name: "seq", type: "BIGINT" },
+  { name: "at", type: "TIMESTAMP" },
+  { name: "actor_type", type: "VARCHAR" },
+  { name: "actor_id", type: "VARCHAR" },
+  { name: "action", type: "VARCHAR" },
+  { name: "target", type: "VARCHAR" },
+  { name: "outcome", type: "VARCHAR" },
+  { name: "status", type: "INTEGER" },
+  { name: "request_id", type: "VARCHAR" },
+  { name: "country", type: "VARCHAR" },
+  { name: "reason", type: "VARCHAR" },
+  { name: "prev_hash", type: "VARCHAR" },
+  { name: "hash", type: "VARCHAR" },
+];
+
+/** An audit file's first seq, from its key: files starting at the same seq are rewrites of one export. */
+export function auditFilePrefix(projectId: string, entries: readonly AuditEntry[]): string {
+  return auditFileKey(projectId, entries).replace(/-\d+\.parquet$/, "-");
+}
+
 /** Columns in the order of the API's entries, the actor split in two; timestamps as TIMESTAMP. */
 export function encodeAuditFile(entries: readonly AuditEntry[]): Uint8Array {
   const col = <T>(f: (e: AuditEntry) => T) => entries.map(f);

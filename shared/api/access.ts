@@ -21,14 +21,27 @@ export const CreateUserBody = z
   .strictObject({ email: Email, password: Password, role: RoleSchema, tier: TierSchema.default("free") })
   .meta({ id: "CreateUser" });
 
+/** What row-level policies read as `current_user_attribute('<name>')`. */
+export const UserAttributes = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "attribute names are identifiers"),
+    z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]),
+  )
+  .refine((a) => Object.keys(a).length <= 64, "at most 64 attributes")
+  .meta({ id: "UserAttributes" });
+
 export const UpdateUserBody = z
   .strictObject({
     role: RoleSchema.optional(),
     tier: TierSchema.optional(),
     disabled: z.boolean().optional(),
     password: Password.optional(),
+    attributes: UserAttributes.optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), "give at least one of role, tier, disabled, password")
+  .refine(
+    (b) => Object.values(b).some((v) => v !== undefined),
+    "give at least one of role, tier, disabled, password, attributes",
+  )
   .meta({
     id: "UpdateUser",
     description: "A new role, disabling or a new password invalidates the user's earlier tokens within a second.",
@@ -41,6 +54,7 @@ export const User = z
     role: RoleSchema,
     tier: TierSchema,
     disabled: z.boolean(),
+    attributes: UserAttributes,
     created_at: z.string(),
   })
   .meta({ id: "User" });

@@ -146,7 +146,7 @@ export const CatalogList = z
     datasets: z.array(
       z.object({
         name: z.string(),
-        kind: z.enum(["events", "upload"]),
+        kind: z.enum(["events", "upload", "view", "audit"]),
         description: z.string().nullable(),
         owner: z.string().nullable(),
         classification: z.string().nullable(),

@@ -8,6 +8,8 @@ export const DatasetList = z
     datasets: z.array(
       z.object({
         name: z.string(),
+        /** `events` for an event type; `upload`, `view` and `audit` (admins only) are tables of their own. */
+        kind: z.enum(["events", "upload", "view", "audit"]),
         /** How SQL names the dataset's table (quoted when needed; `datasets.events` for a type called events). */
         table: z.string(),
         rows: z.number().int(),

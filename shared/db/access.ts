@@ -23,6 +23,11 @@ export const users = sqliteTable(
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     /** Carried in every token; bumping it (role change, disable, password change, revoke) invalidates older tokens. */
     tokenVersion: integer("token_version").notNull().default(0),
+    /** Free-form attributes row-level policies read (`current_user_attribute('region')`). */
+    attributes: text("attributes", { mode: "json" })
+      .$type<Record<string, string | number | boolean | null>>()
+      .notNull()
+      .default({}),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },

@@ -39,7 +39,7 @@ export const lakeFiles = sqliteTable(
     key: text("key").notNull(),
     projectId: text("project_id").notNull(),
     dataset: text("dataset").notNull(),
-    layer: text("layer", { enum: ["bronze", "silver", "gold"] }).notNull(),
+    layer: text("layer", { enum: ["bronze", "silver", "gold", "uploads", "audit"] }).notNull(),
     /** Partition values: `dt` (YYYY-MM-DD, UTC) and `hr` (0–23; null for a file covering the whole day). */
     dt: text("dt").notNull(),
     hr: integer("hr"),

@@ -1,6 +1,27 @@
 // Lake object keys: Hive-style, project-scoped partitions by dataset, day and hour (UTC).
 
-export type Layer = "bronze" | "silver" | "gold";
+/**
+ * bronze/silver hold events; `uploads` (files people upload), `gold` (materialized views) and
+ * `audit` (the audit log's copy) hold tables of their own: their files carry the whole column
+ * list, and `events` never includes them.
+ */
+export type Layer = "bronze" | "silver" | "gold" | "uploads" | "audit";
+
+/** The layers whose files are events (the `events` table and the per-event-type tables). */
+export const EVENT_LAYERS: readonly Layer[] = ["bronze", "silver"];
+
+/** The layers whose datasets are tables of their own (columns from their files, not the lake's). */
+export const OWN_TABLE_LAYERS: readonly Layer[] = ["uploads", "gold", "audit"];
+
+/** What `/v1/datasets` and the catalog call a dataset, by the layer of its files. */
+export type DatasetKind = "events" | "upload" | "view" | "audit";
+
+export function datasetKindOf(layer: Layer | undefined): DatasetKind {
+  if (layer === "uploads") return "upload";
+  if (layer === "gold") return "view";
+  if (layer === "audit") return "audit";
+  return "events";
+}
 
 export interface Partition {
   project: string;

@@ -21,7 +21,10 @@ import {
 
 export type { FrameEdge, OrderSpec, WindowCall };
 
-/** A base table's columns: the lake's, then the typed (contract) columns its files have. */
+/**
+ * A base table's columns: for an event table the lake's, then the typed (contract) columns its
+ * files have; for a table of its own (an upload, a view) exactly its files' columns.
+ */
 export type SourcePlan =
   | {
       kind: "table";
@@ -97,7 +100,10 @@ export interface BindOptions {
   ctx: EvalContext;
   /** When given, base tables are checked up front; otherwise the catalog reports unknown ones. */
   tableExists?: (name: string) => boolean;
-  /** Typed columns per event-type table, after the lake's columns (none for `events`). */
+  /**
+   * Each table's whole column list when it is not just the lake's: an event type's (the lake's
+   * columns, then its typed ones) or a table of its own (an upload, a view). Others: the lake's.
+   */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
 }
 
@@ -367,8 +373,7 @@ function bindFrom(from: FromItem, opts: BindOptions, ctes: Map<string, Cte>): Re
     };
   }
   const qualifier = (from.alias ?? from.name).toLowerCase();
-  const typed = opts.tableColumns?.[from.name] ?? [];
-  const columns = typed.length > 0 ? [...TABLE_COLUMNS, ...typed] : TABLE_COLUMNS;
+  const columns = opts.tableColumns?.[from.name] ?? TABLE_COLUMNS;
   if (from.dataset) {
     if (opts.tableExists && !opts.tableExists(from.name))
       throw new NameError(`Table "${from.name}" does not exist`, from.name);

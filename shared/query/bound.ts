@@ -16,6 +16,13 @@ export interface SqlModel {
   predict(values: unknown[]): number | string;
 }
 
+/**
+ * A row-level policy's condition is wrapped in this function (BOOLEAN in, the same out): WHERE runs
+ * its conjuncts cheapest first, and this one always first, so no expression of the query itself
+ * ever sees (and fails on) a row the policy removes (row-filters.ts).
+ */
+export const ROW_POLICY_FN = "__tarn_row_policy";
+
 export type ScalarImpl = (args: Vec[], n: number, ctx: EvalContext) => Vec;
 
 export interface ScalarFn {

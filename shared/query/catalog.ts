@@ -10,6 +10,11 @@ export interface FileRef {
   maxTs: number;
   /** The object's size when the host knows it (hosts may need it to open the file; the engine ignores it). */
   bytes?: number;
+  /**
+   * A file of a table of its own (an upload, a view): its columns are not the lake's, so `minTs`,
+   * `maxTs` and `dataset` say nothing about a `ts` or `event_type` column it may have.
+   */
+  own?: true;
 }
 
 /** What WHERE told the planner, for the manifest to prune with (every field optional). */

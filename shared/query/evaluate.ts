@@ -1,5 +1,6 @@
 // Evaluating bound expressions over a batch, column at a time; functions run on dictionaries when they can.
-import type { Bound, EvalContext, ScalarFn } from "./bound";
+
+import { type Bound, type EvalContext, ROW_POLICY_FN, type ScalarFn } from "./bound";
 import { physicalOf } from "./types";
 import { type Batch, constVec, fromValues, gatherBatch, selectTrue, type Vec, valueAt } from "./vector";
 
@@ -25,8 +26,12 @@ function call(fn: ScalarFn, args: Vec[], n: number, ctx: EvalContext): Vec {
       if (d.dict.n < n) {
         const m = d.dict.n;
         const inner = args.map((a, i) => (i === dictAt ? d.dict : { ...a, n: m }));
-        const r = fn.impl(inner, m, ctx);
-        return { kind: "dict", n, dict: r, codes: d.codes };
+        try {
+          return { kind: "dict", n, dict: fn.impl(inner, m, ctx), codes: d.codes };
+        } catch {
+          // An entry no row of this batch uses (one a filter or a row-level policy removed) may not
+          // convert: only the rows' own values may fail the query, so evaluate those.
+        }
       }
     }
   }
@@ -85,6 +90,8 @@ function evaluateCase(b: Extract<Bound, { kind: "case" }>, batch: Batch, ctx: Ev
 
 /** A rough cost, so cheap conjuncts of WHERE run first and narrow the batch for the expensive ones. */
 function cost(b: Bound): number {
+  // A row-level policy first, whatever it costs: nothing else may see the rows it removes.
+  if (b.kind === "fn" && b.fn.name === ROW_POLICY_FN) return -1e15;
   if (b.kind === "fn") {
     const own = b.fn.name.startsWith("json") ? 20 : b.fn.name.includes("LIKE") ? 5 : 1;
     return own + b.args.reduce((s, a) => s + cost(a), 0);

@@ -1,9 +1,11 @@
 // What running a plan needs besides the plan: the catalog, clock, counters, limits and fan-out.
+
 import type { Compressors } from "hyparquet";
 import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import type { FanOut } from "./partial";
+import type { RowFilters } from "./row-filters";
 
 export interface ExecEnv {
   catalog: QueryCatalog;
@@ -26,6 +28,8 @@ export interface ExecEnv {
   listings: WeakMap<object, Promise<unknown>>;
   /** The joins run so far: which side was built, and the estimates that chose it. */
   joins: { type: string; build: "left" | "right"; estimates: { left: number; right: number } }[];
-  /** Typed columns per table the query was bound with; splits bind with the same. */
+  /** Columns per table the query was bound with (see BindOptions); splits bind with the same. */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
+  /** The principal's row-level policies; splits filter with the same. */
+  rowFilters?: RowFilters;
 }

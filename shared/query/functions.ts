@@ -1,5 +1,5 @@
 // Scalar functions by name: argument checks, result types and implementations.
-import type { Bound, EvalContext, ScalarFn } from "./bound";
+import { type Bound, type EvalContext, ROW_POLICY_FN, type ScalarFn } from "./bound";
 import { apply, coerce, noMatch } from "./coerce";
 import { invalidSql, NameError } from "./errors";
 import { dateAddFn, dateDiff, dateDiffFn, strftimeFn, timeBucketFn } from "./fn-dates";
@@ -32,7 +32,7 @@ import {
 import { coalesce, jsonCall } from "./operators";
 import { datePartName, isTruncPart } from "./time";
 import { decimal, decimalParts, isDecimal, isInteger, isNumeric, isString, isTemporal, NULL_TYPE } from "./types";
-import { fromValues, valueAt } from "./vector";
+import { fromValues, type Vec, valueAt } from "./vector";
 
 function stringArg(name: string, args: Bound[], ctx: EvalContext): Bound {
   const b = args[0] as Bound;
@@ -53,10 +53,18 @@ function arity(name: string, args: Bound[], min: number, max = min): void {
     );
 }
 
+/** A row-level policy's condition, unchanged; WHERE runs it before every other conjunct (row-filters.ts). */
+const rowPolicyFn: ScalarFn = { name: ROW_POLICY_FN, impl: (args) => args[0] as Vec, strict: true };
+
 /** A scalar function call by name; unknown names raise a NameError naming the function. */
 export function callFunction(name: string, args: Bound[], ctx: EvalContext): Bound {
   const a0 = args[0];
   switch (name) {
+    case ROW_POLICY_FN:
+      arity(name, args, 1);
+      if (a0?.type !== "BOOLEAN" && a0?.type !== NULL_TYPE)
+        throw invalidSql("A row-level policy's filter must be BOOLEAN");
+      return apply(rowPolicyFn, args, "BOOLEAN", ctx);
     case "predict":
       return predictCall(args, ctx);
     case "lower":

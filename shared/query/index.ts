@@ -32,6 +32,7 @@
 // A split names its scan by the plan's pre-order number (SplitRequest.depth; plan-tree.ts).
 // Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
+import type { Select } from "./ast";
 import type { ColumnInfo } from "./bind-expr";
 import type { SqlModel } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
@@ -45,7 +46,8 @@ import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
 import { findPlan, planQuery } from "./plan-tree";
 import { appendRows } from "./result";
-import { EVENTS_TABLE } from "./schema";
+import { applyRowFilters, columnsFrom, parseRowFilter, type RowFilters, withIdentity } from "./row-filters";
+import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { executePartial } from "./split-run";
 
 export type { SqlModel } from "./bound";
@@ -56,6 +58,7 @@ export { type ExplainRequest, explainPrefix, type JoinExplain, type QueryExplain
 export { createFooterCache } from "./footer-cache";
 export { type Parsed, parseQuery } from "./parse";
 export { type FanOut, FinalSplitError, type PartialAnswer, type SplitRequest, type SplitResult } from "./partial";
+export { type Identity, parseRowFilter, type RowFilter, type RowFilters } from "./row-filters";
 export { sqlTableName } from "./schema";
 
 export interface QueryOptions {
@@ -76,10 +79,21 @@ export interface QueryOptions {
    * query is QUERY_TOO_LARGE (default 500,000: a hash table and a few columns of that many rows stay well inside 128 MB).
    */
   maxJoinRows?: number;
-  /** Typed (contract) columns per event-type table, after the lake's columns. */
+  /** Whole column lists of tables that are not just the lake's columns (see BindOptions). */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
+  /** Row-level policies of the principal asking: every table reference is filtered (row-filters.ts). */
+  rowFilters?: RowFilters;
   /** Models SQL's `predict('<model_id>', …)` may call (a query calling one must not be split). */
   models?: Readonly<Record<string, SqlModel>>;
+}
+
+/** The SELECT as the principal may see it: its tables filtered by its row-level policies. */
+export function policySelect(
+  select: Select,
+  options: Pick<QueryOptions, "rowFilters" | "tableColumns">,
+): { select: Select; filtered: string[] } {
+  if (!options.rowFilters || options.rowFilters.filters.length === 0) return { select, filtered: [] };
+  return applyRowFilters(select, options.rowFilters, columnsFrom(options.tableColumns, TABLE_COLUMNS));
 }
 
 export interface QueryResult {
@@ -151,6 +165,44 @@ export function validateQuery(
 }
 
 /**
+ * Check a row-level policy's filter against the table it is for (`*`: the lake's columns, as in
+ * `events`): one boolean expression over its columns and the identity functions.
+ * @example validateRowFilter("region = current_user_attribute('region')", "*") // { valid: true }
+ */
+export function validateRowFilter(
+  filter: string,
+  table: string,
+  tableColumns?: Readonly<Record<string, ColumnInfo[]>>,
+): { valid: true } | { valid: false; errors: string[] } {
+  try {
+    const where = withIdentity(parseRowFilter(filter), {
+      userId: "user",
+      email: "user@example.com",
+      role: "viewer",
+      attributes: {},
+    });
+    const select: Select = {
+      ctes: [],
+      distinct: false,
+      items: [{ expr: { kind: "star", table: null }, alias: null }],
+      from: { kind: "table", name: table === "*" ? EVENTS_TABLE : table, alias: null },
+      where,
+      groupBy: [],
+      having: null,
+      qualify: null,
+      orderBy: [],
+      limit: null,
+      offset: 0,
+    };
+    planQuery(select, { ctx: { nowMs: Date.now() }, tableColumns });
+    return { valid: true };
+  } catch (error) {
+    if (!(error instanceof QueryError)) throw error;
+    return { valid: false, errors: [error.message] };
+  }
+}
+
+/**
  * Run one SELECT over the catalog's files: prune by manifest and statistics, read only the needed
  * columns, stream row groups, and answer with DuckDB's types.
  * @example const { meta, rows } = await runQuery("SELECT event_type, count(*) AS n FROM events GROUP BY 1", catalog)
@@ -179,6 +231,7 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     listings: new WeakMap(),
     joins: [],
     tableColumns: options.tableColumns,
+    rowFilters: options.rowFilters,
   };
 }
 
@@ -214,7 +267,10 @@ export async function runQuery(
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, deadline);
-    const plan = planQuery(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns });
+    const plan = planQuery(policySelect(parsed.select, options).select, {
+      ctx: env.ctx,
+      tableColumns: options.tableColumns,
+    });
     const rows: unknown[][] = [];
     const run = (async () => {
       for await (const batch of execute(plan, env)) {
@@ -243,14 +299,15 @@ export async function runQuery(
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns" | "models"> = {},
+  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns" | "rowFilters" | "models"> = {},
 ): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;
   try {
     parsed ??= parseQuery(sql);
     const env = execEnv(sql, catalog, (options.now ?? new Date()).getTime(), options, Number.POSITIVE_INFINITY);
-    return await explainScans(planQuery(parsed.select, { ctx: env.ctx, tableColumns: options.tableColumns }), env);
+    const select = policySelect(parsed.select, options).select;
+    return await explainScans(planQuery(select, { ctx: env.ctx, tableColumns: options.tableColumns }), env);
   } catch (error) {
     throw locate(error, parsed, sql);
   }
@@ -283,13 +340,13 @@ export async function runSplit(
       maxGroups: request.maxGroups,
       maxResultRows: request.maxRows,
       tableColumns: request.tableColumns,
+      rowFilters: request.rowFilters,
     },
     deadline,
   );
-  const plan = findPlan(
-    planQuery(parseQuery(request.sql).select, { ctx: env.ctx, tableColumns: request.tableColumns }),
-    request.depth,
-  );
+  // The split filters as the coordinator did, so its plan (and its depth numbering) is the same.
+  const select = policySelect(parseQuery(request.sql).select, request).select;
+  const plan = findPlan(planQuery(select, { ctx: env.ctx, tableColumns: request.tableColumns }), request.depth);
   if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
     executePartial(plan, env, request.files, request.bound),

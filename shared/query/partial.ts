@@ -1,6 +1,8 @@
 // Splitting a scan over sub-invocations: what a split is asked, what it answers, and how answers merge.
+
 import type { ColumnInfo } from "./bind-expr";
 import type { FileRef, ScanStatistics } from "./catalog";
+import type { RowFilters } from "./row-filters";
 
 /** One split of a query: the same SQL, run over some of the files of the scan at `depth`. */
 export interface SplitRequest {
@@ -20,8 +22,10 @@ export interface SplitRequest {
    * Files and row groups whose values all sort after it cannot enter the answer and are skipped.
    */
   bound?: unknown;
-  /** Typed columns per table, as the coordinator bound the query. */
+  /** Columns per table, as the coordinator bound the query (see BindOptions). */
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
+  /** The principal's row-level policies, as the coordinator applied them. */
+  rowFilters?: RowFilters;
 }
 
 /**

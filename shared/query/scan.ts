@@ -198,7 +198,8 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
   async function* jobs(): AsyncGenerator<Job> {
     for (let i = 0; i < files.length; i++) {
       const ref = files[i] as FileRef;
-      if (hint?.column === "ts" && beyondTopK(hint, ref.minTs, ref.maxTs, false)) continue;
+      // The manifest's time range is the lake's `ts`; a table of its own may have a `ts` of its own.
+      if (hint?.column === "ts" && !ref.own && beyondTopK(hint, ref.minTs, ref.maxTs, false)) continue;
       for (let j = i; j <= i + FOOTER_LOOKAHEAD; j++) open(j);
       const file = await (open(i) as Promise<OpenFile>);
       opening.delete(i);

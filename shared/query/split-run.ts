@@ -36,6 +36,7 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
       // The k-th row so far lets later splits skip files and row groups that cannot beat it.
       bound: topK ? sink.worstKey() : undefined,
       tableColumns: env.tableColumns,
+      rowFilters: env.rowFilters,
     });
   // ORDER BY … LIMIT: likely winners first, and the first split alone so the others start with a bound.
   const splits = cutSplits(topKOrder(files, topK), fan);

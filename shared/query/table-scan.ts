@@ -60,7 +60,9 @@ export function keptFiles(files: FileRef[], ranges: Map<string, ColumnRange>): F
   const ts = ranges.get("ts");
   const types = ranges.get("event_type");
   return files.filter(
-    (f) => f.rows > 0 && (!ts || mayMatch(ts, f.minTs, f.maxTs)) && (!types || mayMatch(types, f.dataset, f.dataset)),
+    (f) =>
+      f.rows > 0 &&
+      (f.own || ((!ts || mayMatch(ts, f.minTs, f.maxTs)) && (!types || mayMatch(types, f.dataset, f.dataset)))),
   );
 }
 

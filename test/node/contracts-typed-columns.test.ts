@@ -15,6 +15,7 @@ import { FILE_COLUMNS, type LakeRow } from "../../shared/lake/lake-row";
 import { lakeCompressors } from "../../shared/parquet/codecs";
 import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import type { FileRef, QueryCatalog } from "../../shared/query/index";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 import { duckdbAnswer, expectSameRows, tarnAnswer } from "./query-fixtures";
 
 const T0 = Date.UTC(2026, 10, 20, 10);
@@ -123,7 +124,9 @@ beforeAll(async () => {
     },
   };
   const union: TypedColumn[] = unionTypedColumns(files.map((f) => f.columns));
-  tableColumns = { "order.created": union.map((c) => ({ name: c.name, type: c.type as never })) };
+  tableColumns = {
+    "order.created": [...TABLE_COLUMNS, ...union.map((c) => ({ name: c.name, type: c.type as never }))] as never,
+  };
   instance = await DuckDBInstance.create(":memory:");
   duck = await instance.connect();
   await duck.run("SET TimeZone = 'UTC'");
@@ -150,7 +153,7 @@ describe("typed columns across contract versions", () => {
   });
 
   it("unions the files' columns by name, widening integer to number", () => {
-    expect(tableColumns["order.created"]).toEqual([
+    expect(tableColumns["order.created"]?.slice(TABLE_COLUMNS.length)).toEqual([
       { name: "orderId", type: "VARCHAR" },
       { name: "amount", type: "DOUBLE" },
       { name: "note", type: "VARCHAR" },

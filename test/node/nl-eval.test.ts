@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { sameRows } from "../../bench/nl-eval/compare";
 import { CONTRACTS } from "../../bench/nl-eval/dataset";
 import { validateQuery } from "../../shared/query";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 
 const questions = JSON.parse(
   readFileSync(path.join(import.meta.dirname, "../../bench/nl-eval/questions.json"), "utf8"),
@@ -15,7 +16,11 @@ const TYPES: Record<string, string> = { integer: "BIGINT", number: "DOUBLE", str
 const tableColumns = Object.fromEntries(
   Object.entries(CONTRACTS).map(([type, schema]) => [
     type,
-    Object.entries(schema.properties).map(([name, p]) => ({ name, type: TYPES[p.type] as never })),
+    // A table with contract columns has the lake's columns and then those (as the coordinator binds it).
+    [
+      ...TABLE_COLUMNS,
+      ...Object.entries(schema.properties).map(([name, p]) => ({ name, type: TYPES[p.type] as never })),
+    ],
   ]),
 );
 

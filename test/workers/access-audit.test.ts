@@ -164,4 +164,72 @@ describe("the audit log", () => {
     expect(second.files).toHaveLength(1);
     expect(second.files[0]).toContain(`/${String(lastSeq + 1).padStart(12, "0")}-`);
   });
+
+  it("is the audit table admins query with SQL, exactly once per entry, refused to everyone else", async () => {
+    const p = await createProject("audit-sql");
+    for (let i = 0; i < 3; i++) await createKey(p.adminKey, ["ingest"], `s${i}`);
+    await createUser(p.adminKey, "a@example.com", "analyst");
+    await untilCount(p.adminKey, "users.create", 1);
+    const exported = await (await call("/v1/audit/export", { method: "POST", token: p.adminKey })).json();
+    expect((exported as { files: string[] }).files).toHaveLength(1);
+    const listed = (await entries(p.adminKey, "?limit=1000")).entries;
+    const lastExported = Number(
+      ((exported as { files: string[] }).files[0] as string).match(/-(\d{12})\.parquet$/)?.[1],
+    );
+    const expected = listed.filter((e) => e.seq <= lastExported);
+
+    const sql = (token: string, text: string) => call("/v1/query", { method: "POST", token, json: { sql: text } });
+    const res = await sql(p.adminKey, "SELECT seq, action, outcome, status, hash FROM audit ORDER BY seq");
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as {
+      meta: { name: string; type: string }[];
+      data: { seq: number; action: string; outcome: string; status: number; hash: string }[];
+    };
+    expect(answer.meta.find((m) => m.name === "status")?.type).toBe("INTEGER");
+    expect(answer.data).toEqual(
+      expected.map((e) => ({ seq: e.seq, action: e.action, outcome: e.outcome, status: e.status, hash: e.hash })),
+    );
+    const grouped = await sql(p.adminKey, "SELECT count(*) AS n FROM audit WHERE action = 'keys.create'");
+    expect(((await grouped.json()) as { data: { n: number }[] }).data).toEqual([{ n: 3 }]);
+
+    // Exporting again publishes only the new entries: still one row per seq.
+    await call("/v1/audit/export", { method: "POST", token: p.adminKey });
+    const again = await sql(p.adminKey, "SELECT count(*) AS n, count(DISTINCT seq) AS seqs FROM audit");
+    const [counts] = ((await again.json()) as { data: { n: number; seqs: number }[] }).data;
+    expect(counts?.n).toBe(counts?.seqs);
+    expect(counts?.n).toBeGreaterThan(expected.length);
+
+    // An export that published its file but stopped before moving the mark: the next one rewrites
+    // from the same first seq, with more entries, and replaces the earlier file in the table.
+    await runInDurableObject(auditStub(env, p.id), (_instance: AuditLog, state) => {
+      state.storage.sql.exec("UPDATE export_state SET exported_seq = ?", lastExported);
+    });
+    await createKey(p.adminKey, ["ingest"], "late");
+    await untilCount(p.adminKey, "keys.create", 4);
+    await call("/v1/audit/export", { method: "POST", token: p.adminKey });
+    const rewritten = await sql(p.adminKey, "SELECT count(*) AS n, count(DISTINCT seq) AS seqs FROM audit");
+    const [after] = ((await rewritten.json()) as { data: { n: number; seqs: number }[] }).data;
+    expect(after?.n).toBe(after?.seqs);
+    expect(after?.n).toBeGreaterThan(counts?.n ?? 0);
+
+    // Not for analysts or query keys, however the table is reached; not listed to them either.
+    const analyst = await login(p.id, "a@example.com");
+    const { key: queryKey } = await createKey(p.adminKey, ["query"], "q");
+    for (const token of [analyst, queryKey]) {
+      for (const text of [
+        "SELECT count(*) FROM audit",
+        "SELECT count(*) FROM events WHERE user_id IN (SELECT actor_id FROM audit)",
+        "WITH x AS (SELECT * FROM audit) SELECT count(*) FROM x",
+      ]) {
+        const denied = await sql(token, text);
+        expect(denied.status, text).toBe(403);
+      }
+      const datasets = (await (await call("/v1/datasets", { token })).json()) as { datasets: { name: string }[] };
+      expect(datasets.datasets.map((d) => d.name)).not.toContain("audit");
+    }
+    const adminList = (await (await call("/v1/datasets", { token: p.adminKey })).json()) as {
+      datasets: { name: string; kind: string }[];
+    };
+    expect(adminList.datasets.find((d) => d.name === "audit")?.kind).toBe("audit");
+  });
 });

@@ -4,7 +4,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listHeads, listVersions } from "../../services/contracts/store";
 import { listLineage } from "../../services/lineage/record";
-import { datasetSummaries, lastLanded, typedColumnsByDataset } from "../../services/manifest/read";
+import { datasetSummaries, lastLanded, ownTables, typedColumnsByDataset } from "../../services/manifest/read";
+import { holds } from "../../shared/access/permissions";
 import {
   CatalogList,
   GlossaryList,
@@ -17,6 +18,7 @@ import {
 import { contractFields, datasetClassification } from "../../shared/contracts/fields";
 import { glossaryTerms } from "../../shared/db/contracts";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
+import { datasetKindOf } from "../../shared/lake/partition";
 import { lineageGraph } from "../../shared/lineage/run-event";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
@@ -105,17 +107,21 @@ const lineage = createRoute({
 
 export const catalogRoutes = router()
   .openapi(catalog, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
     const db = c.env.DB;
-    const [summaries, typed, landed, heads, terms] = await Promise.all([
+    const [summaries, typed, own, landed, heads, terms] = await Promise.all([
       datasetSummaries(db, projectId),
       typedColumnsByDataset(db, projectId),
+      ownTables(db, projectId),
       lastLanded(db, projectId),
       listHeads(db, projectId),
       drizzle(db).select().from(glossaryTerms).where(eq(glossaryTerms.projectId, projectId)).all(),
     ]);
     const headOf = new Map(heads.map((h) => [h.eventType, h]));
-    const names = [...new Set([...summaries.map((s) => s.name), ...heads.map((h) => h.eventType)])].sort();
+    // The audit table is listed to those who may read it (admins).
+    const listed = summaries.filter((s) => own.get(s.name)?.layer !== "audit" || holds(principal, "manage"));
+    const names = [...new Set([...listed.map((s) => s.name), ...heads.map((h) => h.eventType)])].sort();
     const datasets = await Promise.all(
       names.map(async (name) => {
         const s = summaries.find((x) => x.name === name);
@@ -130,8 +136,9 @@ export const catalogRoutes = router()
         for (const f of fields)
           if (f.column && !typedColumns.some((t) => t.name === f.column))
             typedColumns.push({ name: f.column, property: f.name, type: f.type as never });
+        const ownTable = own.get(name);
         const columns = [
-          ...LAKE_COLUMNS.map((col) => ({
+          ...(ownTable ? ownTable.columns : LAKE_COLUMNS).map((col) => ({
             name: col.name as string,
             type: col.type as string,
             description: ENVELOPE_DESCRIPTIONS[col.name] ?? null,
@@ -157,7 +164,7 @@ export const catalogRoutes = router()
           .sort();
         return {
           name,
-          kind: "events" as const,
+          kind: datasetKindOf(ownTable?.layer),
           description: head?.description ?? null,
           owner: head?.owner ?? null,
           classification: datasetClassification(fields),

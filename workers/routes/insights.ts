@@ -27,12 +27,14 @@ const insights = createRoute({
 });
 
 export const insightsRoutes = router().openapi(insights, async (c) => {
+  const principal = projectOf(c.get("principal"));
   const answer = await computeInsights(
     {
       env: c.env,
       exports: (c.executionCtx as ExecutionContext).exports,
       waitUntil: (work) => c.executionCtx.waitUntil(work),
-      projectId: projectOf(c.get("principal")).projectId,
+      projectId: principal.projectId,
+      principal,
     },
     c.req.valid("json"),
   );

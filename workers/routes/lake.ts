@@ -3,11 +3,19 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
-import { datasetSummaries, isProjectFile, listFiles, typedColumnsByDataset } from "../../services/manifest/read";
+import {
+  datasetSummaries,
+  isProjectFile,
+  listFiles,
+  ownTables,
+  typedColumnsByDataset,
+} from "../../services/manifest/read";
+import { holds } from "../../shared/access/permissions";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
 import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
+import { datasetKindOf } from "../../shared/lake/partition";
 import { sqlTableName } from "../../shared/query/schema";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -117,25 +125,35 @@ lakeRoutes.get("/v1/lake/files/:key{.+}", requirePermission("query"), async (c) 
 
 lakeRoutes
   .openapi(datasets, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
-    const [rows, typed] = await Promise.all([
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
+    const [rows, typed, own] = await Promise.all([
       datasetSummaries(c.env.DB, projectId),
       typedColumnsByDataset(c.env.DB, projectId),
+      ownTables(c.env.DB, projectId),
     ]);
     const columns = LAKE_COLUMNS.map((col) => ({ name: col.name, type: col.type }));
     return c.json(
       {
-        datasets: rows.map((r) => ({
-          name: r.name,
-          table: sqlTableName(r.name),
-          rows: r.rows,
-          bytes: r.bytes,
-          files: r.files,
-          first_event_at: iso(r.minTs),
-          last_event_at: iso(r.maxTs),
-          // The lake's columns, then the typed columns the event type's contract put in its files.
-          columns: [...columns, ...(typed.get(r.name) ?? []).map((t) => ({ name: t.name, type: t.type }))],
-        })),
+        // The audit table is listed to those who may read it (admins).
+        datasets: rows
+          .filter((r) => own.get(r.name)?.layer !== "audit" || holds(principal, "manage"))
+          .map((r) => ({
+            name: r.name,
+            kind: datasetKindOf(own.get(r.name)?.layer),
+            table: sqlTableName(r.name),
+            rows: r.rows,
+            bytes: r.bytes,
+            files: r.files,
+            first_event_at: iso(r.minTs),
+            last_event_at: iso(r.maxTs),
+            // A table of its own: its files' columns. An event type: the lake's columns, then the typed
+            // columns its contract put in its files.
+            columns: own.get(r.name)?.columns ?? [
+              ...columns,
+              ...(typed.get(r.name) ?? []).map((t) => ({ name: t.name, type: t.type })),
+            ],
+          })),
       },
       200,
     );

@@ -1,5 +1,7 @@
 // GET /v1/live: authenticates a dashboard WebSocket and hands it to a hub of its project's fan-out tree.
+
 import { createRoute } from "@hono/zod-openapi";
+import { refuseLiveWhenFiltered } from "../../services/access/policies";
 import { hubStub } from "../../services/stubs/live-hub";
 import { LiveQuery } from "../../shared/api/live";
 import { TarnError } from "../../shared/errors";
@@ -58,6 +60,7 @@ liveRoutes.get("/v1/live", requirePermission("read", { allowQueryToken: true }),
   const initial = parseSubscribeParam(c.req.query("subscribe"));
   const principal = projectOf(c.get("principal"));
   const { projectId } = principal;
+  await refuseLiveWhenFiltered(c.env, principal);
   const { hubCapacity } = readLiveConfig(c.env);
   const root = hubStub(c.env, projectId, 0);
   const index = await root.assign(projectId, hubCapacity);

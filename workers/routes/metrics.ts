@@ -1,7 +1,9 @@
 // /v1/metrics: user-defined live metrics (admin defines, query reads) and their closed windows.
+
 import { createRoute } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { refuseLiveWhenFiltered } from "../../services/access/policies";
 import { findMetric, metricOut } from "../../services/live/metric-store";
 import { windowStub } from "../../services/stubs/window-shard";
 import { MetricList, MetricNameParam, MetricSchema, WindowList, WindowsQuery } from "../../shared/api/live";
@@ -154,7 +156,9 @@ export const metricRoutes = router()
     return c.body(null, 204);
   })
   .openapi(windows, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
+    await refuseLiveWhenFiltered(c.env, principal);
     const { name } = c.req.valid("param");
     const q = c.req.valid("query");
     const found = await findMetric(c.env.DB, projectId, name);

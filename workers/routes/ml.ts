@@ -96,16 +96,17 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export const mlRoutes = router()
   .openapi(train, async (c) => {
-    const { projectId } = projectOf(c.get("principal"));
+    const principal = projectOf(c.get("principal"));
+    const { projectId } = principal;
     const body = c.req.valid("json");
     const datasets = await datasetsOf(c.env.DB, projectId);
     if (!datasets.includes(body.dataset))
       throw new TarnError("NOT_FOUND", `no dataset "${body.dataset}" in this project`);
-    const typed = (await tableColumnsOf(c.env.DB, projectId))[body.dataset] ?? [];
-    const columns = new Map<string, string>([
-      ...LAKE_COLUMNS.map((col) => [col.name as string, col.type as string] as const),
-      ...typed.map((col) => [col.name, col.type as string] as const),
-    ]);
+    // The table's whole column list when it has one of its own (contract columns, uploads), else the lake's.
+    const own = (await tableColumnsOf(c.env.DB, projectId))[body.dataset];
+    const columns = new Map<string, string>(
+      (own ?? LAKE_COLUMNS).map((col) => [col.name as string, col.type as string] as const),
+    );
     for (const name of [body.target_column, ...body.features]) {
       if (!columns.has(name)) {
         throw new TarnError("VALIDATION_ERROR", `dataset "${body.dataset}" has no column "${name}"`, {
@@ -146,7 +147,8 @@ export const mlRoutes = router()
         features: body.features,
         sourceSql,
         version,
-        params: { regularization: body.regularization, seed: body.seed ?? 42 },
+        // The job reads the rows as the requester would (row-level policies, masking).
+        params: { regularization: body.regularization, seed: body.seed ?? 42, principal },
         status: "training",
         jobId: jobPlaceholder,
       })

@@ -65,6 +65,7 @@ export const queryRoutes = router()
         exports: (c.executionCtx as ExecutionContext).exports,
         waitUntil: (work) => c.executionCtx.waitUntil(work),
         projectId: projectOf(c.get("principal")).projectId,
+        principal: projectOf(c.get("principal")),
       },
       body,
     );

@@ -44,7 +44,7 @@ const update = createRoute({
   method: "patch",
   path: "/v1/users/{id}",
   tags,
-  summary: "Change a user's role, tier, disabled flag or password (admin)",
+  summary: "Change a user's role, tier, disabled flag, password or attributes (admin)",
   description:
     "A new role, disabling or a new password invalidates the user's earlier tokens (within a second) and closes their live sockets.",
   security: bearer,
@@ -98,7 +98,10 @@ export const userRoutes = router()
       createdAt: new Date().toISOString(),
     };
     await insertUser(c.env.DB, row);
-    return c.json(publicUser({ ...row, disabled: false, tokenVersion: 0, updatedAt: row.createdAt }), 201);
+    return c.json(
+      publicUser({ ...row, disabled: false, tokenVersion: 0, attributes: {}, updatedAt: row.createdAt }),
+      201,
+    );
   })
   .openapi(list, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
@@ -114,6 +117,7 @@ export const userRoutes = router()
       tier: body.tier,
       disabled: body.disabled,
       passwordHash,
+      attributes: body.attributes,
     });
     if (!after) throw noSuchUser(id);
     if (body.role !== undefined || body.disabled === true || passwordHash !== undefined)
