@@ -112,10 +112,12 @@ try {
   });
   const times: number[] = [];
   let answer: Record<string, unknown> = {};
+  let coldGenerated = 0;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     answer = await json(await fetch(`${server.url}/v1/insights`, { method: "POST", headers: auth(admin), body }));
     times.push(performance.now() - started);
+    if (i === 0) coldGenerated = answer.generated_in_ms as number;
   }
 
   const { files } = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
@@ -148,7 +150,7 @@ try {
   const warm = median(times.slice(1));
   console.log(`events ${total}, files ${files.length}, runs ${runs}`);
   console.log(
-    `insights cold ${times[0]?.toFixed(0)} ms (generated_in_ms ${answer.generated_in_ms}), warm median ${warm.toFixed(0)} ms`,
+    `insights cold ${times[0]?.toFixed(0)} ms (generated_in_ms ${coldGenerated}), warm median ${warm.toFixed(0)} ms (generated_in_ms ${answer.generated_in_ms})`,
   );
   console.log(`duckdb (same SQL, 1 thread) median ${median(refTimes).toFixed(0)} ms`);
   console.log(`ratio cold / duckdb ${((times[0] as number) / median(refTimes)).toFixed(2)}`);
