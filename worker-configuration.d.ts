@@ -42,6 +42,7 @@ interface __BaseEnv_Env {
 	ICEBERG_WAREHOUSE: string;
 	ADMIN_API_KEY: string;
 	JWT_SIGNING_KEYS: string;
+	MASTER_KEY: string;
 	DEDUPE: DurableObjectNamespace<import("./workers/index").DedupeShard>;
 	WINDOWS: DurableObjectNamespace<import("./workers/index").WindowShard>;
 	LIVE_HUB: DurableObjectNamespace<import("./workers/index").LiveHub>;

@@ -1,11 +1,12 @@
 // The lake writer: claim ids, write Parquet to R2, commit the manifest, then ack. Exactly once.
 import { inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { typedColumnsFor } from "../services/contracts/registry";
+import { encryptedFieldsFor, typedColumnsFor } from "../services/contracts/registry";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { forwardLineage } from "../services/lineage/record";
 import { publishPartials } from "../services/live/publish-partials";
 import { publish } from "../services/manifest/publish";
+import { sealEvents } from "../services/privacy/seal-events";
 import { shardStub } from "../services/stubs/dedupe-shard";
 import { getOrInsert } from "../shared/collections";
 import { readConfig } from "../shared/config";
@@ -95,7 +96,11 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
             new Set(events.map((e) => e.event_type)),
             config.contractCacheTtlMs,
           );
-          return writeFiles(env.LAKE, commitId, project, events, started, (dataset) => typed.get(dataset) ?? []);
+          // Fields marked x-encrypt are sealed under their subject's data key before they become Parquet.
+          const types = new Set(events.map((e) => e.event_type));
+          const encrypted = await encryptedFieldsFor(env.DB, project, types, config.contractCacheTtlMs);
+          const sealed = await sealEvents(env, project, events, encrypted);
+          return writeFiles(env.LAKE, commitId, project, sealed, started, (dataset) => typed.get(dataset) ?? []);
         }),
       )
     ).flat();

@@ -4,21 +4,28 @@ import { drizzle } from "drizzle-orm/d1";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
 import { compactionCandidates } from "../services/manifest/read";
+import type { ViewHooks } from "../services/views/refresh";
 import { readConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
 import { JobMessageSchema } from "../shared/job-message";
 import { backoffSeconds } from "./events-consumer";
+import { runBackfill } from "./jobs/backfill";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
+import { type EraseHooks, runErasure } from "./jobs/erase";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
+import { runSubjectExport } from "./jobs/subject-export";
 import { runTrain } from "./jobs/train";
+import { runViewJob } from "./jobs/view";
 
 /** After this many attempts a job is marked failed (the queue then dead-letters its message). */
 export const MAX_JOB_ATTEMPTS = 5;
 
 export interface JobHooks {
   compact?: CompactHooks;
+  erase?: EraseHooks;
+  view?: ViewHooks;
   /** The invocation's ctx.exports: training reads through the query engine, which may split its scan. */
   exports?: Cloudflare.Exports;
 }
@@ -95,6 +102,17 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       })) as unknown as Record<string, unknown>;
     case "rollup":
       return (await runRollup(env, job.projectId, progress)) as unknown as Record<string, unknown>;
+    case "erase":
+      return runErasure(env, job.projectId, job.params, { id: job.id, attempt }, hooks.erase);
+    case "subject-export":
+      return runSubjectExport(env, job.projectId, job.params);
+    case "view":
+      return (await runViewJob(env, job, attempt, attempt >= MAX_JOB_ATTEMPTS, hooks.view)) as unknown as Record<
+        string,
+        unknown
+      >;
+    case "backfill":
+      return (await runBackfill(env, job)) as unknown as Record<string, unknown>;
     case "train":
       return runTrain(env, job.projectId, job.params as { model_id?: string }, hooks.exports, progress);
   }

@@ -12,6 +12,7 @@ import { documentAccess } from "./route-access";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
+import { backfillRoutes } from "./routes/backfill";
 import { catalogRoutes } from "./routes/catalog";
 import { contractRoutes } from "./routes/contracts";
 import { eventRoutes } from "./routes/events";
@@ -26,12 +27,14 @@ import { mlRoutes } from "./routes/ml";
 import { naturalRoutes } from "./routes/natural";
 import { opsRoutes } from "./routes/ops";
 import { policyRoutes } from "./routes/policies";
+import { privacyRoutes } from "./routes/privacy";
 import { projectRoutes } from "./routes/projects";
 import { prometheusRoutes } from "./routes/prometheus";
 import { quarantineRoutes } from "./routes/quarantine";
 import { queryRoutes } from "./routes/query";
 import { segmentRoutes } from "./routes/segment";
 import { userRoutes } from "./routes/users";
+import { viewRoutes } from "./routes/views";
 
 export const OPENAPI_INFO = {
   openapi: "3.0.3",
@@ -79,6 +82,9 @@ export function createApp() {
   app.route("/", prometheusRoutes);
   app.route("/", icebergRoutes);
   app.route("/", policyRoutes);
+  app.route("/", privacyRoutes);
+  app.route("/", viewRoutes);
+  app.route("/", backfillRoutes);
   app.route("/", naturalRoutes);
   app.route("/", insightsRoutes);
   app.route("/", mlRoutes);

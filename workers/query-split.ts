@@ -2,6 +2,7 @@
 // service binding) to read part of a large scan in another invocation, with its own limits.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { r2AsyncBuffer } from "../services/lake-objects/r2-buffer";
+import { queryPrivacy } from "../services/privacy/masking";
 import type { ProjectSplit, SplitAnswer } from "../services/query/fan-out";
 import { footers } from "../services/query/footers";
 import { type QueryCatalog, QueryError, runSplit } from "../shared/query";
@@ -38,7 +39,10 @@ export class QuerySplit extends WorkerEntrypoint<Env> {
   /** Run one split of a query and answer with its partial result. */
   async scan(request: ProjectSplit): Promise<SplitAnswer> {
     try {
-      const result = await runSplit(request, splitCatalog(this.env.LAKE, request), {
+      const catalog = splitCatalog(this.env.LAKE, request);
+      // The split masks and decrypts exactly as its coordinator does.
+      catalog.guard = (await queryPrivacy(this.env, request.projectId, request.unmask === true)).guard;
+      const result = await runSplit(request, catalog, {
         footerCache: footers,
         maxPartialBytes: MAX_PARTIAL_BYTES,
       });

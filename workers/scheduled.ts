@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { exportAuditLogs } from "../services/access/audit-export";
 import { createJob } from "../services/jobs/create-job";
 import { completeIngestHours, forwardLineage } from "../services/lineage/record";
+import { planViewRefreshes } from "../services/views/schedule";
 import { readConfig } from "../shared/config";
 import type { JobType } from "../shared/db/jobs";
 import { projects } from "../shared/db/schema";
@@ -29,5 +30,13 @@ export async function handleScheduled(controller: ScheduledController, env: Env)
   );
   if (types.includes("compact"))
     console.log(JSON.stringify({ level: "info", msg: "audit export", ...(await exportAuditLogs(env)) }));
+  // Views due by now (hourly ones every hour, daily ones after midnight UTC), each project's in dependency order.
+  if (types.includes("compact")) {
+    const views = await planViewRefreshes(env, new Date()).catch((err) => {
+      console.error(JSON.stringify({ level: "error", msg: "view refreshes not planned", error: String(err) }));
+      return 0;
+    });
+    console.log(JSON.stringify({ level: "info", msg: "view refreshes", projects: views }));
+  }
   if (failed > 0) throw new Error(`${failed} scheduled jobs could not be queued`);
 }

@@ -3,7 +3,7 @@
 import type { Schema } from "@cfworker/json-schema";
 import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { type TypedColumn, typedColumnsOf } from "../../shared/contracts/typed-columns";
+import { encryptedFieldsOf, type TypedColumn, typedColumnsOf } from "../../shared/contracts/typed-columns";
 import { CompiledContract } from "../../shared/contracts/verdict";
 import { contracts, contractVersions } from "../../shared/db/contracts";
 import { TarnError } from "../../shared/errors";
@@ -12,6 +12,8 @@ import { TarnError } from "../../shared/errors";
 export interface LoadedVersion {
   compiled: CompiledContract;
   columns: TypedColumn[];
+  /** Payload properties marked `x-encrypt`: sealed in the lake writer before Parquet. */
+  encrypted: string[];
   /** The mode the version was stored (or promoted) with: a canary's enforced `warn` version still only warns. */
   mode: string;
 }
@@ -96,6 +98,7 @@ async function loadVersions(db: D1Database, project: string, type: string, wante
     versions.set(versionKey(project, type, r.version), {
       compiled: new CompiledContract(r.version, schema),
       columns: typedColumnsOf(schema),
+      encrypted: encryptedFieldsOf(schema),
       mode: r.mode,
     });
   }
@@ -148,4 +151,15 @@ export async function typedColumnsFor(
 ): Promise<Map<string, TypedColumn[]>> {
   const active = await activeContracts(db, project, types, ttlMs);
   return new Map([...active].map(([type, a]) => [type, a.enforced?.columns ?? []]));
+}
+
+/** The payload properties each event type's files store encrypted now: those the version in force marks. */
+export async function encryptedFieldsFor(
+  db: D1Database,
+  project: string,
+  types: Iterable<string>,
+  ttlMs: number,
+): Promise<Map<string, string[]>> {
+  const active = await activeContracts(db, project, types, ttlMs);
+  return new Map([...active].map(([type, a]) => [type, a.enforced?.encrypted ?? []]));
 }

@@ -206,3 +206,23 @@ export function countStatement(
       ),
     );
 }
+
+/** The schema of every event type's current version, in one read (the privacy policy of each query reads it). */
+export async function currentSchemas(
+  db: D1Database,
+  projectId: string,
+): Promise<{ eventType: string; schema: string }[]> {
+  return drizzle(db)
+    .select({ eventType: contracts.eventType, schema: contractVersions.schema })
+    .from(contracts)
+    .innerJoin(
+      contractVersions,
+      and(
+        eq(contractVersions.projectId, contracts.projectId),
+        eq(contractVersions.eventType, contracts.eventType),
+        eq(contractVersions.version, contracts.currentVersion),
+      ),
+    )
+    .where(eq(contracts.projectId, projectId))
+    .all();
+}

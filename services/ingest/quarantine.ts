@@ -205,3 +205,49 @@ export async function forgetQuarantineBefore(db: D1Database, project: string, cu
     .where(and(eq(quarantineEntries.projectId, project), lt(quarantineEntries.receivedAt, cutoffIso)))
     .run();
 }
+
+/** Whether a quarantined event's raw text is an event of this user (`userId`, or Segment's `userId`). */
+function rawOfSubject(raw: string, subject: string): boolean {
+  try {
+    const o = JSON.parse(raw) as Record<string, unknown> | null;
+    if (o && typeof o === "object") return o.userId === subject || o.user_id === subject;
+  } catch {
+    // A truncated or malformed event: match its text, so a subject is never left behind by a parse error.
+  }
+  return raw.includes(JSON.stringify(subject).slice(0, -1));
+}
+
+/**
+ * Privacy erasure: every quarantined event of `subject` loses its raw text (the record stays as a
+ * placeholder naming the erasure, so other entries keep their line numbers) and its index row (it can
+ * no longer be replayed). Returns how many events were purged.
+ */
+export async function purgeSubject(
+  env: Pick<Env, "LAKE" | "DB">,
+  project: string,
+  subject: string,
+  erasureId: string,
+): Promise<number> {
+  let purged = 0;
+  for await (const key of keysAfter(env.LAKE, project)) {
+    const lines = await readLines(env.LAKE, key);
+    const gone: string[] = [];
+    const kept = lines.map((line, i) => {
+      const record = withId(JSON.parse(line) as Record<string, unknown>, key, i);
+      if (typeof record.raw !== "string" || !rawOfSubject(record.raw, subject)) return line;
+      gone.push(record.id as string);
+      return JSON.stringify({
+        ...record,
+        raw: "",
+        raw_truncated: false,
+        reason: `erased by privacy erasure ${erasureId}`,
+      });
+    });
+    if (gone.length === 0) continue;
+    await env.LAKE.put(key, `${kept.join("\n")}\n`, { httpMetadata: { contentType: "application/x-ndjson" } });
+    for (const ids of chunked(gone, 80))
+      await drizzle(env.DB).delete(quarantineEntries).where(inArray(quarantineEntries.id, ids)).run();
+    purged += gone.length;
+  }
+  return purged;
+}

@@ -258,3 +258,12 @@ export async function forwardLineage(env: Pick<Env, "DB" | "LINEAGE_QUEUE">, lim
   }
   return pending.length;
 }
+
+/** A job's run that failed: its START and FAIL events (a view refresh that kept the previous version). */
+export async function recordFailedRun(db: D1Database, run: LineageRun, startedAt: Date): Promise<void> {
+  const d = drizzle(db);
+  await d.batch([
+    insertEvent(d, run, runEvent(run, "START", startedAt)),
+    insertEvent(d, run, runEvent(run, "FAIL", new Date())),
+  ]);
+}

@@ -103,3 +103,19 @@ export async function sweepOrphans(
   }
   return result;
 }
+
+/**
+ * Deletes these objects of the project now (no grace: privacy erasure) and marks every manifest row
+ * naming them deleted, so a snapshot that still lists one answers GONE instead of reading it.
+ */
+export async function deleteObjectsNow(env: Pick<Env, "DB" | "LAKE">, projectId: string, keys: string[]) {
+  const d = drizzle(env.DB);
+  for (const part of chunked([...new Set(keys)], KEYS_PER_STATEMENT)) {
+    await env.LAKE.delete(part);
+    await d
+      .update(lakeFiles)
+      .set({ deletedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+      .where(and(eq(lakeFiles.projectId, projectId), inArray(lakeFiles.key, part), isNull(lakeFiles.deletedAt)))
+      .run();
+  }
+}

@@ -379,3 +379,36 @@ export async function datasetsOfFiles(db: D1Database, ids: number[]): Promise<st
   }
   return [...out].sort();
 }
+
+/**
+ * Every manifest row of the project whose object still exists: the current tables and the files older
+ * snapshots can still read (removed but not yet garbage-collected). Privacy erasure looks at all of them.
+ */
+export async function filesNotCollected(db: D1Database, projectId: string): Promise<ManifestFile[]> {
+  return drizzle(db)
+    .select()
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), isNull(lakeFiles.deletedAt)))
+    .orderBy(asc(lakeFiles.id))
+    .all();
+}
+
+/** The dataset of a project's lake object, or null when the manifest does not know the key. */
+export async function datasetOfKey(db: D1Database, projectId: string, key: string): Promise<string | null> {
+  const row = await drizzle(db)
+    .select({ dataset: lakeFiles.dataset })
+    .from(lakeFiles)
+    .where(and(eq(lakeFiles.projectId, projectId), eq(lakeFiles.key, key)))
+    .get();
+  return row?.dataset ?? null;
+}
+
+/** Snapshots by id (kind, writer's commit id, time), for jobs that need to know what added a file. */
+export async function snapshotsById(db: D1Database, ids: number[]): Promise<Map<number, SnapshotRow>> {
+  const out = new Map<number, SnapshotRow>();
+  for (const part of chunked([...new Set(ids)], 80)) {
+    const rows = await drizzle(db).select().from(snapshots).where(inArray(snapshots.id, part)).all();
+    for (const r of rows) out.set(r.id, r);
+  }
+  return out;
+}

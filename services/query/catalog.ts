@@ -2,6 +2,7 @@
 import { TarnError } from "../../shared/errors";
 import { EVENT_LAYERS, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
+import type { ValueGuard } from "../../shared/query/catalog";
 import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
 import { countFiles, isOwnTable, listFiles } from "../manifest/read";
 
@@ -12,11 +13,17 @@ export interface ProjectCatalog extends QueryCatalog {
   readonly filesListed: number;
 }
 
-export function projectCatalog(env: Pick<Env, "DB" | "LAKE">, projectId: string, snapshot?: number): ProjectCatalog {
+export function projectCatalog(
+  env: Pick<Env, "DB" | "LAKE">,
+  projectId: string,
+  snapshot?: number,
+  guard?: ValueGuard,
+): ProjectCatalog {
   const sizes = new Map<string, number>();
   let filesInTables = 0;
   let filesListed = 0;
   return {
+    guard,
     get filesInTables() {
       return filesInTables;
     },

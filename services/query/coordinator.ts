@@ -6,6 +6,7 @@ import { rowFiltersFor } from "../../shared/access/row-policy";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { ProjectPrincipal } from "../../shared/principal";
+import { masksAnyOf } from "../../shared/privacy/policy";
 import {
   emptyStatistics,
   explainPrefix,
@@ -21,27 +22,31 @@ import {
   type SqlModel,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
+import type { ValueGuard } from "../../shared/query/catalog";
 import { referencedTables } from "../../shared/query/referenced-tables";
 import type { RowFilters } from "../../shared/query/row-filters";
 import { TABLE_COLUMNS } from "../../shared/query/schema";
 import type { SqlType } from "../../shared/query/types";
+import { ROLLUP_DIMS, ROLLUP_SKETCHES } from "../../shared/rollup/dims";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
 import { cachedPolicies } from "../access/policies";
 import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { canUnmask, queryPrivacy } from "../privacy/masking";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
 import { sqlModels } from "./models";
 import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
+import { chooseView, type ViewChoice, viewsRead } from "./view-port";
 
 const QUERY_TIMEOUT_MS = 25_000;
 const MAX_RESULT_ROWS = 100_000;
 /** Functions whose answer depends on the clock: such a query is never answered from cache. */
 const CLOCK = /\b(now|current_timestamp|current_date|today)\b/i;
 
-export type AnswerSource = "cache" | "rollup" | "scan";
+export type AnswerSource = "cache" | "rollup" | "view" | "scan";
 
 export interface QueryStatistics extends QueryReadStatistics {
   elapsed: number;
@@ -59,6 +64,8 @@ export interface Explanation {
   snapshot: number;
   cache: { eligible: boolean; hit: boolean; reason?: string };
   rollup: { eligible: boolean; level?: string; groups?: number; reason?: string };
+  /** A materialized view whose SELECT the query is, when it answers identically. */
+  view: { eligible: boolean; name?: string; reason?: string };
   /** Every table the query reads, as written in SQL (`datasets.<type>` for the type-only table). */
   tables: string[];
   scans: ScanExplain[];
@@ -129,6 +136,9 @@ interface Plan {
   rollups: RollupPort | null;
   /** The asker's row-level policies (none for `system` or an unbound principal). */
   rowFilters: RowFilters | undefined;
+  /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
+  guard: ValueGuard;
+  unmask: boolean;
   /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
   models?: Record<string, SqlModel>;
 }
@@ -152,7 +162,13 @@ function statistics(plan: Plan, source: AnswerSource, measured: Partial<QuerySta
 async function tryRollups(
   plan: Plan,
 ): Promise<{ rollup: RollupPlan | null; answer: CoordinatedAnswer | null; reason?: string }> {
-  if (!plan.rollups) return { rollup: null, answer: null, reason: "time travel reads the files as they were" };
+  if (!plan.rollups) {
+    const reason =
+      plan.snapshot !== undefined
+        ? "time travel reads the files as they were"
+        : "rollups hold dimensions masked for you";
+    return { rollup: null, answer: null, reason };
+  }
   // A filtered principal's query matches a rollup only when its filters are on rollup dimensions.
   const filtered = { ...plan.parsed, select: policySelect(plan.parsed.select, plan).select };
   const rollup = matchRollupQuery(filtered, plan.now.getTime());
@@ -186,14 +202,14 @@ export async function tableColumnsOf(
 }
 
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const result = await runQuery(plan.parsed, catalog, {
     tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
+    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
     rowFilters: plan.rowFilters,
     models: plan.models,
   });
@@ -214,7 +230,40 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
   };
 }
 
-/** The answer by the first step that can give it: cache, rollups, scan. */
+/**
+ * The view whose SELECT the query is, and the answer read from its files (`run`); a tail (ORDER BY)
+ * that does not bind to the view's columns falls back to the scan.
+ */
+async function tryView(
+  ctx: QueryContext,
+  plan: Plan,
+  run = true,
+): Promise<{ choice: ViewChoice; answer: CoordinatedAnswer | null }> {
+  // Time travel and clock-reading queries take the scan: a view holds one version, built at one time.
+  if (plan.snapshot !== undefined)
+    return { choice: { reason: "time travel reads the files as they were" }, answer: null };
+  if (!plan.cacheKey) return { choice: { reason: "the query reads the clock" }, answer: null };
+  // A view holds every row: never for someone row-level policies bind.
+  if (plan.rowFilters) return { choice: { reason: "row-level policies apply to the asker" }, answer: null };
+  const choice = await chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () =>
+    tableColumnsOf(ctx.env.DB, ctx.projectId),
+  );
+  if (!choice.sql || !run) return { choice, answer: null };
+  try {
+    const read = await scan(ctx, { ...plan, parsed: parseQuery(choice.sql) });
+    return { choice, answer: { ...read, statistics: { ...read.statistics, source: "view" } } };
+  } catch (err) {
+    if (err instanceof QueryError && err.code === "INVALID_SQL") {
+      return {
+        choice: { view: choice.view, reason: "the query's ORDER BY does not bind to the view's columns" },
+        answer: null,
+      };
+    }
+    throw err;
+  }
+}
+
+/** The answer by the first step that can give it: cache, a view, rollups, scan. */
 async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
   const hit = plan.cacheKey ? await cachedAnswer(plan.cacheKey) : null;
   if (hit) {
@@ -225,8 +274,9 @@ async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer>
       statistics: statistics(plan, "cache", { ...stored, rollup: stored.rollup }),
     };
   }
-  const gold = (await tryRollups(plan)).answer;
-  const answered = gold ?? (await scan(ctx, plan));
+  const viewed = await tryView(ctx, plan);
+  const gold = viewed.answer ? null : (await tryRollups(plan)).answer;
+  const answered = viewed.answer ?? gold ?? (await scan(ctx, plan));
   if (plan.cacheKey) {
     const { meta, rows, statistics: s } = answered;
     ctx.waitUntil(storeAnswer(plan.cacheKey, { meta, rows, statistics: { ...s } }).catch(() => {}));
@@ -237,17 +287,24 @@ async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer>
 /** EXPLAIN [ANALYZE]: the path the query takes and what each step reads. */
 async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise<CoordinatedAnswer> {
   const cacheHit = plan.cacheKey ? (await cachedAnswer(plan.cacheKey)) !== null : false;
+  const viewed = await tryView(ctx, plan, false);
+  const fromView = viewed.choice.sql !== undefined;
   const gold = await tryRollups(plan);
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot);
+  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
-  const { tables, scans, joins } = await explainQuery(plan.parsed, catalog, {
-    tableColumns,
-    now: plan.now,
-    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId),
-    rowFilters: plan.rowFilters,
-    models: plan.models,
-  });
-  const source: AnswerSource = cacheHit ? "cache" : gold.answer ? "rollup" : "scan";
+  // From a view, the scans are those of the view's files.
+  const { tables, scans, joins } = await explainQuery(
+    fromView ? parseQuery(viewed.choice.sql as string) : plan.parsed,
+    catalog,
+    {
+      tableColumns,
+      now: plan.now,
+      fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
+      rowFilters: plan.rowFilters,
+      models: plan.models,
+    },
+  );
+  const source: AnswerSource = cacheHit ? "cache" : fromView ? "view" : gold.answer ? "rollup" : "scan";
   // Under row-level policies the manifest's counts would tell of rows the policies remove: withheld.
   const withheld = plan.rowFilters !== undefined;
   const shownScans = withheld
@@ -263,6 +320,9 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     rollup: gold.answer
       ? { eligible: true, level: gold.rollup?.level, groups: gold.answer.rows.length }
       : { eligible: false, level: gold.rollup?.level, reason: gold.reason },
+    view: fromView
+      ? { eligible: true, name: viewed.choice.view }
+      : { eligible: false, name: viewed.choice.view, reason: viewed.choice.reason },
     tables,
     scans: shownScans,
     joins: shownJoins,
@@ -288,6 +348,7 @@ function describe(e: Explanation): string[] {
       ? `rollup: level ${e.rollup.level}, ${e.rollup.groups} rows`
       : `rollup: not used: ${e.rollup.reason}${e.rollup.level ? ` (level ${e.rollup.level})` : ""}`,
   );
+  lines.push(e.view.eligible ? `view: ${e.view.name}` : `view: not used: ${e.view.reason}`);
   lines.push(`tables: ${e.tables.join(", ") || "none"}`);
   if (e.row_policies.tables.length > 0) {
     lines.push(`row-level policies: applied to ${e.row_policies.tables.join(", ")} (read statistics withheld)`);
@@ -343,10 +404,21 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const { mode, sql } = explainPrefix(request.sql);
   const snapshot = await resolveSnapshot(ctx.env.DB, ctx.projectId, request);
   const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
+  // Tarn's own reads (`system`: a view's refresh) see values masked, as any principal without unmask.
+  const unmask = canUnmask(ctx.principal === "system" ? undefined : ctx.principal);
+  const privacy = await queryPrivacy(ctx.env, ctx.projectId, unmask);
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
     const rowFilters = await rowFiltersOf(ctx);
+    if (rowFilters) {
+      const views = await viewsRead(ctx.env.DB, ctx.projectId, parsed.select);
+      if (views.length > 0) {
+        throw new TarnError("FORBIDDEN", `row-level policies apply to you, and view ${views[0]} holds every row`, {
+          details: { views },
+        });
+      }
+    }
     const plan: Plan = {
       parsed,
       now: new Date(),
@@ -363,10 +435,16 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
             sql: sql.trim(),
             // A filtered answer is only ever served to someone bound by the same filters and identity.
             ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+            view: privacy.policy.fingerprint,
           },
       rowFilters,
-      // Only the current lake has rollups.
-      rollups: snapshot === undefined ? projectRollups(ctx.env.DB, ctx.projectId) : null,
+      // Only the current lake has rollups; they hold clear dimensions, so not for a principal who sees them masked.
+      rollups:
+        snapshot === undefined && !masksAnyOf(privacy.policy, [...ROLLUP_DIMS, ...ROLLUP_SKETCHES])
+          ? projectRollups(ctx.env.DB, ctx.projectId)
+          : null,
+      guard: privacy.guard,
+      unmask,
       models: await sqlModels(ctx.env, ctx.projectId, sql),
     };
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");

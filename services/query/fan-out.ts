@@ -12,6 +12,8 @@ import {
 
 export interface ProjectSplit extends SplitRequest {
   projectId: string;
+  /** The asking principal sees clear values; otherwise the split masks as the coordinator does. */
+  unmask?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export type SplitAnswer =
  * Fan-out for one project's query: splits run as QuerySplit invocations of this same Worker.
  * `exports` is the invocation's ctx.exports.
  */
-export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: string): FanOut {
+export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: string, unmask = false): FanOut {
   const config = readConfig(env);
   return {
     filesPerSplit: config.querySplitFiles,
@@ -34,7 +36,7 @@ export function projectFanOut(env: Env, exports: Cloudflare.Exports, projectId: 
     maxSplits: config.queryMaxSplits,
     concurrency: config.querySplitConcurrency,
     async run(request) {
-      const answer = (await exports.QuerySplit.scan({ ...request, projectId })) as SplitAnswer;
+      const answer = (await exports.QuerySplit.scan({ ...request, projectId, unmask })) as SplitAnswer;
       if (answer.ok) return answer.result;
       if (answer.code === "INVALID_SPLIT") throw new FinalSplitError(answer.message);
       throw new QueryError(answer.code, answer.message);

@@ -12,6 +12,8 @@ export interface AnswerKey {
   sql: string;
   /** Who the answer is for when it depends on them (row-level policies and identity); absent: anyone. */
   scope?: string;
+  /** What the asking principal sees (privacy masks): answers are never shared between different views. */
+  view?: string;
 }
 
 export interface CachedAnswer {
@@ -23,7 +25,7 @@ export interface CachedAnswer {
 async function cacheRequest(key: AnswerKey): Promise<Request> {
   const digest = await crypto.subtle.digest(
     "SHA-256",
-    new TextEncoder().encode(JSON.stringify([key.sql, key.pinned, key.scope ?? null])),
+    new TextEncoder().encode(JSON.stringify([key.sql, key.pinned, key.view ?? "", key.scope ?? null])),
   );
   const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return new Request(`https://query-cache.tarn.internal/${key.projectId}/${key.version}/${hash}`);

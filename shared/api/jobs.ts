@@ -2,13 +2,14 @@
 import { z } from "zod";
 import { JOB_STATUSES, JOB_TYPES } from "../db/jobs";
 import { EventTypeSchema } from "../events/envelope";
+import { ColumnClassifications } from "./privacy";
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD");
 
 export const CreateJobBody = z
   .strictObject({
-    /** Training jobs start from POST /v1/ml/train, which checks their parameters. */
-    type: z.enum(JOB_TYPES).exclude(["train"]),
+    /** Views, backfills and training have their own routes (/v1/views/{name}/refresh, /v1/metrics/{name}/backfill, /v1/ml/train). */
+    type: z.enum(["compact", "rollup", "retention"]),
     /** compact: one dataset (default: every dataset with small files). */
     dataset: EventTypeSchema.optional(),
     /** compact: one day (default: every day with small files). */
@@ -36,7 +37,12 @@ export const JobList = z.object({ jobs: z.array(JobSchema) }).meta({ id: "JobLis
 
 export const DatasetSettingsBody = z
   .strictObject({
-    retention_days: z.number().int().min(1, "must be at least 1").max(36_500).nullable(),
+    retention_days: z.number().int().min(1, "must be at least 1").max(36_500).nullable().optional(),
+    /** Privacy: how envelope columns are classified (README, "Privacy"). */
+    columns: ColumnClassifications.optional(),
+  })
+  .refine((b) => b.retention_days !== undefined || b.columns !== undefined, {
+    message: "give retention_days, columns or both",
   })
   .meta({ id: "DatasetSettings" });
 

@@ -32,8 +32,8 @@ export const QueryAnswer = z
       /** Sub-invocations the scan was split over (0: read in the invocation that answered). */
       splits: z.number().int(),
       snapshot: z.number().int(),
-      /** Which step answered: the answer cache, gold rollups, or a scan of the files. */
-      source: z.enum(["cache", "rollup", "scan"]),
+      /** Which step answered: the answer cache, gold rollups, a materialized view, or a scan of the files. */
+      source: z.enum(["cache", "rollup", "view", "scan"]),
       /** Computed from gold rollups (hourly aggregates) instead of the raw files: the same answer, exactly. */
       rollup: z.boolean(),
       cached: z.boolean(),
@@ -41,7 +41,7 @@ export const QueryAnswer = z
     /** Only for `EXPLAIN [ANALYZE] SELECT …`: the path the query takes and what each scan reads. */
     explain: z
       .object({
-        source: z.enum(["cache", "rollup", "scan"]),
+        source: z.enum(["cache", "rollup", "view", "scan"]),
         snapshot: z.number().int(),
         cache: z.object({ eligible: z.boolean(), hit: z.boolean(), reason: z.string().optional() }),
         rollup: z.object({
@@ -50,6 +50,8 @@ export const QueryAnswer = z
           groups: z.number().int().optional(),
           reason: z.string().optional(),
         }),
+        /** A materialized view whose SELECT the query is: used only while its answer is identical. */
+        view: z.object({ eligible: z.boolean(), name: z.string().optional(), reason: z.string().optional() }),
         /** Every table the query reads, as SQL names it. */
         tables: z.array(z.string()),
         /** Each join: type, equality keys, the side built into the hash table and the row estimates behind it. */

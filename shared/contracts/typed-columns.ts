@@ -29,6 +29,20 @@ function columnType(schema: unknown): TypedColumnType | null {
   return null;
 }
 
+/** Whether a property is marked `x-encrypt`. */
+export function isEncrypted(schema: unknown): boolean {
+  return !!schema && typeof schema === "object" && (schema as Record<string, unknown>)["x-encrypt"] === true;
+}
+
+/** The top-level properties a schema marks `x-encrypt`. */
+export function encryptedFieldsOf(schema: unknown): string[] {
+  const properties = (schema as { properties?: unknown } | null)?.properties;
+  if (!properties || typeof properties !== "object") return [];
+  return Object.entries(properties as Record<string, unknown>)
+    .filter(([, sub]) => isEncrypted(sub))
+    .map(([name]) => name);
+}
+
 /**
  * The typed columns a contract's schema declares: its top-level properties of one scalar type
  * (`null` allowed beside it), in declaration order, named so they are plain SQL identifiers.
@@ -40,7 +54,8 @@ export function typedColumnsOf(schema: unknown): TypedColumn[] {
   if (!properties || typeof properties !== "object") return [];
   const out: TypedColumn[] = [];
   for (const [property, sub] of Object.entries(properties as Record<string, unknown>)) {
-    const type = columnType(sub);
+    // An encrypted field is stored sealed (text) whatever its declared type (README, "Privacy").
+    const type = columnType(sub) && isEncrypted(sub) ? "VARCHAR" : columnType(sub);
     if (!type) continue;
     const name = ENVELOPE.has(property.toLowerCase()) ? `payload_${property}` : property;
     if (!COLUMN_NAME.test(name) || out.some((c) => c.name.toLowerCase() === name.toLowerCase())) continue;

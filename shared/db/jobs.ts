@@ -4,7 +4,16 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
-export const JOB_TYPES = ["compact", "rollup", "retention", "train"] as const;
+export const JOB_TYPES = [
+  "compact",
+  "rollup",
+  "retention",
+  "erase",
+  "subject-export",
+  "view",
+  "backfill",
+  "train",
+] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

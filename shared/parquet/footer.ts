@@ -15,6 +15,8 @@ export interface Footer {
   schema: SchemaElement[];
   numRows: number;
   rowGroups: RowGroup[];
+  /** Key-value metadata (e.g. the privacy layer's user id filter). */
+  keyValues?: { key: string; value: string }[];
 }
 
 /**
@@ -29,6 +31,7 @@ export function writeFooter(file: ByteWriter, footer: Footer, indexes: PageIndex
     schema: footer.schema,
     num_rows: BigInt(footer.numRows),
     row_groups: footer.rowGroups,
+    ...(footer.keyValues?.length ? { key_value_metadata: footer.keyValues } : {}),
   } as FileMetaData; // metadata_length is computed by the writer, not serialised from here
   writeMetadata(file, metadata);
   file.appendUint32(PARQUET_MAGIC);

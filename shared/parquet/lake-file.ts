@@ -1,9 +1,11 @@
 // A lake file, both ways: LakeRows encoded as one ZSTD Parquet file sorted by event time (Tarn's own
 // column-chunk encoders), and a file read back row group by row group as LakeRows.
+
 import type { AsyncBuffer, ColumnChunk, RowGroup, SchemaElement } from "hyparquet";
 import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { TypedColumn } from "../contracts/typed-columns";
 import { LAKE_COLUMNS, type LakeRow } from "../lake/lake-row";
+import { USER_BLOOM_KEY, userBloom } from "../privacy/user-bloom";
 import { lakeCompress, lakeCompressors } from "./codecs";
 import {
   type ColumnContext,
@@ -116,7 +118,10 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
       total_compressed_size: BigInt(file.offset - groupStart),
     });
   }
-  writeFooter(file, { schema: schema.elements, numRows: rows.length, rowGroups }, indexes);
+  // Erasure and export find a subject's files by their footers (shared/privacy/user-bloom.ts).
+  const bloom = userBloom(rows.map((r) => r.user_id));
+  const keyValues = bloom ? [{ key: USER_BLOOM_KEY, value: bloom }] : [];
+  writeFooter(file, { schema: schema.elements, numRows: rows.length, rowGroups, keyValues }, indexes);
   // A view, not a copy: a second file-sized buffer is external memory that pushes V8 into a full
   // collection, which walks every row object the caller holds (measured: ~0.4 s at 1M rows).
   return file.getBytes();

@@ -1,5 +1,6 @@
 // What the engine needs from its host: the files of a table (pruned by the manifest) and their bytes.
 import type { AsyncBuffer, FileMetaData } from "hyparquet";
+import type { Vec } from "./vector";
 
 /** A lake file as the manifest knows it. `minTs`/`maxTs` bound its `ts` values (epoch ms, inclusive). */
 export interface FileRef {
@@ -35,6 +36,18 @@ export interface QueryCatalog {
   listFiles(table: string, filter: FileFilter): Promise<FileRef[] | null>;
   /** A hyparquet AsyncBuffer over the file (ranged reads). */
   openFile(key: string): Promise<AsyncBuffer>;
+  /** Rewrites values as they leave the files (privacy masks, decryption); absent: values as stored. */
+  guard?: ValueGuard;
+}
+
+/**
+ * Values the query must see rewritten, per dataset and column: the scan rewrites them before any
+ * filter, join, group or output sees them (so a predicate on a masked column compares masked
+ * values), and never prunes by a guarded column's statistics (which describe the clear values).
+ */
+export interface ValueGuard {
+  guards(dataset: string, column: string): boolean;
+  rewrite(dataset: string, column: string, values: Vec): Promise<Vec>;
 }
 
 /** Parsed Parquet footers by file key (lake files never change under a key). A Map works. */

@@ -104,8 +104,10 @@ function statValue(v: unknown): unknown {
 }
 
 /** Whether a row group may hold matching rows, by its column statistics. */
-function groupMayMatch(group: RowGroup, ranges: Map<string, ColumnRange>): boolean {
+function groupMayMatch(group: RowGroup, ranges: Map<string, ColumnRange>, dataset: string, o: ScanOptions): boolean {
   for (const [name, range] of ranges) {
+    // Statistics describe stored values; a guarded column is compared after its rewrite.
+    if (o.catalog.guard?.guards(dataset, name)) continue;
     const chunk = group.columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
     const s = chunk?.statistics;
     if (!chunk || !s) continue;
@@ -181,7 +183,9 @@ export function topKOrder(files: FileRef[], hint: TopKHint | undefined): FileRef
 
 /** Batches of the needed columns from every matching row group of every file. */
 export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
-  const hint = o.topK;
+  const guard = o.catalog.guard;
+  // Top-k skipping reads stored statistics too: not for a column some file rewrites.
+  const hint = o.topK && !o.files.some((f) => guard?.guards(f.dataset, o.topK?.column as string)) ? o.topK : undefined;
   const files = topKOrder(o.files, hint);
   const opening = new Map<number, Promise<OpenFile>>();
   const open = (i: number) => {
@@ -220,7 +224,10 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
       for (const group of groups) {
         if (Number(group.num_rows) === 0) continue;
         const bounds = hint ? groupBounds(group, hint.column) : null;
-        if (!groupMayMatch(group, o.ranges) || (bounds && beyondTopK(hint, bounds.min, bounds.max, bounds.nulls))) {
+        if (
+          !groupMayMatch(group, o.ranges, ref.dataset, o) ||
+          (bounds && beyondTopK(hint, bounds.min, bounds.max, bounds.nulls))
+        ) {
           o.stats.row_groups_pruned++;
           continue;
         }
@@ -271,6 +278,11 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
           const cursor = cursors[k];
           cols[c.slot] = cursor ? cursor.take(n) : { kind: "const", n, value: null };
         });
+        if (guard) {
+          const dataset = job.file.ref.dataset;
+          for (const c of o.columns)
+            if (guard.guards(dataset, c.name)) cols[c.slot] = await guard.rewrite(dataset, c.name, cols[c.slot] as Vec);
+        }
         yield { n, cols };
       }
     }

@@ -2,6 +2,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { exportJWK, generateKeyPair } from "jose";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_ADMIN_API_KEY } from "../../shared/config";
+import { DEV_MASTER_KEY } from "../../shared/privacy/field-cipher";
 import { createApp } from "../../workers/app";
 import { BASE, call, expectEnvelope, SUPER_ADMIN } from "./helpers";
 
@@ -74,9 +75,15 @@ describe("production safety", () => {
     // A real signing key too (README, "People and access"): a fresh Ed25519 key, not the public development one.
     const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
     const JWT_SIGNING_KEYS = JSON.stringify([{ ...(await exportJWK(privateKey)), kid: "prod" }]);
-    expect((await fetchWith({ ENVIRONMENT: "production", ADMIN_API_KEY: SUPER_ADMIN, JWT_SIGNING_KEYS })).status).toBe(
-      200,
-    );
+    // And a real master key of field encryption (README, "Privacy"): 32 random bytes, base64.
+    const MASTER_KEY = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+    const real = { ENVIRONMENT: "production", ADMIN_API_KEY: SUPER_ADMIN, JWT_SIGNING_KEYS, MASTER_KEY };
+    expect((await fetchWith(real)).status).toBe(200);
+    for (const bad of ["", DEV_MASTER_KEY, btoa("too short")]) {
+      const res = await fetchWith({ ...real, MASTER_KEY: bad });
+      expect(res.status).toBe(503);
+      expect((await expectEnvelope(res)).message).toContain("MASTER_KEY");
+    }
     expect((await fetchWith({ ENVIRONMENT: "development", ADMIN_API_KEY: EXAMPLE_ADMIN_API_KEY })).status).toBe(200);
   });
 });

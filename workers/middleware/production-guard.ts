@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { signingKeyProblem, signingKeys } from "../../shared/access/signing-keys";
 import { adminKeyProblem, readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
+import { masterKeyProblem } from "../../shared/privacy/field-cipher";
 import type { AppEnv } from "../context";
 
 export function productionGuard(): MiddlewareHandler<AppEnv> {
@@ -11,6 +12,7 @@ export function productionGuard(): MiddlewareHandler<AppEnv> {
       const problem =
         adminKeyProblem(c.env.ADMIN_API_KEY) ??
         signingKeyProblem(c.env.JWT_SIGNING_KEYS) ??
+        masterKeyProblem(c.env.MASTER_KEY) ??
         (await signingKeys(c.env.JWT_SIGNING_KEYS).then(
           () => null,
           (err: unknown) => String(err instanceof Error ? err.message : err),

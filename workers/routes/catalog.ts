@@ -5,6 +5,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { listHeads, listVersions } from "../../services/contracts/store";
 import { listLineage } from "../../services/lineage/record";
 import { datasetSummaries, lastLanded, ownTables, typedColumnsByDataset } from "../../services/manifest/read";
+import { canUnmask, classificationsOf, privacyPolicy } from "../../services/privacy/masking";
 import { holds } from "../../shared/access/permissions";
 import {
   CatalogList,
@@ -20,6 +21,7 @@ import { glossaryTerms } from "../../shared/db/contracts";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { datasetKindOf } from "../../shared/lake/partition";
 import { lineageGraph } from "../../shared/lineage/run-event";
+import { ALL_DATASETS, maskedForReader } from "../../shared/privacy/policy";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
@@ -110,13 +112,15 @@ export const catalogRoutes = router()
     const principal = projectOf(c.get("principal"));
     const { projectId } = principal;
     const db = c.env.DB;
-    const [summaries, typed, own, landed, heads, terms] = await Promise.all([
+    const [summaries, typed, own, landed, heads, terms, privacy, classified] = await Promise.all([
       datasetSummaries(db, projectId),
       typedColumnsByDataset(db, projectId),
       ownTables(db, projectId),
       lastLanded(db, projectId),
       listHeads(db, projectId),
       drizzle(db).select().from(glossaryTerms).where(eq(glossaryTerms.projectId, projectId)).all(),
+      privacyPolicy(db, projectId, canUnmask(principal)),
+      classificationsOf(db, projectId),
     ]);
     const headOf = new Map(heads.map((h) => [h.eventType, h]));
     // The audit table is listed to those who may read it (admins).
@@ -138,14 +142,18 @@ export const catalogRoutes = router()
             typedColumns.push({ name: f.column, property: f.name, type: f.type as never });
         const ownTable = own.get(name);
         const columns = [
-          ...(ownTable ? ownTable.columns : LAKE_COLUMNS).map((col) => ({
-            name: col.name as string,
-            type: col.type as string,
-            description: ENVELOPE_DESCRIPTIONS[col.name] ?? null,
-            classification: null as string | null,
-            pii: false,
-            masked_for_you: false,
-          })),
+          ...(ownTable ? ownTable.columns : LAKE_COLUMNS).map((col) => {
+            // PUT /v1/datasets/{name} classifies envelope columns (the dataset's own, else the project's `events`).
+            const cls = classified.get(name)?.get(col.name) ?? classified.get(ALL_DATASETS)?.get(col.name);
+            return {
+              name: col.name as string,
+              type: col.type as string,
+              description: ownTable ? null : (ENVELOPE_DESCRIPTIONS[col.name] ?? null),
+              classification: (cls?.classification ?? null) as string | null,
+              pii: cls?.pii ?? false,
+              masked_for_you: maskedForReader(privacy, name, col.name),
+            };
+          }),
           ...typedColumns.map((t) => {
             const f = byColumn.get(t.name);
             return {
@@ -154,7 +162,7 @@ export const catalogRoutes = router()
               description: f?.description ?? null,
               classification: f?.classification ?? null,
               pii: f?.pii ?? false,
-              masked_for_you: false,
+              masked_for_you: maskedForReader(privacy, name, t.name),
             };
           }),
         ];

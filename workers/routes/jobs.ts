@@ -7,6 +7,7 @@ import { syncIcebergQuietly } from "../../services/iceberg/sync";
 import { createJob, jobView } from "../../services/jobs/create-job";
 import { listSnapshots as snapshotsOf } from "../../services/manifest/read";
 import { rollbackDataset } from "../../services/manifest/rollback";
+import { classifyColumns } from "../../services/privacy/masking";
 import {
   CreateJobBody,
   DatasetSettingsBody,
@@ -15,6 +16,7 @@ import {
   RollbackBody,
   SnapshotSchema,
 } from "../../shared/api/jobs";
+import { DatasetClassifications } from "../../shared/api/privacy";
 import { datasetSettings, jobs } from "../../shared/db/jobs";
 import { TarnError } from "../../shared/errors";
 import { EventTypeSchema } from "../../shared/events/envelope";
@@ -62,7 +64,12 @@ const putDataset = createRoute({
   method: "put",
   path: "/v1/datasets/{name}",
   tags,
-  summary: "Set a dataset's retention (admin); null keeps data forever",
+  summary: "Set a dataset's retention (null keeps data forever) and classify its envelope columns (admin)",
+  description:
+    "`columns` classifies envelope columns (`classification`, `pii`, `mask`: redact, hash or partial; default redact): " +
+    "confidential, restricted and PII columns are masked for every principal without the unmask permission, in every answer. " +
+    "The name `events` classifies the columns of every dataset (a dataset's own classification of a column wins). " +
+    "Payload fields are classified in their contract (`x-pii`, `x-classification`, `x-mask`).",
   security: bearer,
   middleware: [requirePermission("manage"), jsonBody()] as const,
   request: {
@@ -72,7 +79,13 @@ const putDataset = createRoute({
   responses: {
     200: {
       description: "Saved",
-      content: json(z.object({ name: z.string(), retention_days: z.number().int().nullable() })),
+      content: json(
+        z.object({
+          name: z.string(),
+          retention_days: z.number().int().nullable(),
+          columns: DatasetClassifications.shape.columns,
+        }),
+      ),
     },
     ...errorResponses(400, 401, 403, 415),
   },
@@ -140,16 +153,23 @@ export const jobRoutes = router()
   .openapi(putDataset, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const { name } = c.req.valid("param");
-    const { retention_days } = c.req.valid("json");
-    await drizzle(c.env.DB)
-      .insert(datasetSettings)
-      .values({ projectId, dataset: name, retentionDays: retention_days })
-      .onConflictDoUpdate({
-        target: [datasetSettings.projectId, datasetSettings.dataset],
-        set: { retentionDays: retention_days, updatedAt: new Date().toISOString() },
-      })
-      .run();
-    return c.json({ name, retention_days }, 200);
+    const { retention_days, columns } = c.req.valid("json");
+    if (retention_days !== undefined)
+      await drizzle(c.env.DB)
+        .insert(datasetSettings)
+        .values({ projectId, dataset: name, retentionDays: retention_days })
+        .onConflictDoUpdate({
+          target: [datasetSettings.projectId, datasetSettings.dataset],
+          set: { retentionDays: retention_days, updatedAt: new Date().toISOString() },
+        })
+        .run();
+    const classified = await classifyColumns(c.env.DB, projectId, name, columns ?? {});
+    const settings = await drizzle(c.env.DB)
+      .select({ days: datasetSettings.retentionDays })
+      .from(datasetSettings)
+      .where(and(eq(datasetSettings.projectId, projectId), eq(datasetSettings.dataset, name)))
+      .get();
+    return c.json({ name, retention_days: settings?.days ?? null, columns: classified }, 200);
   })
   .openapi(listSnapshots, async (c) => {
     const { projectId } = projectOf(c.get("principal"));

@@ -4,18 +4,21 @@ import { desc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { listQuarantine, QuarantineRecord } from "../../services/ingest/quarantine";
 import {
+  datasetOfKey,
   datasetSummaries,
   isProjectFile,
   listFiles,
   ownTables,
   typedColumnsByDataset,
 } from "../../services/manifest/read";
+import { canUnmask, privacyPolicy } from "../../services/privacy/masking";
 import { holds } from "../../shared/access/permissions";
 import { DatasetList, DeadLetterList, LakeFileList, LakeFilesQuery, PageQuery } from "../../shared/api/lake";
 import { deadLetters } from "../../shared/db/lake";
 import { TarnError } from "../../shared/errors";
 import { LAKE_COLUMNS } from "../../shared/lake/lake-row";
 import { datasetKindOf } from "../../shared/lake/partition";
+import { hasMaskedValues } from "../../shared/privacy/policy";
 import { sqlTableName } from "../../shared/query/schema";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { bearer, errorResponses, router } from "../openapi";
@@ -113,6 +116,14 @@ lakeRoutes.get("/v1/lake/files/:key{.+}", requirePermission("query"), async (c) 
   // Only keys the manifest knows for this project: no traversal, no other tenant, no staging.
   if (!(await isProjectFile(c.env.DB, projectId, key)))
     throw new TarnError("NOT_FOUND", "no such file in this project's lake");
+  // Raw files hold masked columns in clear: only a principal who may see them unmasked downloads them.
+  const principal = projectOf(c.get("principal"));
+  if (!canUnmask(principal)) {
+    const dataset = (await datasetOfKey(c.env.DB, projectId, key)) ?? "";
+    const policy = await privacyPolicy(c.env.DB, projectId, false);
+    if (hasMaskedValues(policy, dataset))
+      throw new TarnError("FORBIDDEN", "this file holds columns masked for you; query them through /v1/query instead");
+  }
   const object = await c.env.LAKE.get(key);
   if (!object) throw new TarnError("NOT_FOUND", "the file has been garbage-collected");
   return c.body(object.body, 200, {

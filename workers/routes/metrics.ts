@@ -5,12 +5,14 @@ import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { refuseLiveWhenFiltered } from "../../services/access/policies";
 import { findMetric, metricOut } from "../../services/live/metric-store";
+import { privacyPolicy } from "../../services/privacy/masking";
 import { windowStub } from "../../services/stubs/window-shard";
 import { MetricList, MetricNameParam, MetricSchema, WindowList, WindowsQuery } from "../../shared/api/live";
 import { liveAlerts, liveMetrics } from "../../shared/db/live";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { EVENTS_METRIC, MetricDefinitionSchema, type StoredMetric } from "../../shared/live/metric-def";
+import { sensitiveFieldPath } from "../../shared/privacy/policy";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
@@ -93,6 +95,20 @@ export const metricRoutes = router()
   .openapi(create, async (c) => {
     const { projectId } = projectOf(c.get("principal"));
     const def = c.req.valid("json");
+    // Frames go to every reader, masked or not: a metric may not read a sensitive field (README, "Privacy").
+    const policy = await privacyPolicy(c.env.DB, projectId, false);
+    const fields = [
+      ...(def.filter.where ?? []).map((w) => w.field),
+      ...def.group_by,
+      ...def.aggregates.flatMap((a) => ("field" in a ? [a.field] : [])),
+    ];
+    const sensitive = fields.filter((f) => sensitiveFieldPath(policy, def.filter.event_types ?? null, f));
+    if (sensitive.length > 0)
+      throw new TarnError(
+        "VALIDATION_ERROR",
+        `a live metric cannot read masked fields (${[...new Set(sensitive)].join(", ")}): its frames reach every reader`,
+        { details: { fields: [...new Set(sensitive)] } },
+      );
     const db = drizzle(c.env.DB);
     const existing = await db
       .select({ name: liveMetrics.name })
