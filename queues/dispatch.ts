@@ -10,7 +10,7 @@ import { consumeWebhooks } from "./webhooks";
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   countDelivered(batch.queue, batch.messages);
-  await routeBatch(batch, env);
+  await routeBatch(batch, env, ctx);
   // Flushed at once, not on the request path's one-second timer: a queue invocation is not over
   // until its waitUntil work is, and the next batch waits for it (live and SQL freshness with it).
   ctx.waitUntil(flushMetrics(env));
@@ -20,10 +20,10 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: E
   if (changesLake) ctx.waitUntil(syncIcebergAfterBatch(env, batch.messages));
 }
 
-async function routeBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+async function routeBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
   if (batch.queue.startsWith("tarn-events")) return consumeEvents(batch, env);
-  if (batch.queue.startsWith("tarn-jobs")) return consumeJobs(batch, env);
+  if (batch.queue.startsWith("tarn-jobs")) return consumeJobs(batch, env, { exports: ctx.exports });
   if (batch.queue === "tarn-webhooks") return consumeWebhooks(batch, env);
   if (batch.queue === "tarn-lineage") return consumeLineage(batch, env);
   console.error(JSON.stringify({ level: "error", msg: "batch from an unknown queue; retried", queue: batch.queue }));

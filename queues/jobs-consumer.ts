@@ -20,6 +20,7 @@ import { runProfiles } from "./jobs/profile";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
 import { runSubjectExport } from "./jobs/subject-export";
+import { runTrain } from "./jobs/train";
 import { runUpload, type UploadHooks } from "./jobs/upload";
 import { runViewJob } from "./jobs/view";
 
@@ -31,6 +32,8 @@ export interface JobHooks {
   erase?: EraseHooks;
   view?: ViewHooks;
   upload?: UploadHooks;
+  /** The invocation's ctx.exports: training reads through the query engine, which may split its scan. */
+  exports?: Cloudflare.Exports;
 }
 
 /** What a job that stops before its work is done returns: runJob queues its next invocation. */
@@ -129,6 +132,8 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
       const outcome = await runUpload(env, job, progress, hooks.upload);
       return outcome.continue ? { [CONTINUE]: outcome.progress } : outcome.result;
     }
+    case "train":
+      return runTrain(env, job.projectId, job.params as { model_id?: string }, hooks.exports, progress);
   }
 }
 

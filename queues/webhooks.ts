@@ -2,11 +2,13 @@
 // with backoff; after the last retry the dead-letter queue keeps the message for an admin.
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { webhookBreaker } from "../services/resilience/breakers";
 import { liveAlertEvents, liveAlerts } from "../shared/db/live";
 import { readLiveConfig } from "../shared/live/config";
 import { WebhookMessage } from "../shared/live/live-rpc";
 import { SIGNATURE_HEADER, signWebhook } from "../shared/live/webhook-signature";
 import { WINDOW_MS, type WindowSize, WindowSizeSchema } from "../shared/live/window-size";
+import { BreakerOpenError } from "../shared/resilience/circuit-breaker";
 import { backoffSeconds } from "./events-consumer";
 
 /** Deliveries per event: the first try and `max_retries` (5) more, as wrangler.toml configures. */
@@ -58,24 +60,32 @@ async function deliver(message: Message<unknown>, env: Env, timeoutMs: number): 
       })
     : alertBody(event, alert, size as WindowSize);
   let failure: string | null = null;
+  let retryDelay = backoffSeconds(message.attempts);
   try {
-    const res = await fetch(alert.webhookUrl, {
-      method: "POST",
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: {
-        "Content-Type": "application/json",
-        "User-Agent": "Tarn-Webhooks/1",
-        [SIGNATURE_HEADER]: await signWebhook(alert.webhookSecret, body, Math.floor(Date.now() / 1000)),
-        "X-Tarn-Event-Id": event.id,
-        "X-Tarn-Delivery-Attempt": String(message.attempts),
-      },
-      body,
+    // The receiver's breaker: after 5 failures in a row its deliveries wait 60 s, then one probe goes out.
+    await webhookBreaker(alert.webhookUrl).call(async () => {
+      const res = await fetch(alert.webhookUrl as string, {
+        method: "POST",
+        redirect: "manual",
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: {
+          "Content-Type": "application/json",
+          "User-Agent": "Tarn-Webhooks/1",
+          [SIGNATURE_HEADER]: await signWebhook(alert.webhookSecret as string, body, Math.floor(Date.now() / 1000)),
+          "X-Tarn-Event-Id": event.id,
+          "X-Tarn-Delivery-Attempt": String(message.attempts),
+        },
+        body,
+      });
+      await res.body?.cancel();
+      if (res.status < 200 || res.status > 299) throw new Error(`receiver answered ${res.status}`);
     });
-    await res.body?.cancel();
-    if (res.status < 200 || res.status > 299) failure = `receiver answered ${res.status}`;
   } catch (err) {
-    failure = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(err);
+    if (err instanceof BreakerOpenError) {
+      failure = "the receiver's circuit breaker is open (5 failures in a row); retried after it";
+      retryDelay = Math.max(retryDelay, err.retryAfterSeconds);
+    } else if (err instanceof Error && err.name === "TimeoutError") failure = `no answer within ${timeoutMs} ms`;
+    else failure = err instanceof Error ? err.message : String(err);
   }
   const last = message.attempts >= WEBHOOK_ATTEMPTS;
   await db
@@ -88,7 +98,7 @@ async function deliver(message: Message<unknown>, env: Env, timeoutMs: number): 
     .where(eq(liveAlertEvents.id, event.id))
     .run();
   if (failure === null) message.ack();
-  else message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  else message.retry({ delaySeconds: retryDelay });
 }
 
 function alertBody(

@@ -30,6 +30,8 @@ export interface TarnErrorOptions {
   headers?: Record<string, string>;
   /** What went wrong underneath, for logs; never sent to the client. */
   cause?: unknown;
+  /** A status other than the code's own, where API.md names one (422 INVALID_SQL of /v1/query/natural). */
+  status?: ErrorStatus | 422;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface TarnErrorOptions {
  */
 export class TarnError extends Error {
   readonly code: ErrorCode;
-  readonly status: ErrorStatus;
+  readonly status: ErrorStatus | 422;
   readonly details: Record<string, unknown>;
   readonly retryAfter?: number;
   readonly headers: Record<string, string>;
@@ -47,7 +49,7 @@ export class TarnError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "TarnError";
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = options.status ?? ERROR_STATUS[code];
     this.details = options.details ?? {};
     this.retryAfter = options.retryAfter;
     this.headers = options.headers ?? {};

@@ -19,11 +19,14 @@ import { dashboardRoutes } from "./routes/dashboards";
 import { datasetQualityRoutes } from "./routes/dataset-quality";
 import { eventRoutes } from "./routes/events";
 import { icebergRoutes } from "./routes/iceberg";
+import { insightsRoutes } from "./routes/insights";
 import { jobRoutes } from "./routes/jobs";
 import { keyRoutes } from "./routes/keys";
 import { lakeRoutes } from "./routes/lake";
 import { liveRoutes } from "./routes/live";
 import { metricRoutes } from "./routes/metrics";
+import { mlRoutes } from "./routes/ml";
+import { naturalRoutes } from "./routes/natural";
 import { opsRoutes } from "./routes/ops";
 import { policyRoutes } from "./routes/policies";
 import { privacyRoutes } from "./routes/privacy";
@@ -89,6 +92,9 @@ export function createApp() {
   app.route("/", uploadRoutes);
   app.route("/", datasetQualityRoutes);
   app.route("/", dashboardRoutes);
+  app.route("/", naturalRoutes);
+  app.route("/", insightsRoutes);
+  app.route("/", mlRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -14,6 +14,7 @@ const DESCRIPTIONS: Record<number, string> = {
   410: "The snapshot's files were garbage-collected (GONE)",
   413: "Too large (PAYLOAD_TOO_LARGE, QUERY_TOO_LARGE)",
   415: "Wrong media type (UNSUPPORTED_MEDIA_TYPE)",
+  422: "The language model's SQL failed validation twice; nothing ran (INVALID_SQL)",
   503: "A dependency refused; retry after Retry-After (UNAVAILABLE)",
 };
 

@@ -19,6 +19,7 @@ import {
   type QueryStatistics as QueryReadStatistics,
   runQuery,
   type ScanExplain,
+  type SqlModel,
 } from "../../shared/query";
 import type { ColumnInfo } from "../../shared/query/bind-expr";
 import type { ValueGuard } from "../../shared/query/catalog";
@@ -35,6 +36,7 @@ import { canUnmask, queryPrivacy } from "../privacy/masking";
 import { projectCatalog } from "./catalog";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
+import { sqlModels } from "./models";
 import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
 import { chooseView, type ViewChoice, viewsRead } from "./view-port";
@@ -142,6 +144,8 @@ interface Plan {
   /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
   guard: ValueGuard;
   unmask: boolean;
+  /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
+  models?: Record<string, SqlModel>;
 }
 
 function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -210,8 +214,9 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
+    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
     rowFilters: plan.rowFilters,
+    models: plan.models,
   });
   const read = result.statistics;
   return {
@@ -299,8 +304,9 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     {
       tableColumns,
       now: plan.now,
-      fanOut: projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
+      fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
       rowFilters: plan.rowFilters,
+      models: plan.models,
     },
   );
   const source: AnswerSource = cacheHit ? "cache" : fromView ? "view" : gold.answer ? "rollup" : "scan";
@@ -448,6 +454,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
           : null,
       guard: privacy.guard,
       unmask,
+      models: await sqlModels(ctx.env, ctx.projectId, sql),
     };
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
   } catch (err) {

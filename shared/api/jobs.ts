@@ -8,7 +8,7 @@ const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day as YYYY-MM-DD
 
 export const CreateJobBody = z
   .strictObject({
-    /** Views and backfills have their own routes (/v1/views/{name}/refresh, /v1/metrics/{name}/backfill). */
+    /** Views, backfills and training have their own routes (/v1/views/{name}/refresh, /v1/metrics/{name}/backfill, /v1/ml/train). */
     type: z.enum(["compact", "rollup", "retention"]),
     /** compact: one dataset (default: every dataset with small files). */
     dataset: EventTypeSchema.optional(),

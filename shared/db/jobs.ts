@@ -14,6 +14,7 @@ export const JOB_TYPES = [
   "backfill",
   "upload",
   "profile",
+  "train",
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;

@@ -94,8 +94,13 @@ export const FAMILIES = {
   },
   tarn_circuit_breaker_state: {
     type: "gauge",
-    help: "State of each circuit breaker (0 closed, 1 half-open, 2 open); none exist yet.",
+    help: "State of each circuit breaker in the isolate answering the scrape (0 closed, 1 half-open, 2 open).",
     labels: ["breaker"],
+  },
+  tarn_circuit_breaker_transitions_total: {
+    type: "counter",
+    help: "Circuit breaker state changes in every isolate, by breaker and the state entered.",
+    labels: ["breaker", "state"],
   },
 } as const satisfies Record<string, Family>;
 

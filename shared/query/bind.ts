@@ -413,7 +413,8 @@ function finishWindows(plan: QueryPlan, calls: WindowCall[], qualify: Bound | nu
 export function neededOf(plan: QueryPlan): number[] {
   const slots = new Set<number>();
   const parts: (Bound | null)[] = [plan.where];
-  if (plan.aggregate) parts.push(...plan.aggregate.keys, ...plan.aggregate.aggs.map((a) => a.arg));
+  if (plan.aggregate)
+    parts.push(...plan.aggregate.keys, ...plan.aggregate.aggs.flatMap((a) => [a.arg, a.arg2 ?? null]));
   else {
     parts.push(...plan.outputs, ...plan.orderBy.map((o) => o.expr));
     if (plan.windows) {

@@ -5,6 +5,15 @@ import type { Vec } from "./vector";
 export interface EvalContext {
   /** now() for the whole query, epoch ms. */
   nowMs: number;
+  /** Trained models `predict('<model_id>', …)` may call, by id (loaded by the caller before the query). */
+  models?: Readonly<Record<string, SqlModel>>;
+}
+
+/** A trained model as SQL sees it: its result type, its features in order, and a row's prediction. */
+export interface SqlModel {
+  type: "DOUBLE" | "VARCHAR";
+  features: readonly string[];
+  predict(values: unknown[]): number | string;
 }
 
 /**

@@ -32,7 +32,7 @@ import {
 import { coalesce, jsonCall } from "./operators";
 import { datePartName, isTruncPart } from "./time";
 import { decimal, decimalParts, isDecimal, isInteger, isNumeric, isString, isTemporal, NULL_TYPE } from "./types";
-import type { Vec } from "./vector";
+import { fromValues, type Vec, valueAt } from "./vector";
 
 function stringArg(name: string, args: Bound[], ctx: EvalContext): Bound {
   const b = args[0] as Bound;
@@ -65,6 +65,8 @@ export function callFunction(name: string, args: Bound[], ctx: EvalContext): Bou
       if (a0?.type !== "BOOLEAN" && a0?.type !== NULL_TYPE)
         throw invalidSql("A row-level policy's filter must be BOOLEAN");
       return apply(rowPolicyFn, args, "BOOLEAN", ctx);
+    case "predict":
+      return predictCall(args, ctx);
     case "lower":
     case "upper":
     case "lcase":
@@ -289,4 +291,34 @@ function secondEdition(name: string, args: Bound[], ctx: EvalContext): Bound {
     default:
       throw new NameError(`Function "${name}" does not exist`, name);
   }
+}
+
+/**
+ * predict('<model_id>', feature1, feature2, …): a trained model's prediction per row (DOUBLE for
+ * regression, VARCHAR for the class). Arguments follow the model's features in order; the model
+ * must be loaded into the context (the coordinator does it for the ids it finds in the SQL).
+ */
+function predictCall(args: Bound[], ctx: EvalContext): Bound {
+  const id = args[0];
+  if (id?.kind !== "const" || typeof id.value !== "string")
+    throw invalidSql("predict needs a constant model id first: predict('<model_id>', feature, …)");
+  const model = ctx.models?.[id.value];
+  if (!model) throw invalidSql(`predict: no trained model "${id.value}" in this project`);
+  const features = args.slice(1);
+  if (features.length !== model.features.length)
+    throw invalidSql(
+      `predict('${id.value}', …) takes ${model.features.length} feature${model.features.length === 1 ? "" : "s"} (${model.features.join(", ")}), got ${features.length}`,
+    );
+  const fn: ScalarFn = {
+    name: `predict:${id.value}`,
+    strict: false,
+    // Models live in the coordinator's invocation: a split never evaluates this.
+    local: true,
+    impl: (vecs, n) => {
+      const out: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = model.predict(vecs.map((v) => valueAt(v, i) ?? null));
+      return fromValues(model.type === "DOUBLE" ? "num" : "str", out);
+    },
+  };
+  return { kind: "fn", fn, args: features, type: model.type };
 }

@@ -34,6 +34,7 @@
 import { lakeCompressors } from "../parquet/codecs";
 import type { Select } from "./ast";
 import type { ColumnInfo } from "./bind-expr";
+import type { SqlModel } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import { emptyStatistics } from "./catalog";
 import { NameError, QueryError, type SqlPosition } from "./errors";
@@ -49,6 +50,7 @@ import { applyRowFilters, columnsFrom, parseRowFilter, type RowFilters, withIden
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { executePartial } from "./split-run";
 
+export type { SqlModel } from "./bound";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
 export { emptyStatistics } from "./catalog";
 export { QueryError, type QueryErrorCode, type SqlPosition } from "./errors";
@@ -81,6 +83,8 @@ export interface QueryOptions {
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
   /** Row-level policies of the principal asking: every table reference is filtered (row-filters.ts). */
   rowFilters?: RowFilters;
+  /** Models SQL's `predict('<model_id>', …)` may call (a query calling one must not be split). */
+  models?: Readonly<Record<string, SqlModel>>;
 }
 
 /** The SELECT as the principal may see it: its tables filtered by its row-level policies. */
@@ -211,7 +215,7 @@ function timeoutError(timeoutMs: number | undefined): QueryError {
 function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: QueryOptions, deadline: number): ExecEnv {
   return {
     catalog,
-    ctx: { nowMs },
+    ctx: { nowMs, models: options.models },
     stats: { ...emptyStatistics(), files_listed: 0 },
     compressors: lakeCompressors,
     footerCache: options.footerCache,
@@ -295,7 +299,7 @@ export async function runQuery(
 export async function explainQuery(
   query: string | Parsed,
   catalog: QueryCatalog,
-  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns" | "rowFilters"> = {},
+  options: Pick<QueryOptions, "now" | "fanOut" | "tableColumns" | "rowFilters" | "models"> = {},
 ): Promise<QueryExplain> {
   const sql = typeof query === "string" ? query : query.sql;
   let parsed: Parsed | null = typeof query === "string" ? null : query;

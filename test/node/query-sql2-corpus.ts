@@ -120,6 +120,8 @@ export const SQL2_CORPUS: string[] = [
   "SELECT country, stddev_samp(length(event_id)) AS a, stddev_pop(length(event_id)) AS b, var_samp(length(event_id)) AS c, var_pop(length(event_id)) AS d, corr(length(event_id), epoch(ts)) AS e, stddev(epoch(ts)) AS f FROM events GROUP BY 1 ORDER BY 1 NULLS FIRST",
   "SELECT event_type, length(string_agg(user_id, ', ')) AS a, length(string_agg(country)) AS b, mode(region) AS m FROM events GROUP BY 1 ORDER BY 1",
   "SELECT var_samp(x) AS a, corr(x, x) AS c, var_pop(x) AS p, stddev_samp(x) AS s FROM (SELECT 1 AS x)",
+  // corr's second argument is the only reader of its column: the scan must read it.
+  "SELECT corr(length(event_id), length(user_id)) AS r FROM events",
   "SELECT var_samp(x) AS a, string_agg(y, '-') AS s, mode(x) AS m FROM (SELECT 1 AS x, 'a' AS y) WHERE x > 1",
   // mixed: subqueries feeding pruning, windows in ORDER BY and derived tables, set operations inside IN and CTEs
   "SELECT count(*) AS n FROM events WHERE ts > (SELECT max(ts) FROM signup) - INTERVAL 1 HOUR",

@@ -133,4 +133,44 @@ describe("/v1/alerts", () => {
     expect(row).toMatchObject({ delivery: "pending", attempts: 1 });
     expect(row?.last_error).toBeTruthy();
   });
+  it("stops calling a receiver after 5 failures in a row: its breaker opens and the delivery is retried later", async () => {
+    const p = await createProject("alerts-breaker");
+    const created = (await (
+      await call("/v1/alerts", {
+        method: "POST",
+        token: p.adminKey,
+        json: {
+          name: "b",
+          metric: "events",
+          window: "1m",
+          condition: { kind: "threshold", op: ">", value: 0 },
+          // An origin no other test uses: breakers are per receiver and per isolate.
+          webhook_url: "http://127.0.0.1:10/dead",
+        },
+      })
+    ).json()) as { id: string };
+    const deliver = async (n: number) => {
+      const id = `ale_breaker${n}`;
+      await env.DB.prepare(
+        "INSERT INTO live_alert_events (id, project_id, alert_id, metric, status, window_size, window_start, value, reason, delivery) VALUES (?, ?, ?, 'events', 'firing', '1m', ?, 1, 'test', 'pending')",
+      )
+        .bind(id, p.id, created.id, n * 60_000)
+        .run();
+      const batch = createMessageBatch("tarn-webhooks", [
+        { id: `b${n}`, timestamp: new Date(), attempts: 1, body: { v: 1, event_id: id, project: p.id } },
+      ]);
+      const ctx = createExecutionContext();
+      await consumeWebhooks(batch, env);
+      const result = await getQueueResult(batch, ctx);
+      const row = await env.DB.prepare("SELECT last_error FROM live_alert_events WHERE id = ?")
+        .bind(id)
+        .first<{ last_error: string }>();
+      return { retry: result.retryMessages[0], error: row?.last_error ?? "" };
+    };
+    for (let n = 0; n < 5; n++) expect((await deliver(n)).error).not.toMatch(/circuit breaker/);
+    const refused = await deliver(5);
+    expect(refused.error).toMatch(/circuit breaker is open/);
+    // Retried (after the breaker's 60 s; the test harness does not record delays), never dropped.
+    expect(refused.retry?.msgId).toBe("b5");
+  });
 });

@@ -1,5 +1,6 @@
 // Operations: liveness that touches nothing, readiness that asks D1, R2 and the queue.
 import { createRoute, z } from "@hono/zod-openapi";
+import { breakerSnapshots } from "../../services/resilience/breakers";
 import { requirePermission } from "../middleware/auth";
 import { router } from "../openapi";
 
@@ -8,6 +9,17 @@ const Ready = z
   .object({
     status: z.enum(["ready", "unavailable"]),
     checks: z.record(z.string(), z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() })),
+    /** Circuit breakers of the outside network, as this isolate sees them; an open one does not fail readiness. */
+    breakers: z
+      .array(
+        z.object({
+          name: z.string(),
+          state: z.enum(["closed", "open", "half-open"]),
+          consecutive_failures: z.number().int(),
+          retry_at: z.string().nullable(),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: "Ready" });
 
@@ -51,9 +63,10 @@ export const opsRoutes = router()
       check(() => c.env.EVENTS_QUEUE.metrics()),
     ]);
     const checks = { d1, r2, queue };
+    const breakers = breakerSnapshots();
     const ok = d1.ok && r2.ok && queue.ok;
     if (!ok) c.header("Retry-After", "5");
     return ok
-      ? c.json({ status: "ready" as const, checks }, 200)
-      : c.json({ status: "unavailable" as const, checks }, 503);
+      ? c.json({ status: "ready" as const, checks, breakers }, 200)
+      : c.json({ status: "unavailable" as const, checks, breakers }, 503);
   });

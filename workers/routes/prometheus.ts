@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { readGauges } from "../../services/metrics/gauges";
 import { collectTotals } from "../../services/metrics/recorder";
+import { breakerGauges } from "../../services/resilience/breakers";
 import { constantTimeEqual } from "../../shared/api-keys";
 import { TarnError } from "../../shared/errors";
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../../shared/metrics/exposition";
@@ -33,7 +34,7 @@ const scrape = createRoute({
   summary: "Prometheus metrics (text format 0.0.4)",
   description:
     "Request counts and duration histograms by route and status, events accepted/rejected/landed, queue backlog, " +
-    "lake files and bytes by layer, query duration, jobs by type and status, live sockets. Bearer METRICS_TOKEN or an admin key.",
+    "lake files and bytes by layer, query duration, jobs by type and status, live sockets, circuit breakers (LLM, webhooks). Bearer METRICS_TOKEN or an admin key.",
   security: [{ bearer: [] }],
   middleware: [metricsAuth()] as const,
   responses: {
@@ -46,7 +47,7 @@ export const prometheusRoutes = router();
 
 prometheusRoutes.openapi(scrape, async (c) => {
   const totals = await collectTotals(c.env);
-  const gauges = await readGauges(c.env.DB, totals);
+  const gauges = { ...(await readGauges(c.env.DB, totals)), ...breakerGauges() };
   return c.text(renderExposition(totals, gauges), 200, {
     "Content-Type": EXPOSITION_CONTENT_TYPE,
     "Cache-Control": "no-store",
