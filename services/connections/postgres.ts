@@ -1,0 +1,94 @@
+// PostgreSQL through the `postgres` driver, which speaks the wire protocol over workerd's TCP sockets
+// (cloudflare:sockets). Every import reads inside a READ ONLY transaction, so a query can never change
+// the source. Connections are not ended by hand: the runtime closes an invocation's sockets when it
+// ends (Cloudflare's advice), and the driver's own end() leaves an unhandled rejection in workerd
+// (porsager/postgres#1202).
+import postgres from "postgres";
+import type { PostgresTarget } from "../../shared/connections/postgres-url";
+import { TarnError } from "../../shared/errors";
+
+export type PgClient = postgres.Sql;
+export type PgReader = postgres.TransactionSql;
+
+export interface SourceColumn {
+  name: string;
+  /** The column's type OID (pg_type.oid). */
+  oid: number;
+}
+
+export function pgClient(target: PostgresTarget): PgClient {
+  return postgres({
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    username: target.user,
+    password: target.password,
+    ssl: target.ssl === "disable" ? false : target.ssl,
+    max: 1,
+    connect_timeout: 10,
+    fetch_types: false,
+    onnotice: () => undefined,
+    connection: { application_name: "tarn-import" },
+  });
+}
+
+/** The driver's reason, said plainly: a server error with its SQLSTATE, or the socket's failure. */
+export function driverReason(err: unknown): string {
+  if (err instanceof postgres.PostgresError) return `${err.message} (SQLSTATE ${err.code})`;
+  const e = err as { message?: string; code?: string };
+  const message = e?.message ?? String(err);
+  return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
+}
+
+/** Connects and runs a trivial query; a failure is a 400 with where it failed and the driver's reason. */
+export async function tryConnection(target: PostgresTarget): Promise<void> {
+  const sql = pgClient(target);
+  try {
+    await sql`SELECT 1 AS ok`;
+  } catch (err) {
+    throw new TarnError(
+      "VALIDATION_ERROR",
+      `cannot connect to ${target.host}:${target.port}/${target.database} as ${target.user}: ${driverReason(err)}`,
+      { details: { field: "url", reason: driverReason(err) }, cause: err },
+    );
+  }
+}
+
+/** Runs `work` in a READ ONLY transaction of a fresh connection; driver failures become `fail(reason)`. */
+export async function readOnly<T>(
+  target: PostgresTarget,
+  work: (tx: PgReader) => Promise<T>,
+  fail: (reason: string, err: unknown) => Error,
+): Promise<T> {
+  const sql = pgClient(target);
+  try {
+    return (await sql.begin("read only", (tx) => work(tx))) as T;
+  } catch (err) {
+    if (err instanceof TarnError) throw err;
+    throw fail(driverReason(err), err);
+  }
+}
+
+/** The statement's result columns (a Describe: nothing is run). */
+export async function describeColumns(tx: PgReader, statement: string): Promise<SourceColumn[]> {
+  const described = await tx.unsafe(statement).describe();
+  return described.columns.map((c) => ({ name: c.name, oid: c.type }));
+}
+
+/** The planner's estimate of the statement's rows (for progress), or null. */
+export async function estimateRows(tx: PgReader, statement: string): Promise<number | null> {
+  try {
+    // In a savepoint: a failed EXPLAIN must not abort the transaction the rows are read in.
+    const [row] = await tx.savepoint((sp) => sp.unsafe(`EXPLAIN (FORMAT JSON) ${statement}`));
+    const plan = (row?.["QUERY PLAN"] as { Plan?: { "Plan Rows"?: number } }[] | undefined)?.[0]?.Plan;
+    const rows = plan?.["Plan Rows"];
+    return typeof rows === "number" && rows > 0 ? rows : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The statement's rows as arrays (column order of describeColumns), `batch` at a time through a cursor. */
+export function rowBatches(tx: PgReader, statement: string, batch: number): AsyncIterable<unknown[][]> {
+  return tx.unsafe(statement).values().cursor(batch) as AsyncIterable<unknown[][]>;
+}
