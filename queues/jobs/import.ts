@@ -44,6 +44,44 @@ export async function runImport(
   const config = readUploadConfig(env as unknown as UploadVars);
   const fileRows = hooks.fileRows ?? config.fileRows;
   const rowGroupRows = Math.min(hooks.rowGroupRows ?? config.rowGroupRows, fileRows);
+  // A retry after the publish (the quality step failed) must not import twice: the job's own files
+  // (named after it) are already the dataset's.
+  const published = (await listFiles(env.DB, job.projectId, { dataset: params.dataset, layer: "uploads" })).filter(
+    (f) => f.key.includes(`/${job.id}-`),
+  );
+  const done =
+    published.length > 0
+      ? {
+          rows: published.reduce((n, f) => n + f.rows, 0),
+          files: published.length,
+          bytes: published.reduce((n, f) => n + f.bytes, 0),
+        }
+      : await importRows(env, job, params, { fileRows, rowGroupRows, maxColumns: config.maxColumns }, progress, hooks);
+  await progress(95);
+  const importMs = Date.now() - started;
+  const run = await runExpectations(env, exports, job.projectId, params.dataset, "upload");
+  const profile = await profileDataset(env, job.projectId, params.dataset, { expectationsPassed: run?.score ?? null });
+  return {
+    quality_score: profile.quality_score,
+    expectations_passed: run ? run.passed : null,
+    dataset: params.dataset,
+    mode: params.mode,
+    connection_id: params.connection_id,
+    source: params.table !== undefined ? { table: params.table } : { query: params.query },
+    ...done,
+    ms: { import: importMs, quality: Date.now() - started - importMs },
+  };
+}
+
+/** Reads the source and publishes it as the dataset, in one manifest change; on failure nothing stays. */
+async function importRows(
+  env: Env,
+  job: { id: string; projectId: string; createdAt: string },
+  params: ImportParams,
+  sizes: { fileRows: number; rowGroupRows: number; maxColumns: number },
+  progress: Progress,
+  hooks: UploadHooks,
+): Promise<{ rows: number; files: number; bytes: number; columns: TableColumn[] }> {
   const connection = await getConnection(env.DB, job.projectId, params.connection_id).catch(() => {
     throw new TarnError("VALIDATION_ERROR", "the import's connection was deleted");
   });
@@ -51,6 +89,7 @@ export async function runImport(
   const statement = sourceStatement(params);
   const day = job.createdAt.slice(0, 10);
   const at = Date.parse(job.createdAt);
+  const { fileRows, rowGroupRows } = sizes;
   const files: NewFile[] = [];
   let columns: TableColumn[] = [];
 
@@ -58,7 +97,7 @@ export async function runImport(
     await readOnly(
       target,
       async (tx) => {
-        columns = importColumns(await describeColumns(tx, statement), config.maxColumns);
+        columns = importColumns(await describeColumns(tx, statement), sizes.maxColumns);
         if (params.mode === "append") {
           const table = (await ownTables(env.DB, job.projectId)).get(params.dataset);
           if (table) appendCompatible(columns, table.columns);
@@ -150,21 +189,10 @@ export async function runImport(
     if (files.length > 0) await env.LAKE.delete(files.map((f) => f.key)).catch(() => undefined);
     throw err;
   }
-  await progress(95);
-  const importMs = Date.now() - started;
-  const run = await runExpectations(env, exports, job.projectId, params.dataset, "upload");
-  const profile = await profileDataset(env, job.projectId, params.dataset, { expectationsPassed: run?.score ?? null });
   return {
-    quality_score: profile.quality_score,
-    expectations_passed: run ? run.passed : null,
-    dataset: params.dataset,
-    mode: params.mode,
-    connection_id: params.connection_id,
-    source: params.table !== undefined ? { table: params.table } : { query: params.query },
     rows: files.reduce((n, f) => n + f.rows, 0),
     files: files.length,
     bytes: files.reduce((n, f) => n + f.bytes, 0),
     columns,
-    ms: { import: importMs, quality: Date.now() - started - importMs },
   };
 }

@@ -1,11 +1,10 @@
 // PostgreSQL through the `postgres` driver, which speaks the wire protocol over workerd's TCP sockets
-// (cloudflare:sockets). Every import reads inside a READ ONLY transaction, so a query can never change
-// the source. Connections are not ended by hand: the runtime closes an invocation's sockets when it
-// ends (Cloudflare's advice), and the driver's own end() leaves an unhandled rejection in workerd
-// (porsager/postgres#1202).
+// (cloudflare:sockets, see pg-socket.ts). Every import reads inside a READ ONLY transaction, so a
+// query can never change the source. Connections end when the work is done.
 import postgres from "postgres";
 import type { PostgresTarget } from "../../shared/connections/postgres-url";
 import { TarnError } from "../../shared/errors";
+import { openPgSocket } from "./pg-socket";
 
 export type PgClient = postgres.Sql;
 export type PgReader = postgres.TransactionSql;
@@ -17,19 +16,28 @@ export interface SourceColumn {
 }
 
 export function pgClient(target: PostgresTarget): PgClient {
-  return postgres({
+  const options: postgres.Options<Record<string, postgres.PostgresType>> & { socket: () => Promise<unknown> } = {
     host: target.host,
     port: target.port,
     database: target.database,
     username: target.user,
     password: target.password,
-    ssl: target.ssl === "disable" ? false : target.ssl,
+    // TLS is negotiated by our socket (pg-socket.ts): the driver itself speaks plain on it.
+    ssl: false,
+    socket: () => openPgSocket(target),
     max: 1,
     connect_timeout: 10,
-    fetch_types: false,
+    // Array types are read from pg_type at connect, so arrays arrive as arrays (stored as JSON text).
+    fetch_types: true,
     onnotice: () => undefined,
     connection: { application_name: "tarn-import" },
-  });
+  };
+  return postgres(options);
+}
+
+/** Closes the connection (its socket's late errors go nowhere: see pg-socket.ts). */
+function close(sql: PgClient): Promise<void> {
+  return sql.end({ timeout: 2 }).catch(() => undefined);
 }
 
 /** The driver's reason, said plainly: a server error with its SQLSTATE, or the socket's failure. */
@@ -46,12 +54,14 @@ export async function tryConnection(target: PostgresTarget): Promise<void> {
   try {
     await sql`SELECT 1 AS ok`;
   } catch (err) {
+    await close(sql);
     throw new TarnError(
       "VALIDATION_ERROR",
       `cannot connect to ${target.host}:${target.port}/${target.database} as ${target.user}: ${driverReason(err)}`,
       { details: { field: "url", reason: driverReason(err) }, cause: err },
     );
   }
+  await close(sql);
 }
 
 /** Runs `work` in a READ ONLY transaction of a fresh connection; driver failures become `fail(reason)`. */
@@ -66,6 +76,8 @@ export async function readOnly<T>(
   } catch (err) {
     if (err instanceof TarnError) throw err;
     throw fail(driverReason(err), err);
+  } finally {
+    await close(sql);
   }
 }
 

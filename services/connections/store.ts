@@ -10,6 +10,10 @@ import { kekOf } from "../privacy/key-vault";
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
+function nameTaken(name: string): TarnError {
+  return new TarnError("CONFLICT", `a connection named "${name}" exists`, { details: { field: "name" } });
+}
+
 /** A connection as the API shows it: never the password nor the sealed URL. */
 export function connectionView(r: ConnectionRow) {
   return {
@@ -28,6 +32,12 @@ export async function insertConnection(
   env: Pick<Env, "DB" | "MASTER_KEY">,
   row: { id: string; projectId: string; name: string; url: string; target: PostgresTarget; createdBy: string },
 ): Promise<ConnectionRow> {
+  const taken = await drizzle(env.DB)
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(eq(connections.projectId, row.projectId), eq(connections.name, row.name)))
+    .get();
+  if (taken) throw nameTaken(row.name);
   const sealed = await sealSecret(await kekOf(env), row.projectId, row.id, row.url);
   try {
     return await drizzle(env.DB)
@@ -48,9 +58,8 @@ export async function insertConnection(
       .returning()
       .get();
   } catch (err) {
-    if (String((err as Error)?.message ?? err).includes("UNIQUE")) {
-      throw new TarnError("CONFLICT", `a connection named "${row.name}" exists`, { details: { field: "name" } });
-    }
+    // Two creations of one name at once: the unique index keeps the first.
+    if (String((err as Error)?.cause ?? err).includes("UNIQUE")) throw nameTaken(row.name);
     throw err;
   }
 }
