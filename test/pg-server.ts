@@ -18,15 +18,15 @@ export interface PgServer {
   stop(): void;
 }
 
-/** The directory of initdb/pg_ctl: on PATH, else Debian's versioned one. */
+/** The directory of initdb, pg_ctl and psql: Debian's versioned one (newest), else one on PATH. */
 function pgBin(): string {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (existsSync(path.join(dir, "pg_ctl")) && existsSync(path.join(dir, "initdb"))) return dir;
-  }
+  const tools = ["initdb", "pg_ctl", "psql"];
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) if (existsSync(path.join(root, v, "bin", "pg_ctl"))) return path.join(root, v, "bin");
-  throw new Error("PostgreSQL is not installed (apt-get install -y postgresql)");
+  const candidates = [...versions.map((v) => path.join(root, v, "bin")), ...(process.env.PATH ?? "").split(":")];
+  const found = candidates.find((dir) => tools.every((t) => existsSync(path.join(dir, t))));
+  if (!found) throw new Error("PostgreSQL is not installed (apt-get install -y postgresql)");
+  return found;
 }
 
 function freePort(): Promise<number> {
@@ -77,37 +77,38 @@ export async function startPostgres(): Promise<PgServer> {
   ]);
   const psql = (sql: string) =>
     execFileSync(
-      "psql",
+      path.join(bin, "psql"),
       ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "tarn_src", "-v", "ON_ERROR_STOP=1", "-qAt"],
       {
         input: sql,
         stdio: ["pipe", "pipe", "pipe"],
       },
     ).toString();
+  const stop = () => {
+    try {
+      execFileSync(path.join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], { ...as, stdio: "ignore" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
   const user = "tarn";
   const password = "s3cret-pg-pw";
-  execFileSync(
-    "psql",
-    ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"],
-    {
-      input: `CREATE ROLE ${user} LOGIN PASSWORD '${password}'; CREATE DATABASE tarn_src OWNER ${user};`,
-    },
-  );
+  try {
+    execFileSync(
+      path.join(bin, "psql"),
+      ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qAt"],
+      { input: `CREATE ROLE ${user} LOGIN PASSWORD '${password}'; CREATE DATABASE tarn_src OWNER ${user};` },
+    );
+  } catch (err) {
+    stop();
+    throw err;
+  }
   return {
     port,
     user,
     password,
     database: "tarn_src",
     psql,
-    stop() {
-      try {
-        execFileSync(path.join(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], {
-          ...as,
-          stdio: "ignore",
-        });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop,
   };
 }

@@ -79,8 +79,9 @@ async function sslAnswer(socket: Socket): Promise<string> {
   const reader = socket.readable.getReader();
   const { value } = await reader.read();
   reader.releaseLock();
-  if (!value || value.length !== 1) throw new Error("the server broke off the TLS negotiation");
-  return String.fromCharCode(value[0] as number);
+  const byte = value?.length === 1 ? value[0] : undefined;
+  if (byte === undefined) throw new Error("the server broke off the TLS negotiation");
+  return String.fromCharCode(byte);
 }
 
 /** Connects (and, unless sslmode=disable, asks for TLS: `require` fails without it, `prefer` goes on plain). */

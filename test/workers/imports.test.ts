@@ -10,6 +10,7 @@ import { call, createKey, createProject, expectEnvelope } from "./helpers";
 import { settled, sql } from "./uploads-helpers";
 
 const pg = inject("postgres");
+if (pg.error) throw new Error(`the import tests need PostgreSQL (apt-get install -y postgresql): ${pg.error}`);
 const url = (over: Partial<typeof pg> = {}) => {
   const a = { ...pg, ...over };
   return `postgres://${a.user}:${encodeURIComponent(a.password)}@${a.host}:${a.port}/${a.database}?sslmode=disable`;
