@@ -2,11 +2,12 @@
 // only when an import connects.
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { type PostgresTarget, parsePostgresUrl } from "../../shared/connections/postgres-url";
+import type { PostgresTarget } from "../../shared/connections/postgres-url";
 import { openSecret, sealSecret } from "../../shared/connections/secret";
 import { connections } from "../../shared/db/connections";
 import { TarnError } from "../../shared/errors";
 import { kekOf } from "../privacy/key-vault";
+import { resolveTarget } from "./target";
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -30,7 +31,15 @@ export function connectionView(r: ConnectionRow) {
 
 export async function insertConnection(
   env: Pick<Env, "DB" | "MASTER_KEY">,
-  row: { id: string; projectId: string; name: string; url: string; target: PostgresTarget; createdBy: string },
+  row: {
+    id: string;
+    projectId: string;
+    name: string;
+    url: string;
+    target: PostgresTarget;
+    shownHost: string;
+    createdBy: string;
+  },
 ): Promise<ConnectionRow> {
   const taken = await drizzle(env.DB)
     .select({ id: connections.id })
@@ -47,7 +56,7 @@ export async function insertConnection(
         projectId: row.projectId,
         name: row.name,
         kind: "postgres",
-        host: row.target.host,
+        host: row.shownHost,
         port: row.target.port,
         database: row.target.database,
         username: row.target.user,
@@ -92,7 +101,7 @@ export async function deleteConnection(db: D1Database, projectId: string, id: st
 }
 
 /** Where the connection points, password included (opened from the sealed URL). */
-export async function connectionTarget(env: Pick<Env, "MASTER_KEY">, row: ConnectionRow): Promise<PostgresTarget> {
+export async function connectionTarget(env: Env, row: ConnectionRow): Promise<PostgresTarget> {
   let url: string;
   try {
     url = await openSecret(await kekOf(env), row.projectId, row.id, row);
@@ -103,5 +112,5 @@ export async function connectionTarget(env: Pick<Env, "MASTER_KEY">, row: Connec
       { cause: err },
     );
   }
-  return parsePostgresUrl(url);
+  return resolveTarget(env, url).target;
 }

@@ -144,6 +144,10 @@ describe("database connections", () => {
     const { res } = await addConnection(p.adminKey, "bad_url", "mysql://u:p@h/db");
     expect(res.status).toBe(400);
     expect((await expectEnvelope(res)).message).toMatch(/postgres:\/\//);
+    // A Hyperdrive binding the Worker does not have.
+    const hd = await addConnection(p.adminKey, "bad_hyperdrive", "hyperdrive://NO_SUCH_BINDING");
+    expect(hd.res.status).toBe(400);
+    expect((await expectEnvelope(hd.res)).message).toMatch(/no Hyperdrive binding named NO_SUCH_BINDING/);
     expect(await connectionCount(p.id)).toBe(0);
   });
 

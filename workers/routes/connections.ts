@@ -11,6 +11,7 @@ import {
   insertConnection,
   listConnections,
 } from "../../services/connections/store";
+import { resolveTarget } from "../../services/connections/target";
 import { createJob } from "../../services/jobs/create-job";
 import { nameTakenBy } from "../../services/uploads/store";
 import {
@@ -22,7 +23,7 @@ import {
   ImportCreate,
 } from "../../shared/api/connections";
 import { importColumns } from "../../shared/connections/import-shape";
-import { parsePostgresUrl, sourceStatement } from "../../shared/connections/postgres-url";
+import { sourceStatement } from "../../shared/connections/postgres-url";
 import { TarnError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { actorOf } from "../../shared/principal";
@@ -95,7 +96,7 @@ export const connectionRoutes = router()
     const principal = c.get("principal");
     const { projectId } = projectOf(principal);
     const body = c.req.valid("json");
-    const target = parsePostgresUrl(body.url);
+    const { target, shownHost } = resolveTarget(c.env, body.url);
     await tryConnection(target);
     const row = await insertConnection(c.env, {
       id: newId("con"),
@@ -103,6 +104,7 @@ export const connectionRoutes = router()
       name: body.name,
       url: body.url,
       target,
+      shownHost,
       createdBy: actorOf(projectOf(principal)).id,
     });
     return c.json(connectionView(row), 201);
