@@ -4,7 +4,6 @@
 // reasons: that socket re-emits a read error after the driver has dropped its listeners, which throws
 // as an unhandled rejection on every close (porsager/postgres#1202); and TLS is negotiated here
 // (PostgreSQL's SSLRequest, then startTls) so sslmode is honoured exactly.
-import { connect } from "cloudflare:sockets";
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 import type { PostgresTarget } from "../../shared/connections/postgres-url";
@@ -86,6 +85,9 @@ async function sslAnswer(socket: Socket): Promise<string> {
 
 /** Connects (and, unless sslmode=disable, asks for TLS: `require` fails without it, `prefer` goes on plain). */
 export async function openPgSocket(target: PostgresTarget): Promise<PgSocket> {
+  // Imported when first used, so the app's module graph (loaded by Node for the OpenAPI checks) has
+  // no static import of a workerd-only module.
+  const { connect } = await import("cloudflare:sockets");
   const address = { hostname: target.host, port: target.port };
   if (target.ssl === "disable") {
     const plain = connect(address);
