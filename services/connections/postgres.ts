@@ -84,6 +84,12 @@ export async function readOnly<T>(
 /** The statement's result columns (a Describe: nothing is run). */
 export async function describeColumns(tx: PgReader, statement: string): Promise<SourceColumn[]> {
   const described = await tx.unsafe(statement).describe();
+  if (described.types.length > 0) {
+    throw new TarnError(
+      "VALIDATION_ERROR",
+      `the statement takes ${described.types.length} parameter(s) ($1…): write the values in it`,
+    );
+  }
   return described.columns.map((c) => ({ name: c.name, oid: c.type }));
 }
 

@@ -359,6 +359,7 @@ describe("imports", () => {
       [{ query: "SELEC id FROM orders" }, /syntax error at or near "SELEC"/],
       [{ query: "SELECT id, id FROM orders" }, /column "id" appears twice/],
       [{ query: "SELECT id + 1 FROM orders" }, /has no name/],
+      [{ query: "SELECT id FROM orders WHERE id = $1" }, /takes 1 parameter/],
       [{ table: "orders", query: "SELECT 1 AS x" }, /exactly one of table and query/],
     ];
     for (const [body, reason] of cases) {
