@@ -97,7 +97,18 @@ export async function openPgSocket(target: PostgresTarget): Promise<PgSocket> {
   const socket = connect(address, { secureTransport: "starttls", allowHalfOpen: false });
   await socket.opened;
   const answer = await sslAnswer(socket);
-  if (answer === "S") return new PgSocket(socket.startTls({ expectedServerHostname: target.host }));
+  if (answer === "S") {
+    const secure = socket.startTls({ expectedServerHostname: target.host });
+    try {
+      await secure.opened;
+    } catch (err) {
+      // workerd reports a failed handshake as an opaque internal error: say what it was.
+      throw new Error(
+        `the TLS handshake failed (is the server's certificate valid for ${target.host} and signed by a public CA?): ${String(err instanceof Error ? err.message : err)}`,
+      );
+    }
+    return new PgSocket(secure);
+  }
   if (target.ssl === "require") {
     await socket.close().catch(() => undefined);
     throw new Error("the server does not offer TLS (sslmode=require)");
