@@ -1,5 +1,6 @@
 // A real PostgreSQL server for the import tests (Debian's package): a fresh cluster in a temp
-// directory on a free loopback port, trust auth for the superuser and password auth for `tarn`.
+// directory on a free loopback port, trust auth for the superuser and password auth for `tarn`,
+// TLS offered with a self-signed certificate.
 // Started by the tests' set-up and removed when they end.
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -64,6 +65,20 @@ export async function startPostgres(): Promise<PgServer> {
     ["host all postgres 127.0.0.1/32 trust", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n"),
   );
   if (owner) chownSync(path.join(data, "pg_hba.conf"), owner.uid, owner.gid);
+  // TLS with a self-signed certificate (openssl comes with the package, through ssl-cert): a client
+  // that verifies certificates, as workerd does, must refuse it; `prefer` then falls back to plain.
+  const cert = path.join(dir, "server.crt");
+  const key = path.join(dir, "server.key");
+  execFileSync(
+    "openssl",
+    ["req", "-new", "-x509", "-days", "2", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+    { stdio: "ignore" },
+  );
+  chmodSync(key, 0o600);
+  if (owner) {
+    chownSync(key, owner.uid, owner.gid);
+    chownSync(cert, owner.uid, owner.gid);
+  }
   const port = await freePort();
   run("pg_ctl", [
     "-D",
@@ -72,7 +87,7 @@ export async function startPostgres(): Promise<PgServer> {
     path.join(dir, "log"),
     "-w",
     "-o",
-    `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off`,
+    `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c fsync=off -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`,
     "start",
   ]);
   const psql = (sql: string) =>

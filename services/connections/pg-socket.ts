@@ -102,6 +102,8 @@ export async function openPgSocket(target: PostgresTarget): Promise<PgSocket> {
     try {
       await secure.opened;
     } catch (err) {
+      // As libpq's `prefer`: a TLS connection that fails is tried again without TLS.
+      if (target.ssl === "prefer") return openPgSocket({ ...target, ssl: "disable" });
       // workerd reports a failed handshake as an opaque internal error: say what it was.
       throw new Error(
         `the TLS handshake failed (is the server's certificate valid for ${target.host} and signed by a public CA?): ${String(err instanceof Error ? err.message : err)}`,
