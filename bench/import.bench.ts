@@ -112,8 +112,8 @@ async function main() {
       `ratio import / upload: ${(importMs / uploadMs).toFixed(2)}x; import / psql copy: ${(importMs / copyMs).toFixed(1)}x`,
     );
   } finally {
-    await server.stop();
     pg.stop();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

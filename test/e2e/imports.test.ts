@@ -28,8 +28,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
   pg?.stop();
+  await server?.stop();
 });
 
 const url = (password: string) =>
