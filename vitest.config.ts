@@ -30,6 +30,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
+            globalSetup: ["test/workers/pg-global-setup.ts"],
             // Generous: a 2-core CI machine running three projects at once stretches the slower tests.
             testTimeout: 30_000,
           },

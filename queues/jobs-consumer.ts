@@ -16,6 +16,7 @@ import { backoffSeconds } from "./events-consumer";
 import { runBackfill } from "./jobs/backfill";
 import { type CompactHooks, type CompactResult, compactPartition } from "./jobs/compact";
 import { type EraseHooks, runErasure } from "./jobs/erase";
+import { runImport } from "./jobs/import";
 import { runProfiles } from "./jobs/profile";
 import { runRetention } from "./jobs/retention";
 import { runRollup } from "./jobs/rollup";
@@ -134,6 +135,8 @@ async function execute(env: Env, job: JobRow, attempt: number, progress: Progres
     }
     case "train":
       return runTrain(env, job.projectId, job.params as { model_id?: string }, hooks.exports, progress);
+    case "import":
+      return runImport(env, job, progress, hooks.upload);
   }
 }
 

@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit";
 import { authRoutes } from "./routes/auth";
 import { backfillRoutes } from "./routes/backfill";
 import { catalogRoutes } from "./routes/catalog";
+import { connectionRoutes } from "./routes/connections";
 import { contractRoutes } from "./routes/contracts";
 import { dashboardRoutes } from "./routes/dashboards";
 import { datasetQualityRoutes } from "./routes/dataset-quality";
@@ -95,6 +96,7 @@ export function createApp() {
   app.route("/", naturalRoutes);
   app.route("/", insightsRoutes);
   app.route("/", mlRoutes);
+  app.route("/", connectionRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

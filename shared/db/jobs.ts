@@ -15,6 +15,7 @@ export const JOB_TYPES = [
   "upload",
   "profile",
   "train",
+  "import",
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed"] as const;
