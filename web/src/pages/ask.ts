@@ -150,7 +150,7 @@ export async function askPage(main: HTMLElement): Promise<void> {
           void ask();
         },
       },
-      h("label", { for: "question" }, "Question", question),
+      h("div", { class: "field" }, h("label", { for: "question" }, "Question"), question),
       h(
         "p",
         { id: "question-help", class: "muted" },

@@ -230,7 +230,7 @@ async function runJob(
   path: string,
   label: string,
   watches: { stop: () => void }[],
-  after: () => Promise<void>,
+  after: (note: HTMLElement) => Promise<void>,
 ): Promise<void> {
   try {
     const job = await request<Job>(path, { method: "POST" });
@@ -246,24 +246,31 @@ async function runJob(
     if (last.status === "failed")
       mount(msg, h("div", { class: "error", role: "alert" }, `${label} failed: ${last.error ?? "no reason given"}`));
     else {
-      mount(msg, h("span", { class: "ok" }, `${label}: done.`));
-      await after();
+      const note = h("span", { class: "ok" }, `${label}: done.`);
+      mount(msg, note);
+      await after(note);
     }
   } catch (err) {
     mount(msg, errorBox(err));
   }
 }
 
-async function drawProfile(box: HTMLElement, name: string, watches: { stop: () => void }[]): Promise<void> {
+async function drawProfile(
+  box: HTMLElement,
+  name: string,
+  watches: { stop: () => void }[],
+  note?: HTMLElement,
+): Promise<void> {
   const msg = status();
+  if (note) mount(msg, note);
   const recompute = can("write")
     ? h(
         "button",
         {
           type: "button",
           onclick: () =>
-            runJob(msg, `/v1/datasets/${encodeURIComponent(name)}/profile`, "Profiling", watches, () =>
-              drawProfile(box, name, watches),
+            runJob(msg, `/v1/datasets/${encodeURIComponent(name)}/profile`, "Profiling", watches, (note) =>
+              drawProfile(box, name, watches, note),
             ),
         },
         "Recompute profile",
@@ -502,7 +509,7 @@ function expectationsEditor(path: string, rules: unknown[], saved: () => Promise
           }
         },
       },
-      h("label", { for: "expectations-json" }, "Expectations (JSON array)", text),
+      h("div", { class: "field" }, h("label", { for: "expectations-json" }, "Expectations (JSON array)"), text),
       h(
         "p",
         { id: "expectations-help", class: "muted" },

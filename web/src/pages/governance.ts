@@ -106,7 +106,8 @@ export async function contractsPage(main: HTMLElement): Promise<void> {
   );
 }
 
-async function contractPage(main: HTMLElement, type: string): Promise<void> {
+/** One contract; `note` (the verdict of the version just stored) is shown where the form's verdicts go. */
+async function contractPage(main: HTMLElement, type: string, note?: HTMLElement): Promise<void> {
   document.title = `${type} · Contracts · Tarn`;
   let detail: ContractDetail | null = null;
   try {
@@ -154,13 +155,18 @@ async function contractPage(main: HTMLElement, type: string): Promise<void> {
         `/v1/contracts/${encodeURIComponent(type)}${force.checked ? "?force=true" : ""}`,
         { method: "PUT", json: body },
       );
-      await contractPage(main, type);
-      mount(
-        verdict,
+      await contractPage(
+        main,
+        type,
         h(
           "div",
           { class: stored.compatibility === "breaking" ? "error" : "ok", role: "alert" },
-          h("strong", null, `Version ${stored.version} stored (${stored.mode}): ${stored.compatibility} compatible.`),
+          h(
+            "strong",
+            null,
+            `Version ${stored.version} stored (${stored.mode}): `,
+            stored.compatibility === "backward" ? "backward compatible." : "a breaking change, stored as asked.",
+          ),
           stored.reasons.length
             ? h(
                 "ul",
@@ -291,7 +297,12 @@ async function contractPage(main: HTMLElement, type: string): Promise<void> {
           "form",
           { class: "card contract-form", "aria-label": "New contract version", onsubmit: save },
           h("h2", null, detail ? "New version" : "First version"),
-          h("label", { for: "contract-schema" }, "JSON Schema of data.payload", schemaText),
+          h(
+            "div",
+            { class: "field" },
+            h("label", { for: "contract-schema" }, "JSON Schema of data.payload"),
+            schemaText,
+          ),
           h(
             "p",
             { id: "contract-schema-help", class: "muted" },
@@ -310,6 +321,7 @@ async function contractPage(main: HTMLElement, type: string): Promise<void> {
         )
       : verdict,
   );
+  if (note) mount(verdict, note);
 }
 
 interface View {
