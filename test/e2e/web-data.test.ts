@@ -137,6 +137,21 @@ describe("the web app's data pages in Chromium", () => {
     const row = await results.locator("tbody tr").first().locator("td").allTextContents();
     expect(row.slice(0, 3)).toEqual(["✗ failed", "seats_range", "between"]);
     expect(row[6]).toBe("1");
+
+    // A ragged file fails its job: the page says why (with the line) and that nothing was published.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
+    await page
+      .getByLabel("File", { exact: true })
+      .setInputFiles({ name: "ragged.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n3\n4,5\n") });
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    const failure = page.getByRole("alert").filter({ hasText: "The upload failed" });
+    await failure.waitFor({ timeout: 60_000 });
+    expect(await failure.textContent()).toMatch(/line 3.*Nothing was published\./);
+    expect(await page.locator("#upload-stage").textContent()).toBe("Failed");
+    const names = await json<{ datasets: { name: string }[] }>(
+      server.api("/v1/datasets", { token: project.admin_key }),
+    );
+    expect(names.datasets.map((d) => d.name)).not.toContain("ragged");
     await page.close();
   });
 

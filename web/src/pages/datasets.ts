@@ -204,7 +204,7 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
     h(
       "p",
       { class: "muted" },
-      `${KIND_LABEL[dataset.kind]} · ${dataset.rows.toLocaleString()} rows · ${formatBytes(dataset.bytes)} in ${dataset.files} files`,
+      `${KIND_LABEL[dataset.kind]} · ${dataset.rows.toLocaleString()} rows · ${formatBytes(dataset.bytes)} in ${dataset.files} file${dataset.files === 1 ? "" : "s"}`,
       dataset.last_event_at ? ` · last event ${when(dataset.last_event_at)}` : "",
       " · SQL table ",
       h("code", null, dataset.table),
