@@ -181,6 +181,16 @@ describe("the web app's data pages in Chromium", () => {
     await page.getByText("Profiling: done.").waitFor({ timeout: 60_000 });
     await page.locator("#profile-rows").getByText("2", { exact: true }).waitFor();
     await page.close();
+
+    // The same pages follow a dark system theme.
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: "dark" });
+    const darkPage = await dark.newPage();
+    await signIn(darkPage);
+    await darkPage.goto(`${server.url}/datasets?name=customers`);
+    await darkPage.locator("#quality-score").waitFor();
+    expect(await darkPage.evaluate("getComputedStyle(document.body).backgroundColor")).toBe("rgb(13, 17, 23)");
+    await darkPage.screenshot({ path: path.join(SHOTS, "dataset-dark.png") });
+    await dark.close();
   });
 
   it("answers a question with its SQL, explanation and rows, and says plainly when the model is away", async () => {
@@ -205,6 +215,17 @@ describe("the web app's data pages in Chromium", () => {
     // The SQL goes to the editor as it is.
     await page.getByRole("link", { name: "Open in the SQL editor" }).click();
     expect(await page.getByLabel("Query").inputValue()).toMatch(/FROM customers GROUP BY plan/);
+
+    // SQL that fails Tarn's checks twice (the answer and its one repair): refused, nothing ran, the SQL shown.
+    await page.getByRole("link", { name: "Ask", exact: true }).click();
+    llm.script({ reply: "```sql\nDROP TABLE customers\n```" }, { reply: "```sql\nDELETE FROM customers\n```" });
+    await page.getByLabel("Question", { exact: true }).fill("Remove every customer");
+    await page.getByRole("button", { name: "Ask", exact: true }).click();
+    const refused = page.getByRole("alert").filter({ hasText: "could not turn this question into valid SQL" });
+    await refused.waitFor({ timeout: 30_000 });
+    await refused.getByText("The refused SQL").click();
+    expect(await refused.locator("pre").textContent()).toMatch(/DELETE FROM customers/);
+    expect((await sql("SELECT count(*) AS n FROM customers")).data).toEqual([{ n: 3 }]);
 
     // The model failing (the call and its one retry): a plain message, not a stack of codes.
     await page.getByRole("link", { name: "Ask", exact: true }).click();
