@@ -82,6 +82,14 @@ describe("the web app's data pages in Chromium", () => {
   it("uploads a CSV, the progress bar reaches done, and the dataset is listed with its profile", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await signIn(page);
+    // The job frames the page received on its live socket: the bar is fed by the jobs stream.
+    const jobFrames: { status: string; progress: number }[] = [];
+    page.on("websocket", (ws) =>
+      ws.on("framereceived", ({ payload }) => {
+        const frame = JSON.parse(String(payload)) as { type: string; job?: { status: string; progress: number } };
+        if (frame.type === "job" && frame.job) jobFrames.push(frame.job);
+      }),
+    );
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
     await page.getByRole("heading", { name: "Upload a file", level: 1 }).waitFor();
     await page
@@ -98,6 +106,7 @@ describe("the web app's data pages in Chromium", () => {
     })()`);
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     await page.getByRole("link", { name: "Open the dataset" }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => jobFrames.at(-1)).toMatchObject({ status: "succeeded", progress: 100 });
     expect(await page.locator("#upload-progress").evaluate((el) => (el as unknown as { value: number }).value)).toBe(
       100,
     );
@@ -155,6 +164,38 @@ describe("the web app's data pages in Chromium", () => {
     await page.close();
   });
 
+  it("sends a file larger than the single-request size in parts, with one progress bar to done", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await signIn(page);
+    // Parts of 5 MiB (the API's minimum) for anything over 1 MiB, for this session only.
+    await page.evaluate(`(() => {
+      sessionStorage.setItem("tarn.upload.single-max-bytes", String(1024 * 1024));
+      sessionStorage.setItem("tarn.upload.part-bytes", String(5 * 1024 * 1024));
+    })()`);
+    const rows = 400_000;
+    let body = "user_id,plan,seats\n";
+    for (let i = 0; i < rows; i++) body += `user${i},${i % 3 ? "pro" : "free"},${i % 10}\n`;
+    const bytes = Buffer.from(body);
+    expect(bytes.length).toBeGreaterThan(5 * 1024 * 1024);
+    const parts: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() === "PUT" && r.url().includes("/v1/uploads/multipart/")) parts.push(new URL(r.url()).pathname);
+    });
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
+    await page
+      .getByLabel("File", { exact: true })
+      .setInputFiles({ name: "big_seats.csv", mimeType: "text/csv", buffer: bytes });
+    await page.getByRole("button", { name: "Upload", exact: true }).click();
+    await page.getByRole("link", { name: "Open the dataset" }).waitFor({ timeout: 120_000 });
+    expect(parts.map((p) => p.split("/").pop())).toEqual(["1", "2"]);
+    await page.getByText(`Done: ${rows.toLocaleString("en-US")} rows in “big_seats”`).waitFor();
+    const expected = Array.from({ length: rows }, (_, i) => i % 10).reduce((a, b) => a + b, 0);
+    expect((await sql("SELECT count(*) AS n, sum(seats) AS s FROM big_seats")).data).toEqual([
+      { n: rows, s: expected },
+    ]);
+    await page.close();
+  }, 180_000);
+
   it("lists the datasets of every kind, filters them, and opens an event type's profile", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await signIn(page);
@@ -168,7 +209,7 @@ describe("the web app's data pages in Chromium", () => {
     await page.screenshot({ path: path.join(SHOTS, "datasets.png") });
 
     await page.getByLabel("Kind", { exact: true }).selectOption("upload");
-    await expect.poll(() => table.locator("tbody tr").count()).toBe(1);
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(2);
     await page.getByLabel("Kind", { exact: true }).selectOption("");
     await page.getByLabel("Filter by name", { exact: true }).fill("sign");
     await expect.poll(() => table.locator("tbody tr").count()).toBe(1);

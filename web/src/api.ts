@@ -113,10 +113,15 @@ export async function signIn(
  * Sends a file as the request body with XMLHttpRequest, whose upload events (which fetch lacks) report
  * how much of it has left the browser. Failures become ApiError like `request`'s.
  */
-export function sendFile<T>(path: string, file: Blob, onSent: (fraction: number) => void): Promise<T> {
+export function sendFile<T>(
+  path: string,
+  file: Blob,
+  onSent: (fraction: number) => void,
+  method: "POST" | "PUT" = "POST",
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", path);
+    xhr.open(method, path);
     if (session?.token) xhr.setRequestHeader("Authorization", `Bearer ${session.token}`);
     if (file.type) xhr.setRequestHeader("Content-Type", file.type);
     xhr.upload.onprogress = (e) => {

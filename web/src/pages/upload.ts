@@ -1,14 +1,65 @@
 // Uploads: pick a file, name the dataset, and watch it go: the bytes leaving the browser, then the job
 // converting them (fed by the live `jobs` stream), until the dataset is there to open or the job says why not.
-import { sendFile } from "../api";
+import { request, sendFile } from "../api";
 import { h, mount } from "../dom";
-import { type Job, watchJob } from "../jobs";
+import { type Job, openJobStream, watchJob } from "../jobs";
 import { setCleanup } from "../router";
 import { errorBox } from "../ui";
 import { datasetHref } from "./datasets";
 
 const FORMATS = ["csv", "json", "ndjson", "parquet"] as const;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Files above this size go in parts (POST /v1/uploads/multipart): one request carries at most 100 MB on
+ * Workers, and a failed part is re-sent alone. Parts are 16 MiB (the API's minimum is 5 MiB but the last).
+ * Both can be lowered for a session (sessionStorage `tarn.upload.single-max-bytes`, `tarn.upload.part-bytes`),
+ * which the browser test uses to send a small file in parts.
+ */
+const SINGLE_MAX_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 16 * 1024 * 1024;
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+const PART_TRIES = 3;
+
+function setting(key: string, fallback: number, min = 1): number {
+  const v = Number(sessionStorage.getItem(key));
+  return Number.isFinite(v) && v >= min ? v : fallback;
+}
+
+interface Sent {
+  job_id: string;
+  dataset: string;
+}
+
+/** Sends the file in parts, each retried a few times, and joins them; a failure abandons the parts. */
+async function sendInParts(
+  file: File,
+  start: { name: string; format: string; mode: string },
+  onSent: (fraction: number) => void,
+): Promise<Sent> {
+  const partBytes = setting("tarn.upload.part-bytes", PART_BYTES, MIN_PART_BYTES);
+  const { upload_id } = await request<{ upload_id: string }>("/v1/uploads/multipart", { json: start });
+  const base = `/v1/uploads/multipart/${encodeURIComponent(upload_id)}`;
+  try {
+    const parts = Math.max(1, Math.ceil(file.size / partBytes));
+    for (let n = 1; n <= parts; n++) {
+      const from = (n - 1) * partBytes;
+      const blob = file.slice(from, Math.min(file.size, from + partBytes));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sendFile(`${base}/parts/${n}`, blob, (x) => onSent((from + x * blob.size) / file.size), "PUT");
+          break;
+        } catch (err) {
+          if (attempt >= PART_TRIES) throw err;
+        }
+      }
+    }
+    return await request<Sent>(`${base}/complete`, { method: "POST" });
+  } catch (err) {
+    await request(base, { method: "DELETE" }).catch(() => undefined);
+    throw err;
+  }
+}
 
 /** A dataset name from a file name: `Q3 sales-2024.csv` → `q3_sales_2024`. */
 export function nameFromFile(file: string): string {
@@ -31,7 +82,12 @@ function formatFromFile(file: string): (typeof FORMATS)[number] | "" {
 
 export async function uploadPage(main: HTMLElement): Promise<void> {
   let watch: { stop: () => void } | null = null;
-  setCleanup(() => watch?.stop());
+  // Subscribed before any upload starts, so even a job that finishes at once is seen on the stream.
+  const stream = openJobStream();
+  setCleanup(() => {
+    watch?.stop();
+    stream.close();
+  });
   const file = h("input", {
     id: "upload-file",
     type: "file",
@@ -110,16 +166,23 @@ export async function uploadPage(main: HTMLElement): Promise<void> {
           // The bar: the first 30% is the file leaving the browser, the rest the job's own progress.
           show(`Sending ${f.name}…`, 0);
           try {
-            const query = new URLSearchParams({ name: name.value, format: format.value, mode: mode.value });
-            const sent = await sendFile<{ job_id: string; dataset: string }>(`/v1/uploads?${query}`, f, (x) =>
-              show(`Sending ${f.name}: ${Math.round(x * 100)}%`, Math.round(x * 30)),
-            );
+            await stream.ready;
+            const start = { name: name.value, format: format.value, mode: mode.value };
+            const onSent = (x: number) => show(`Sending ${f.name}: ${Math.round(x * 100)}%`, Math.round(x * 30));
+            const sent =
+              f.size > setting("tarn.upload.single-max-bytes", SINGLE_MAX_BYTES)
+                ? await sendInParts(f, start, onSent)
+                : await sendFile<Sent>(`/v1/uploads?${new URLSearchParams(start)}`, f, onSent);
             show("Queued for conversion…", 30);
-            const w = watchJob(sent.job_id, (job: Job) => {
-              if (job.status === "queued") show("Queued for conversion…", 30);
-              else if (job.status === "running")
-                show(`Converting to Parquet: ${job.progress}%`, 30 + Math.round(job.progress * 0.7));
-            });
+            const w = watchJob(
+              sent.job_id,
+              (job: Job) => {
+                if (job.status === "queued") show("Queued for conversion…", 30);
+                else if (job.status === "running")
+                  show(`Converting to Parquet: ${job.progress}%`, 30 + Math.round(job.progress * 0.7));
+              },
+              stream,
+            );
             watch = w;
             const done = await w.done;
             if (done.status === "succeeded") {
