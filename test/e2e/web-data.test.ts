@@ -93,7 +93,7 @@ describe("the web app's data pages in Chromium", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
     await page.getByRole("heading", { name: "Upload a file", level: 1 }).waitFor();
     await page
-      .getByLabel("File", { exact: true })
+      .getByLabel("File (or drop it here)", { exact: true })
       .setInputFiles({ name: "customers.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) });
     // The name and format are taken from the file.
     expect(await page.getByLabel("Dataset name", { exact: true }).inputValue()).toBe("customers");
@@ -150,7 +150,7 @@ describe("the web app's data pages in Chromium", () => {
     // A ragged file fails its job: the page says why (with the line) and that nothing was published.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
     await page
-      .getByLabel("File", { exact: true })
+      .getByLabel("File (or drop it here)", { exact: true })
       .setInputFiles({ name: "ragged.csv", mimeType: "text/csv", buffer: Buffer.from("a,b\n1,2\n3\n4,5\n") });
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     const failure = page.getByRole("alert").filter({ hasText: "The upload failed" });
@@ -183,7 +183,7 @@ describe("the web app's data pages in Chromium", () => {
     });
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Upload" }).click();
     await page
-      .getByLabel("File", { exact: true })
+      .getByLabel("File (or drop it here)", { exact: true })
       .setInputFiles({ name: "big_seats.csv", mimeType: "text/csv", buffer: bytes });
     await page.getByRole("button", { name: "Upload", exact: true }).click();
     await page.getByRole("link", { name: "Open the dataset" }).waitFor({ timeout: 120_000 });
@@ -234,6 +234,36 @@ describe("the web app's data pages in Chromium", () => {
     await dark.close();
   });
 
+  it("shows a viewer the datasets and profiles but none of the controls its role cannot use", async () => {
+    await json(
+      server.api("/v1/users", {
+        method: "POST",
+        token: project.admin_key,
+        json: { email: "vic@web.test", password: PASSWORD, role: "viewer" },
+      }),
+      201,
+    );
+    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await page.goto(server.url);
+    await page.getByLabel("Project (name or id)").fill(project.name);
+    await page.getByLabel("Email").fill("vic@web.test");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const nav = page.getByRole("navigation", { name: "Main" });
+    await nav.getByRole("link", { name: "Datasets" }).waitFor();
+    expect(await nav.getByRole("link").allTextContents()).toEqual(["Dashboards", "Datasets", "Views", "Alerts"]);
+    await page.goto(`${server.url}/datasets?name=customers`);
+    await page.locator("#quality-score").waitFor();
+    for (const name of ["Recompute profile", "Run expectations", "Query in SQL", "Ask about it"])
+      expect(await page.getByRole("button", { name }).or(page.getByRole("link", { name })).count()).toBe(0);
+    expect(await page.getByText("Edit expectations").count()).toBe(0);
+    // A contract is readable by a viewer; the form that changes it is not shown.
+    await page.goto(`${server.url}/admin/contracts?type=signup`);
+    await page.getByRole("heading", { name: "signup", level: 1 }).waitFor();
+    expect(await page.getByRole("button", { name: "Save version" }).count()).toBe(0);
+    await page.close();
+  });
+
   it("answers a question with its SQL, explanation and rows, and says plainly when the model is away", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     await signIn(page);
@@ -271,8 +301,10 @@ describe("the web app's data pages in Chromium", () => {
     // The model failing (the call and its one retry): a plain message, not a stack of codes.
     await page.getByRole("link", { name: "Ask", exact: true }).click();
     llm.script({ status: 500 }, { status: 500 });
-    await page.getByLabel("Question", { exact: true }).fill("Anything new today?");
-    await page.getByRole("button", { name: "Ask", exact: true }).click();
+    // From the keyboard: focus the question, type, Ctrl+Enter asks.
+    await page.getByLabel("Question", { exact: true }).focus();
+    await page.keyboard.type("Anything new today?");
+    await page.keyboard.press("Control+Enter");
     await page
       .getByRole("alert")
       .getByText("The language model is unavailable right now.")

@@ -66,13 +66,16 @@ export async function askPage(main: HTMLElement): Promise<void> {
   );
   const dataset = h("select", { id: "ask-dataset" }, h("option", { value: "" }, "any table"));
   const submit = h("button", { class: "primary", type: "submit" }, "Ask");
-  const answerBox = h("div", { role: "status", "aria-live": "polite" });
+  const answerBox = h("div");
+  // Screen readers hear a short line, not the whole table.
+  const announce = h("div", { class: "visually-hidden", role: "status", "aria-live": "polite" });
 
   const ask = async () => {
     const text = question.value.trim();
     if (!text) return question.focus();
     submit.disabled = true;
     mount(answerBox, h("span", { class: "muted" }, "Thinking…"));
+    announce.textContent = "Asking…";
     try {
       const body: { question: string; dataset?: string } = { question: text };
       if (dataset.value) body.dataset = dataset.value;
@@ -112,6 +115,7 @@ export async function askPage(main: HTMLElement): Promise<void> {
           chart,
         ),
       );
+      announce.textContent = `Answer ready: ${a.rows} row${a.rows === 1 ? "" : "s"}.`;
       // A chart when the answer has something to draw: a label column and a number, more than one row.
       if (a.rows > 1 && a.meta.length >= 2 && a.data.some((r) => typeof r[a.meta[1]?.name ?? ""] === "number"))
         mount(
@@ -126,6 +130,7 @@ export async function askPage(main: HTMLElement): Promise<void> {
         );
       else chart.remove();
     } catch (err) {
+      announce.textContent = "";
       mount(answerBox, refusal(err));
     } finally {
       submit.disabled = false;
@@ -163,11 +168,13 @@ export async function askPage(main: HTMLElement): Promise<void> {
         submit,
       ),
     ),
+    announce,
     answerBox,
   );
   try {
     const { datasets } = await request<{ datasets: { name: string; kind: string }[] }>("/v1/datasets");
-    for (const d of datasets) dataset.append(h("option", { value: d.name }, d.name));
+    const wanted = new URL(location.href).searchParams.get("dataset");
+    for (const d of datasets) dataset.append(h("option", { value: d.name, selected: d.name === wanted }, d.name));
   } catch {
     // The list only narrows the question; without it "any table" still works.
   }

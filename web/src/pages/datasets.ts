@@ -209,6 +209,28 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
       " · SQL table ",
       h("code", null, dataset.table),
     ),
+    h(
+      "div",
+      { class: "row" },
+      can("query")
+        ? h(
+            "a",
+            {
+              class: "button",
+              href: `/sql?sql=${encodeURIComponent(`SELECT *\nFROM ${dataset.table}\nLIMIT 100`)}`,
+              "data-link": true,
+            },
+            "Query in SQL",
+          )
+        : null,
+      can("query")
+        ? h(
+            "a",
+            { class: "button", href: `/ask?dataset=${encodeURIComponent(name)}`, "data-link": true },
+            "Ask about it",
+          )
+        : null,
+    ),
     profileBox,
     qualityBox,
     h("h2", null, "Columns"),

@@ -117,13 +117,14 @@ export async function uploadPage(main: HTMLElement): Promise<void> {
   const outcome = h("div", { role: "status", "aria-live": "polite" });
   const progress = h("div", { class: "card upload-progress", hidden: true }, h("div", null, stage), bar, outcome);
 
-  file.addEventListener("change", () => {
+  const picked = () => {
     const f = file.files?.[0];
     if (!f) return;
     if (!name.value) name.value = nameFromFile(f.name);
     const guessed = formatFromFile(f.name);
     if (guessed) format.value = guessed;
-  });
+  };
+  file.addEventListener("change", picked);
 
   const show = (label: string, value: number) => {
     stage.textContent = label;
@@ -143,6 +144,17 @@ export async function uploadPage(main: HTMLElement): Promise<void> {
       {
         class: "card upload-form",
         "aria-label": "Upload a file",
+        // A file dropped anywhere on the form is the file picked (the picker stays the keyboard way).
+        ondragover: (e: DragEvent) => {
+          if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+        },
+        ondrop: (e: DragEvent) => {
+          const dropped = e.dataTransfer?.files;
+          if (!dropped?.length) return;
+          e.preventDefault();
+          file.files = dropped;
+          picked();
+        },
         onsubmit: async (e: Event) => {
           e.preventDefault();
           const f = file.files?.[0];
@@ -224,7 +236,7 @@ export async function uploadPage(main: HTMLElement): Promise<void> {
           }
         },
       },
-      h("label", { for: "upload-file" }, "File", file),
+      h("label", { for: "upload-file" }, "File (or drop it here)", file),
       h(
         "div",
         { class: "row" },
