@@ -356,6 +356,17 @@ describe("the web app's data pages in Chromium", () => {
     expect(await versions.allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/^2enforcebreaking \(forced\)/)]),
     );
+
+    // A canary version: the previous one stays enforced until it is promoted from the page.
+    await page.getByLabel("Mode", { exact: true }).selectOption("canary");
+    await page
+      .getByLabel("JSON Schema of data.payload", { exact: true })
+      .fill(JSON.stringify({ type: "object", properties: { plan: { type: "integer" }, seats: { type: "integer" } } }));
+    await page.getByRole("button", { name: "Save version" }).click();
+    await page.getByText("Version 3 stored (canary): backward compatible.").waitFor();
+    await page.getByText("Canary version 3:").waitFor();
+    await page.getByRole("button", { name: "Promote to enforce" }).click();
+    await page.getByText("version 3 · enforce · enforcing version 3").waitFor();
     await page.close();
   });
 
@@ -397,6 +408,24 @@ describe("the web app's data pages in Chromium", () => {
     page.on("dialog", (d) => void d.accept());
     await page.getByRole("button", { name: "Delete policy pro_only" }).click();
     await page.getByText("No row-level policies").waitFor();
+
+    // The jobs page lists the work done so far, and a job started elsewhere appears and finishes live.
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    const jobs = page.getByRole("region", { name: "Jobs" });
+    await jobs.locator("tbody tr").first().waitFor();
+    const types = await jobs.locator("tbody tr td:nth-child(2)").allTextContents();
+    expect(types).toEqual(expect.arrayContaining(["upload", "profile", "view"]));
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 7;
+    });
+    const started = await json<{ id: string }>(
+      server.api("/v1/datasets/customers/profile", { method: "POST", token: project.admin_key }),
+      202,
+    );
+    const jobRow = jobs.locator(`tr[data-job="${started.id}"]`);
+    await jobRow.locator("td", { hasText: "succeeded" }).waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(7);
+    await page.screenshot({ path: path.join(SHOTS, "jobs.png") });
     await page.close();
   });
 });

@@ -4,7 +4,7 @@ import { h, mount } from "./dom";
 import { askPage } from "./pages/ask";
 import { dashboardPage, dashboardsPage, sharedPage } from "./pages/dashboards";
 import { datasetsPage } from "./pages/datasets";
-import { contractsPage, policiesPage, viewsPage } from "./pages/governance";
+import { contractsPage, jobsPage, policiesPage, viewsPage } from "./pages/governance";
 import { alertsPage, auditPage, keysPage, quarantinePage, usersPage } from "./pages/ops";
 import { signInPage } from "./pages/signin";
 import { sqlPage } from "./pages/sql";
@@ -23,6 +23,7 @@ const NAV: { path: string; label: string; permission: string }[] = [
   { path: "/quarantine", label: "Quarantine", permission: "manage" },
   { path: "/admin/contracts", label: "Contracts", permission: "manage" },
   { path: "/admin/policies", label: "Policies", permission: "manage" },
+  { path: "/admin/jobs", label: "Jobs", permission: "manage" },
   { path: "/admin/keys", label: "Keys", permission: "manage" },
   { path: "/admin/users", label: "Users", permission: "manage" },
   { path: "/admin/audit", label: "Audit", permission: "manage" },
@@ -105,6 +106,7 @@ async function route(): Promise<void> {
       "/views": viewsPage,
       "/admin/contracts": contractsPage,
       "/admin/policies": policiesPage,
+      "/admin/jobs": jobsPage,
       "/alerts": alertsPage,
       "/quarantine": quarantinePage,
       "/admin/keys": keysPage,

@@ -2,7 +2,7 @@
 // views (freshness, refresh) and, for admins, row-level policies.
 import { ApiError, can, request } from "../api";
 import { h, mount } from "../dom";
-import { watchJob } from "../jobs";
+import { type Job, openJobStream, watchJob } from "../jobs";
 import { navigate, setCleanup } from "../router";
 import { dataTable, errorBox, status } from "../ui";
 
@@ -593,4 +593,72 @@ export async function policiesPage(main: HTMLElement): Promise<void> {
     list,
   );
   await load();
+}
+
+/** `/admin/jobs`: the project's recent jobs, kept current by the live `jobs` stream (new ones appear on top). */
+export async function jobsPage(main: HTMLElement): Promise<void> {
+  const stream = openJobStream();
+  setCleanup(() => stream.close());
+  const { jobs } = await request<{ jobs: Job[] }>("/v1/jobs?limit=100");
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const body = h("tbody");
+  const draw = () => {
+    const rows = [...byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    mount(
+      body,
+      rows.map((j) =>
+        h(
+          "tr",
+          { "data-job": j.id },
+          h("td", null, h("code", null, j.id)),
+          h("td", null, j.type),
+          h("td", null, String(j.params.dataset ?? j.params.view ?? j.params.name ?? "—")),
+          h("td", { class: j.status === "failed" ? "error-text" : j.status === "succeeded" ? "ok" : "" }, j.status),
+          h(
+            "td",
+            null,
+            h("progress", { max: 100, value: j.progress, "aria-label": `Progress of job ${j.id}` }),
+            ` ${j.progress}%`,
+          ),
+          h("td", null, when(j.created_at)),
+          h("td", null, when(j.finished_at)),
+          h("td", null, j.error ?? ""),
+        ),
+      ),
+    );
+  };
+  stream.listen((job) => {
+    byId.set(job.id, job);
+    draw();
+  });
+  draw();
+  mount(
+    main,
+    h("h1", null, "Jobs"),
+    h(
+      "p",
+      { class: "muted" },
+      "Uploads, profiles, view builds, compactions and other background work, newest first. Updates arrive live.",
+    ),
+    h(
+      "div",
+      { class: "scroll", tabindex: 0, role: "region", "aria-label": "Jobs" },
+      h(
+        "table",
+        { class: "data" },
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["Job", "Type", "Dataset", "Status", "Progress", "Created", "Finished", "Error"].map((c) =>
+              h("th", { scope: "col" }, c),
+            ),
+          ),
+        ),
+        body,
+      ),
+    ),
+  );
 }
