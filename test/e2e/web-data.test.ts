@@ -221,6 +221,17 @@ describe("the web app's data pages in Chromium", () => {
     await page.getByRole("button", { name: "Recompute profile" }).click();
     await page.getByText("Profiling: done.").waitFor({ timeout: 60_000 });
     await page.locator("#profile-rows").getByText("2", { exact: true }).waitFor();
+
+    // Insights of the event type: with the model away they are templated, and the page says so.
+    llm.script({ status: 500 }, { status: 500 });
+    await page.getByRole("button", { name: "Find insights" }).click();
+    await page.locator("#insights-summary").waitFor({ timeout: 30_000 });
+    await page.getByText("Worded by a template").waitFor();
+    const trends = page.getByRole("region", { name: "Trends" }).locator("tbody tr td:nth-child(2)");
+    const directions = await trends.allTextContents();
+    expect(directions.length).toBeGreaterThanOrEqual(1);
+    for (const d of directions) expect(["up", "down", "flat"]).toContain(d);
+    expect(await page.getByRole("list", { name: "Recommendations" }).locator("li").count()).toBeGreaterThanOrEqual(1);
     await page.close();
 
     // The same pages follow a dark system theme.

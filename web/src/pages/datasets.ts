@@ -195,6 +195,9 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
     );
     return;
   }
+  const insightsBox =
+    can("query") && dataset.kind === "events" ? h("section", { "aria-labelledby": "insights-h" }) : null;
+  if (insightsBox) drawInsightsButton(insightsBox, name);
   const profileBox = h("section", { "aria-labelledby": "profile-h" });
   const qualityBox = h("section", { "aria-labelledby": "quality-h" });
   mount(
@@ -233,6 +236,7 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
     ),
     profileBox,
     qualityBox,
+    insightsBox,
     h("h2", null, "Columns"),
     dataTable(
       [{ name: "name" }, { name: "type" }],
@@ -540,5 +544,92 @@ function expectationsEditor(path: string, rules: unknown[], saved: () => Promise
       h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, "Save expectations")),
       msg,
     ),
+  );
+}
+
+interface Insights {
+  anomalies: {
+    column: string;
+    value: number;
+    expected_range: [number, number];
+    severity: string;
+    at: string;
+    explanation: string;
+  }[];
+  trends: { metric: string; direction: string; change_percent: number; period: string; explanation: string }[];
+  recommendations: string[];
+  summary: string;
+  bucket: string;
+  generated_in_ms: number;
+  model: string | null;
+  degraded: boolean;
+}
+
+/** Insights of an event type over the last 7 days: statistics computed by Tarn, worded by the model when it is there. */
+function drawInsightsButton(box: HTMLElement, name: string): void {
+  const out = h("div", { role: "status", "aria-live": "polite" });
+  const find = async () => {
+    mount(out, h("span", { class: "muted" }, "Looking for anomalies and trends…"));
+    try {
+      const r = await request<Insights>("/v1/insights", { json: { dataset: name } });
+      mount(
+        out,
+        h("p", { class: "explanation", id: "insights-summary" }, r.summary),
+        r.degraded
+          ? h(
+              "p",
+              { class: "muted" },
+              "Worded by a template: the language model was not available. The figures are exact.",
+            )
+          : null,
+        r.recommendations.length
+          ? h(
+              "ul",
+              { "aria-label": "Recommendations" },
+              r.recommendations.map((x) => h("li", null, x)),
+            )
+          : null,
+        h("h3", null, "Trends"),
+        dataTable(
+          [{ name: "metric" }, { name: "direction" }, { name: "change" }, { name: "period" }, { name: "explanation" }],
+          r.trends.map((t) => ({
+            metric: t.metric,
+            direction: t.direction,
+            change: `${t.change_percent > 0 ? "+" : ""}${t.change_percent.toFixed(1)}%`,
+            period: t.period,
+            explanation: t.explanation,
+          })),
+          "Trends",
+        ),
+        h("h3", null, "Anomalies"),
+        r.anomalies.length === 0
+          ? h("p", { class: "ok" }, "No anomalies.")
+          : dataTable(
+              [{ name: "at" }, { name: "column" }, { name: "value" }, { name: "expected" }, { name: "severity" }],
+              r.anomalies.map((a) => ({
+                at: when(a.at),
+                column: a.column,
+                value: a.value,
+                expected: `${cellText(round(a.expected_range[0]))} – ${cellText(round(a.expected_range[1]))}`,
+                severity: a.severity,
+              })),
+              "Anomalies",
+            ),
+        h("p", { class: "muted" }, `By ${r.bucket} · ${r.generated_in_ms} ms${r.model ? ` · model ${r.model}` : ""}`),
+      );
+    } catch (err) {
+      mount(out, errorBox(err));
+    }
+  };
+  mount(
+    box,
+    h(
+      "div",
+      { class: "toolbar" },
+      h("h2", { id: "insights-h" }, "Insights"),
+      h("button", { type: "button", onclick: find }, "Find insights"),
+    ),
+    h("p", { class: "muted" }, "Anomalies and trends of the last 7 days, computed from the lake."),
+    out,
   );
 }
