@@ -381,24 +381,37 @@ describe("the web app's data pages in Chromium", () => {
     await page.close();
   });
 
-  it("lists views and refreshes one, and manages row-level policies", async () => {
-    await json(
-      server.api("/v1/views/plans", {
-        method: "PUT",
-        token: project.admin_key,
-        json: { sql: "SELECT plan, count(*) AS n FROM customers GROUP BY plan", refresh: "manual" },
-      }),
-      201,
-    );
-    const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  it("defines a view, refreshes and deletes one, and manages row-level policies", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page);
     await page.getByRole("link", { name: "Views" }).click();
+    await page.getByText("No views.").waitFor();
+    await page.getByLabel("View name", { exact: true }).fill("plans");
+    await page.getByLabel("SELECT", { exact: true }).fill("SELECT plan, count(*) AS n FROM customers GROUP BY plan");
+    await page.getByRole("button", { name: "Save view" }).click();
+    await page.getByText("plans is built.").waitFor({ timeout: 60_000 });
+    expect((await sql("SELECT plan, n FROM plans ORDER BY plan")).data).toEqual([
+      { plan: "free", n: 1 },
+      { plan: "pro", n: 2 },
+    ]);
     const row = page.locator('tr[data-view="plans"]');
     await row.waitFor();
     await page.getByRole("button", { name: "Refresh view plans" }).click();
     await page.getByText("plans refreshed.").waitFor({ timeout: 60_000 });
     await expect.poll(async () => (await row.locator("td").nth(3).textContent()) ?? "").toBe("2");
     await page.screenshot({ path: path.join(SHOTS, "views.png") });
+
+    // A second view, deleted from the page: its table goes away.
+    await page.getByLabel("View name", { exact: true }).fill("seat_total");
+    await page.getByLabel("SELECT", { exact: true }).fill("SELECT sum(seats) AS seats FROM customers");
+    await page.getByRole("button", { name: "Save view" }).click();
+    await page.getByText("seat_total is built.").waitFor({ timeout: 60_000 });
+    page.once("dialog", (d) => void d.accept());
+    await page.getByRole("button", { name: "Delete view seat_total" }).click();
+    await page.getByText("Deleted seat_total.").waitFor();
+    await expect.poll(() => page.locator('tr[data-view="seat_total"]').count()).toBe(0);
+    const left = await json<{ views: { name: string }[] }>(server.api("/v1/views", { token: project.admin_key }));
+    expect(left.views.map((v) => v.name)).toEqual(["plans"]);
 
     await page.getByRole("link", { name: "Policies" }).click();
     await page.getByText("No row-level policies").waitFor();

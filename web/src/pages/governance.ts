@@ -327,6 +327,7 @@ async function contractPage(main: HTMLElement, type: string, note?: HTMLElement)
 interface View {
   name: string;
   sql: string;
+  time_column: string | null;
   version: number;
   refresh: string;
   mode: string;
@@ -429,6 +430,34 @@ export async function viewsPage(main: HTMLElement): Promise<void> {
                         "Refresh",
                       )
                     : null,
+                  can("write")
+                    ? h(
+                        "button",
+                        { type: "button", "aria-label": `Edit view ${v.name}`, onclick: () => edit(v) },
+                        "Edit",
+                      )
+                    : null,
+                  can("write")
+                    ? h(
+                        "button",
+                        {
+                          class: "danger",
+                          type: "button",
+                          "aria-label": `Delete view ${v.name}`,
+                          onclick: async () => {
+                            if (!confirm(`Delete the view “${v.name}”? Its table goes away.`)) return;
+                            try {
+                              await request(`/v1/views/${encodeURIComponent(v.name)}`, { method: "DELETE" });
+                              mount(msg, h("span", { class: "ok" }, `Deleted ${v.name}.`));
+                            } catch (err) {
+                              mount(msg, errorBox(err));
+                            }
+                            await load();
+                          },
+                        },
+                        "Delete",
+                      )
+                    : null,
                 ),
               ),
             ),
@@ -437,12 +466,83 @@ export async function viewsPage(main: HTMLElement): Promise<void> {
       ),
     );
   };
+  const name = h("input", { id: "view-name", required: true, pattern: "[A-Za-z_][A-Za-z0-9_]{0,63}" });
+  const sqlText = h("textarea", { id: "view-sql", rows: 5, spellcheck: "false", required: true }, "");
+  const refresh = h(
+    "select",
+    { id: "view-refresh" },
+    ["manual", "hourly", "daily"].map((r) => h("option", { value: r }, r)),
+  );
+  const mode = h(
+    "select",
+    { id: "view-mode" },
+    ["replace", "incremental"].map((m) => h("option", { value: m }, m)),
+  );
+  const timeColumn = h("input", { id: "view-time-column", placeholder: "day" });
+  const form = can("write")
+    ? h(
+        "form",
+        {
+          class: "card view-form",
+          "aria-label": "Define a view",
+          onsubmit: async (e: Event) => {
+            e.preventDefault();
+            const body: Record<string, unknown> = { sql: sqlText.value, refresh: refresh.value, mode: mode.value };
+            if (timeColumn.value.trim()) body.time_column = timeColumn.value.trim();
+            try {
+              const saved = await request<{ name: string; version: number; job_id: string | null }>(
+                `/v1/views/${encodeURIComponent(name.value)}`,
+                { method: "PUT", json: body },
+              );
+              mount(msg, h("span", { class: "muted" }, `Saved ${saved.name} (version ${saved.version}); building…`));
+              await load();
+              if (saved.job_id) {
+                const w = watchJob(saved.job_id, (j) =>
+                  mount(msg, h("span", { class: "muted" }, `Building ${saved.name}: ${j.status} ${j.progress}%`)),
+                );
+                watches.push(w);
+                const done = await w.done;
+                mount(
+                  msg,
+                  done.status === "succeeded"
+                    ? h("span", { class: "ok" }, `${saved.name} is built.`)
+                    : h("div", { class: "error", role: "alert" }, `${saved.name}: ${done.error ?? "the build failed"}`),
+                );
+                await load();
+              } else mount(msg, h("span", { class: "ok" }, `Saved ${saved.name}; the SELECT did not change.`));
+            } catch (err) {
+              mount(msg, errorBox(err));
+            }
+          },
+        },
+        h("h2", null, "Define or change a view"),
+        h(
+          "div",
+          { class: "row" },
+          h("label", { for: "view-name" }, "View name", name),
+          h("div", { class: "field" }, h("label", { for: "view-refresh" }, "Refresh"), refresh),
+          h("div", { class: "field" }, h("label", { for: "view-mode" }, "Mode"), mode),
+          h("label", { for: "view-time-column" }, "Time column (for incremental)", timeColumn),
+        ),
+        h("div", { class: "field" }, h("label", { for: "view-sql" }, "SELECT"), sqlText),
+        h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, "Save view")),
+      )
+    : null;
+  function edit(v: View): void {
+    name.value = v.name;
+    sqlText.value = v.sql;
+    refresh.value = v.refresh;
+    mode.value = v.mode;
+    timeColumn.value = v.time_column ?? "";
+    sqlText.focus();
+  }
   mount(
     main,
     h("h1", null, "Views"),
     h("p", { class: "muted" }, "Materialized views: a SELECT kept as a dataset, refreshed on schedule or on demand."),
     msg,
     list,
+    form,
   );
   await load();
 }
