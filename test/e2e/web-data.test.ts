@@ -254,6 +254,14 @@ describe("the web app's data pages in Chromium", () => {
       }),
       201,
     );
+    // user_id of signups is personal data: masked for a viewer, and the page says so.
+    await json(
+      server.api("/v1/datasets/signup", {
+        method: "PUT",
+        token: project.admin_key,
+        json: { columns: { user_id: { classification: "confidential", pii: true } } },
+      }),
+    );
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(server.url);
     await page.getByLabel("Project (name or id)").fill(project.name);
@@ -268,6 +276,13 @@ describe("the web app's data pages in Chromium", () => {
     for (const name of ["Recompute profile", "Run expectations", "Query in SQL", "Ask about it"])
       expect(await page.getByRole("button", { name }).or(page.getByRole("link", { name })).count()).toBe(0);
     expect(await page.getByText("Edit expectations").count()).toBe(0);
+    await page.goto(`${server.url}/datasets?name=signup`);
+    const userId = page.getByRole("region", { name: "Columns" }).locator("tr", { hasText: "user_id" });
+    await userId.waitFor();
+    expect(await userId.locator("td").allTextContents()).toEqual(
+      expect.arrayContaining(["user_id", "confidential", "yes"]),
+    );
+    expect((await userId.locator("td").allTextContents()).at(-1)).toBe("yes");
     // A contract is readable by a viewer; the form that changes it is not shown.
     await page.goto(`${server.url}/admin/contracts?type=signup`);
     await page.getByRole("heading", { name: "signup", level: 1 }).waitFor();

@@ -66,6 +66,19 @@ interface Quality {
   history: { id: string; trigger: string; score: number; passed: boolean; created_at: string }[];
 }
 
+interface CatalogEntry {
+  name: string;
+  description: string | null;
+  owner: string | null;
+  columns: {
+    name: string;
+    description: string | null;
+    classification: string | null;
+    pii: boolean;
+    masked_for_you: boolean;
+  }[];
+}
+
 const KIND_LABEL: Record<Dataset["kind"], string> = {
   events: "event type",
   upload: "upload",
@@ -184,8 +197,14 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
   setCleanup(() => {
     for (const w of watches) w.stop();
   });
-  const { datasets } = await request<{ datasets: Dataset[] }>("/v1/datasets");
+  const [{ datasets }, catalog] = await Promise.all([
+    request<{ datasets: Dataset[] }>("/v1/datasets"),
+    // The catalog adds descriptions and privacy; the page works without it.
+    request<{ datasets: CatalogEntry[] }>("/v1/catalog").catch(() => ({ datasets: [] as CatalogEntry[] })),
+  ]);
   const dataset = datasets.find((d) => d.name === name);
+  const entry = catalog.datasets.find((d) => d.name === name);
+  const about = new Map((entry?.columns ?? []).map((c) => [c.name, c]));
   if (!dataset) {
     mount(
       main,
@@ -238,9 +257,34 @@ async function datasetPage(main: HTMLElement, name: string): Promise<void> {
     qualityBox,
     insightsBox,
     h("h2", null, "Columns"),
+    entry?.description || entry?.owner
+      ? h(
+          "p",
+          null,
+          entry.description ?? "",
+          entry.owner ? h("span", { class: "muted" }, ` · owner ${entry.owner}`) : "",
+        )
+      : null,
     dataTable(
-      [{ name: "name" }, { name: "type" }],
-      dataset.columns.map((c) => ({ name: c.name, type: c.type })),
+      [
+        { name: "name" },
+        { name: "type" },
+        { name: "description" },
+        { name: "classification" },
+        { name: "PII" },
+        { name: "masked for you" },
+      ],
+      dataset.columns.map((c) => {
+        const a = about.get(c.name);
+        return {
+          name: c.name,
+          type: c.type,
+          description: a?.description ?? "—",
+          classification: a?.classification ?? "—",
+          PII: a?.pii ? "yes" : "no",
+          "masked for you": a?.masked_for_you ? "yes" : "no",
+        };
+      }),
       "Columns",
     ),
   );
