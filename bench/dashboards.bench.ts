@@ -1,6 +1,6 @@
 // GET /v1/dashboards/{id}/data for a dashboard of six tiles, and exports, through a real `wrangler dev`.
 //
-//   npx tsx bench/dashboards.bench.ts [events=200000] [runs=20]
+//   npx tsx bench/dashboards.bench.ts [events=200000] [runs=20] [rollups]
 //
 // Events come from bench/data.ts (seed 11), are sent through POST /v1/events, land and are compacted.
 // The dashboard has five SQL tiles and one live-metric tile. Three figures:
@@ -15,6 +15,8 @@ import { generateRows } from "./data";
 
 const total = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 20);
+/** `rollups`: build the rollups first, as the hourly cron would have (tiles answered from them when they can). */
+const withRollups = process.argv[4] === "rollups";
 
 const SQL: Record<string, string> = {
   by_type: "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type",
@@ -110,6 +112,18 @@ async function main() {
     }
     const files = ((await ok(server.api("/v1/lake/files", { token: admin }))).files as unknown[]).length;
     console.log(`# compacted: ${files} files`);
+    if (withRollups) {
+      // What the hourly cron does: build the rollups the tiles' counts can be answered from.
+      const rollup = (await ok(server.api("/v1/jobs", { method: "POST", token: admin, json: { type: "rollup" } })))
+        .id as string;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 500));
+        const state = await ok(server.api(`/v1/jobs/${rollup}`, { token: admin }));
+        if (state.status === "failed") throw new Error(`rollup failed: ${state.error}`);
+        if (state.status === "succeeded") break;
+      }
+      console.log("# rollups built");
+    }
 
     const tiles = (salt: string) => [
       ...Object.entries(SQL).map(([id, sql], i) => ({

@@ -22,6 +22,7 @@ import { buildPolicy } from "../shared/privacy/policy";
 import { USER_BLOOM_KEY } from "../shared/privacy/user-bloom";
 import { privacyGuard } from "../shared/privacy/value-guard";
 import { type FileRef, runQuery } from "../shared/query/index";
+import { TABLE_COLUMNS } from "../shared/query/schema";
 import { generateRows } from "./data";
 import { catalogOver } from "./local-catalog";
 
@@ -121,7 +122,7 @@ async function main() {
       );
       return out;
     };
-    const options = { tableColumns: { signup: typed as never } };
+    const options = { tableColumns: { signup: [...TABLE_COLUMNS, ...typed] as never } };
     const variants = {
       plain: () => runQuery(sql, catalogOver([ref("clear.parquet")]), options),
       clear_reader_encrypted: () =>

@@ -31,6 +31,7 @@ import { signDownload, verifyDownload } from "../../shared/privacy/subject-expor
 import { bloomMayHold, userBloom } from "../../shared/privacy/user-bloom";
 import { privacyGuard } from "../../shared/privacy/value-guard";
 import type { FileRef, QueryCatalog } from "../../shared/query/index";
+import { TABLE_COLUMNS } from "../../shared/query/schema";
 import { duckdbAnswer, tarnAnswer } from "./query-fixtures";
 
 describe("masks", () => {
@@ -210,7 +211,7 @@ describe("an encrypted lake file", () => {
       return out;
     };
     const catalog = { ...catalogOf("sealed.parquet"), guard: privacyGuard(policy, new Uint8Array(32), decrypt) };
-    const tableColumns = { signup: typedColumnsOf(CONTRACT) as never };
+    const tableColumns = { signup: [...TABLE_COLUMNS, ...typedColumnsOf(CONTRACT)] as never };
     const tarn = await tarnAnswer(
       catalog,
       "SELECT user_id, ssn, json_extract_string(payload, '$.ssn') AS p FROM signup ORDER BY event_id",
@@ -234,7 +235,7 @@ describe("an encrypted lake file", () => {
     };
     const catalog = { ...catalogOf("sealed.parquet"), guard: privacyGuard(policy, new Uint8Array(32), decrypt) };
     const tarn = await tarnAnswer(catalog, "SELECT user_id, ssn, email FROM signup ORDER BY event_id", {
-      tableColumns: { signup: typedColumnsOf(CONTRACT) as never },
+      tableColumns: { signup: [...TABLE_COLUMNS, ...typedColumnsOf(CONTRACT)] as never },
     });
     for (const [user, ssn, email] of tarn.rows) {
       expect(ssn).toBe(user === "u-b" ? null : "***");

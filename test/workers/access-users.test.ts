@@ -234,7 +234,11 @@ describe("sign-in and tokens", () => {
   });
 
   it("refuses to serve in production with the development signing key, and serves with a real one", async () => {
-    const admin = { ADMIN_API_KEY: "tk_a_real_production_admin_key_0123456789abcdef" };
+    const admin = {
+      ADMIN_API_KEY: "tk_a_real_production_admin_key_0123456789abcdef",
+      // Production also needs a real MASTER_KEY (privacy); this test is about the signing keys.
+      MASTER_KEY: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))),
+    };
     const dev = await callWith({ ...admin, ENVIRONMENT: "production", JWT_SIGNING_KEYS: undefined }, "/health");
     expect(dev.status).toBe(503);
     expect((await expectEnvelope(dev)).message).toContain("JWT_SIGNING_KEYS");
