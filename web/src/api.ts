@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     readonly status: number,
     readonly requestId: string | null,
+    /** The envelope's `details` (reasons of a refused contract, the SQL of a refused question…). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -68,9 +70,19 @@ export async function request<T>(
     body = null;
   }
   if (!res.ok) {
-    const e = (body as { error?: { code?: string; message?: string; request_id?: string } } | null)?.error;
+    const e = (
+      body as {
+        error?: { code?: string; message?: string; request_id?: string; details?: Record<string, unknown> };
+      } | null
+    )?.error;
     if (res.status === 401 && token && session?.token === token) signOut();
-    throw new ApiError(e?.message ?? `HTTP ${res.status}`, e?.code ?? "HTTP", res.status, e?.request_id ?? requestId);
+    throw new ApiError(
+      e?.message ?? `HTTP ${res.status}`,
+      e?.code ?? "HTTP",
+      res.status,
+      e?.request_id ?? requestId,
+      e?.details ?? {},
+    );
   }
   return body as T;
 }
@@ -95,4 +107,50 @@ export async function signIn(
   };
   localStorage.setItem(SESSION_KEY, JSON.stringify(session));
   return session;
+}
+
+/**
+ * Sends a file as the request body with XMLHttpRequest, whose upload events (which fetch lacks) report
+ * how much of it has left the browser. Failures become ApiError like `request`'s.
+ */
+export function sendFile<T>(
+  path: string,
+  file: Blob,
+  onSent: (fraction: number) => void,
+  method: "POST" | "PUT" = "POST",
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    if (session?.token) xhr.setRequestHeader("Authorization", `Bearer ${session.token}`);
+    if (file.type) xhr.setRequestHeader("Content-Type", file.type);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onSent(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError("network error while sending the file", "NETWORK", 0, null));
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        body = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as T);
+      const e = (
+        body as {
+          error?: { code?: string; message?: string; request_id?: string; details?: Record<string, unknown> };
+        } | null
+      )?.error;
+      reject(
+        new ApiError(
+          e?.message ?? `HTTP ${xhr.status}`,
+          e?.code ?? "HTTP",
+          xhr.status,
+          e?.request_id ?? xhr.getResponseHeader("X-Request-Id"),
+          e?.details ?? {},
+        ),
+      );
+    };
+    xhr.send(file);
+  });
 }

@@ -1,18 +1,29 @@
 // Tarn's web app: the shell (navigation by permission), routes, and sign-in gating. `/s/{token}` needs no sign-in.
 import { can, currentSession, signOut } from "./api";
 import { h, mount } from "./dom";
+import { askPage } from "./pages/ask";
 import { dashboardPage, dashboardsPage, sharedPage } from "./pages/dashboards";
+import { datasetsPage } from "./pages/datasets";
+import { contractsPage, jobsPage, policiesPage, viewsPage } from "./pages/governance";
 import { alertsPage, auditPage, keysPage, quarantinePage, usersPage } from "./pages/ops";
 import { signInPage } from "./pages/signin";
 import { sqlPage } from "./pages/sql";
+import { uploadPage } from "./pages/upload";
 import { navigate, runCleanup, setRenderer } from "./router";
 import { errorBox } from "./ui";
 
 const NAV: { path: string; label: string; permission: string }[] = [
   { path: "/", label: "Dashboards", permission: "read" },
   { path: "/sql", label: "SQL", permission: "query" },
+  { path: "/ask", label: "Ask", permission: "query" },
+  { path: "/datasets", label: "Datasets", permission: "read" },
+  { path: "/upload", label: "Upload", permission: "write" },
+  { path: "/views", label: "Views", permission: "read" },
   { path: "/alerts", label: "Alerts", permission: "read" },
   { path: "/quarantine", label: "Quarantine", permission: "manage" },
+  { path: "/admin/contracts", label: "Contracts", permission: "manage" },
+  { path: "/admin/policies", label: "Policies", permission: "manage" },
+  { path: "/admin/jobs", label: "Jobs", permission: "manage" },
   { path: "/admin/keys", label: "Keys", permission: "manage" },
   { path: "/admin/users", label: "Users", permission: "manage" },
   { path: "/admin/audit", label: "Audit", permission: "manage" },
@@ -89,6 +100,13 @@ async function route(): Promise<void> {
     const pages: Record<string, (m: HTMLElement) => Promise<void>> = {
       "/": dashboardsPage,
       "/sql": sqlPage,
+      "/ask": askPage,
+      "/datasets": datasetsPage,
+      "/upload": uploadPage,
+      "/views": viewsPage,
+      "/admin/contracts": contractsPage,
+      "/admin/policies": policiesPage,
+      "/admin/jobs": jobsPage,
       "/alerts": alertsPage,
       "/quarantine": quarantinePage,
       "/admin/keys": keysPage,

@@ -23,7 +23,9 @@ export async function sqlPage(main: HTMLElement): Promise<void> {
   const editor = h(
     "textarea",
     { id: "sql", name: "sql", rows: 8, spellcheck: "false", "aria-describedby": "sql-help" },
-    "SELECT event_type, count(*) AS n\nFROM events\nGROUP BY event_type\nORDER BY n DESC",
+    // `?sql=` opens a query handed over by another page (a question's answer).
+    new URL(location.href).searchParams.get("sql") ??
+      "SELECT event_type, count(*) AS n\nFROM events\nGROUP BY event_type\nORDER BY n DESC",
   );
   const chartType = h(
     "select",
