@@ -168,6 +168,52 @@ describe("POST /v1/insights with a model", () => {
 });
 
 describe("POST /v1/query/natural", () => {
+  it("answers a principal bound by a row-level policy with only the rows it may see", async () => {
+    const email = `web-analyst-${Date.now()}@example.com`;
+    const user = await json<{ id: string }>(
+      await server.api("/v1/users", {
+        method: "POST",
+        token: admin,
+        json: { email, password: "correct horse battery", role: "analyst" },
+      }),
+    );
+    await server.api(`/v1/users/${user.id}`, {
+      method: "PATCH",
+      token: admin,
+      json: { attributes: { channel: "web" } },
+    });
+    const policy = await server.api("/v1/policies/by-channel", {
+      method: "PUT",
+      token: admin,
+      json: {
+        dataset: "order.created",
+        applies_to: { users: [email] },
+        filter: "channel = current_user_attribute('channel')",
+      },
+    });
+    expect(policy.status).toBe(201);
+    const login = await server.api("/v1/auth/login", {
+      method: "POST",
+      json: { project: "e2e-ai", email, password: "correct horse battery" },
+    });
+    const { token } = await json<{ token: string }>(login);
+    const sql = 'SELECT channel, count(*) AS n FROM "order.created" GROUP BY channel ORDER BY channel';
+    llm.script(SQL_REPLY(sql), { reply: "Only web orders." });
+    const res = await server.api("/v1/query/natural", {
+      method: "POST",
+      token,
+      json: { question: "Orders per channel, for my channel?", dataset: "order.created" },
+    });
+    expect(res.status).toBe(200);
+    const body = await json<Natural>(res);
+    const all = await json<{ data: { channel: string; n: number }[] }>(
+      await server.api("/v1/query", { method: "POST", token: admin, json: { sql } }),
+    );
+    expect(all.data.length).toBeGreaterThan(1);
+    expect(body.data).toEqual(all.data.filter((r) => r.channel === "web"));
+    await server.api("/v1/policies/by-channel", { method: "DELETE", token: admin });
+  });
+
   it("answers with validated SQL, its rows and the model's explanation, from a prompt with the catalog and no values", async () => {
     llm.requests.length = 0;
     llm.script(SQL_REPLY('SELECT channel, count(*) AS n FROM "order.created" GROUP BY channel ORDER BY channel'), {
