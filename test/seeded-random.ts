@@ -1,13 +1,2 @@
-// A seeded PRNG (mulberry32) for deterministic test and benchmark inputs.
-
-/** Returns a function yielding uniform numbers in [0, 1), the same sequence for the same seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Tests and benchmarks take the platform's own seeded PRNG (shared/random.ts).
+export { mulberry32 } from "../shared/random";

@@ -1,4 +1,5 @@
 // The evaluation dataset: two event types with contracts, generated from a fixed seed (same rows every run).
+import { mulberry32 } from "../../shared/random";
 
 export const CONTRACTS = {
   "order.created": {
@@ -19,20 +20,9 @@ export const CONTRACTS = {
 export const START = Date.UTC(2026, 10, 1);
 const HOUR = 3600_000;
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 7 days of orders and page views from 50 users. */
 export function evaluationEvents(): object[] {
-  const random = seeded(2026);
+  const random = mulberry32(2026);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)] as T;
   const events: object[] = [];
   for (let h = 0; h < 7 * 24; h++) {

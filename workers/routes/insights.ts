@@ -1,8 +1,10 @@
 // POST /v1/insights: anomalies, trends and recommendations of a dataset over a period, within 5 s.
+
 import { createRoute } from "@hono/zod-openapi";
 import { computeInsights } from "../../services/ai/insights";
 import { InsightsAnswer, InsightsBody } from "../../shared/api/ai";
-import { projectOf, requirePermission } from "../middleware/auth";
+import { askingContext } from "../asking-context";
+import { requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
 
@@ -27,16 +29,6 @@ const insights = createRoute({
 });
 
 export const insightsRoutes = router().openapi(insights, async (c) => {
-  const principal = projectOf(c.get("principal"));
-  const answer = await computeInsights(
-    {
-      env: c.env,
-      exports: (c.executionCtx as ExecutionContext).exports,
-      waitUntil: (work) => c.executionCtx.waitUntil(work),
-      projectId: principal.projectId,
-      principal,
-    },
-    c.req.valid("json"),
-  );
+  const answer = await computeInsights(askingContext(c), c.req.valid("json"));
   return c.json(answer, 200);
 });

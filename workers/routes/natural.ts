@@ -1,8 +1,10 @@
 // POST /v1/query/natural: a question in plain language answered with validated SQL, rows and an explanation.
+
 import { createRoute } from "@hono/zod-openapi";
 import { answerQuestion } from "../../services/ai/natural-query";
 import { NaturalAnswer, NaturalBody } from "../../shared/api/ai";
 import { principalId } from "../../shared/principal";
+import { askingContext } from "../asking-context";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
@@ -29,18 +31,11 @@ const natural = createRoute({
 });
 
 export const naturalRoutes = router().openapi(natural, async (c) => {
-  const principal = projectOf(c.get("principal"));
   const answer = await answerQuestion(
-    {
-      env: c.env,
-      exports: (c.executionCtx as ExecutionContext).exports,
-      waitUntil: (work) => c.executionCtx.waitUntil(work),
-      projectId: principal.projectId,
-      principal,
-    },
+    askingContext(c),
     c.req.valid("json"),
     // Masking and row-level policies depend on who asks: a cached answer is that principal's own.
-    principalId(principal),
+    principalId(projectOf(c.get("principal"))),
   );
   return c.json(answer, 200);
 });

@@ -1,10 +1,12 @@
 // POST /v1/query and /v1/query/validate: SQL over the project's lake, at a snapshot or now, cached.
+
 import { createRoute } from "@hono/zod-openapi";
 import { datasetsOf } from "../../services/manifest/read";
 import { coordinateQuery, tableColumnsOf } from "../../services/query/coordinator";
 import { QueryAnswer, QueryBody, ValidateAnswer, ValidateBody } from "../../shared/api/query";
 import { explainPrefix, validateQuery } from "../../shared/query";
 import { encodeAnswer } from "../../shared/query/answer-format";
+import { askingContext } from "../asking-context";
 import { projectOf, requirePermission } from "../middleware/auth";
 import { jsonBody } from "../middleware/json-body";
 import { bearer, errorResponses, router } from "../openapi";
@@ -59,16 +61,7 @@ const validate = createRoute({
 export const queryRoutes = router()
   .openapi(query, async (c) => {
     const body = c.req.valid("json");
-    const answer = await coordinateQuery(
-      {
-        env: c.env,
-        exports: (c.executionCtx as ExecutionContext).exports,
-        waitUntil: (work) => c.executionCtx.waitUntil(work),
-        projectId: projectOf(c.get("principal")).projectId,
-        principal: projectOf(c.get("principal")),
-      },
-      body,
-    );
+    const answer = await coordinateQuery(askingContext(c), body);
     const encoded = encodeAnswer(answer, body.format);
     return new Response(encoded.body, {
       headers: {
