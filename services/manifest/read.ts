@@ -35,6 +35,8 @@ function liveAt(projectId: string, snapshot?: number): SQL {
   ) as SQL;
 }
 
+const ownLayer = inArray(lakeFiles.layer, [...OWN_TABLE_LAYERS]);
+
 /** The files of the project's tables (now or at a snapshot), in time order. */
 export async function listFiles(db: D1Database, projectId: string, filter: FileFilter = {}): Promise<ManifestFile[]> {
   return drizzle(db)
@@ -47,8 +49,9 @@ export async function listFiles(db: D1Database, projectId: string, filter: FileF
         filter.layer !== undefined ? eq(lakeFiles.layer, filter.layer) : undefined,
         filter.layers !== undefined ? inArray(lakeFiles.layer, [...filter.layers]) : undefined,
         filter.dt !== undefined ? eq(lakeFiles.dt, filter.dt) : undefined,
-        filter.minTs !== undefined ? gte(lakeFiles.maxTs, filter.minTs) : undefined,
-        filter.maxTs !== undefined ? lte(lakeFiles.minTs, filter.maxTs) : undefined,
+        // The time range prunes event files only: a table of its own has no event time.
+        filter.minTs !== undefined ? or(ownLayer, gte(lakeFiles.maxTs, filter.minTs)) : undefined,
+        filter.maxTs !== undefined ? or(ownLayer, lte(lakeFiles.minTs, filter.maxTs)) : undefined,
       ),
     )
     .orderBy(asc(lakeFiles.minTs), asc(lakeFiles.key))
@@ -335,24 +338,6 @@ export async function ownTables(db: D1Database, projectId: string, snapshot?: nu
     getOrInsert(tables, r.dataset, () => ({ layer: r.layer, lists: [] })).lists.push(r.columns as OwnColumn[]);
   }
   return new Map([...tables].map(([dataset, t]) => [dataset, { layer: t.layer, columns: unionOwnColumns(t.lists) }]));
-}
-
-/** True when the dataset is a table of its own (an upload or a view) at `snapshot` (or now). */
-export async function isOwnTable(
-  db: D1Database,
-  projectId: string,
-  dataset: string,
-  snapshot?: number,
-): Promise<boolean> {
-  const row = await drizzle(db)
-    .select({ id: lakeFiles.id })
-    .from(lakeFiles)
-    .where(
-      and(liveAt(projectId, snapshot), eq(lakeFiles.dataset, dataset), inArray(lakeFiles.layer, [...OWN_TABLE_LAYERS])),
-    )
-    .limit(1)
-    .get();
-  return row !== undefined;
 }
 
 /** When each dataset last gained a file (ISO time): its freshness. */

@@ -4,7 +4,7 @@ import { EVENT_LAYERS, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import type { ValueGuard } from "../../shared/query/catalog";
 import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
-import { countFiles, isOwnTable, listFiles } from "../manifest/read";
+import { countFiles, listFiles } from "../manifest/read";
 
 export interface ProjectCatalog extends QueryCatalog {
   /** Files of the tables the query named, before the manifest's time pruning. */
@@ -38,16 +38,17 @@ export function projectCatalog(
       // An event type with no files is not a table (yet): the engine reports it by name.
       if (dataset !== undefined && inTable === 0) return null;
       filesInTables += inTable;
-      // A table of its own has no event time in the manifest: its files are listed whole.
-      const own = dataset !== undefined && (await isOwnTable(env.DB, projectId, dataset, snapshot));
-      const files = await listFiles(env.DB, projectId, {
+      // A table of its own's files are listed whole (the manifest's time range is the lake's `ts`).
+      const listed = await listFiles(env.DB, projectId, {
         dataset,
-        // An event type may share a table of its own's name (`audit`): the plain name is the latter.
-        layers: own ? OWN_TABLE_LAYERS : layers,
-        minTs: own ? undefined : filter.minTs,
-        maxTs: own ? undefined : filter.maxTs,
+        layers,
+        minTs: filter.minTs,
+        maxTs: filter.maxTs,
         snapshot,
       });
+      // An event type may share a table of its own's name (`audit`): the plain name is the latter.
+      const own = listed.some((f) => OWN_TABLE_LAYERS.includes(f.layer));
+      const files = own ? listed.filter((f) => OWN_TABLE_LAYERS.includes(f.layer)) : listed;
       const wanted = filter.eventTypes && !own ? new Set(filter.eventTypes) : null;
       const refs = files.filter((f) => !wanted || wanted.has(f.dataset));
       const collected = refs.filter((f) => f.deletedAt !== null).length;

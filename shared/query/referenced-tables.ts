@@ -1,5 +1,7 @@
 // The base tables a query names anywhere (FROM, joins, set operations, CTEs, subqueries in expressions).
+
 import type { Select } from "./ast";
+import { walkNodes } from "./ast-walk";
 
 /**
  * Lower-cased names of every `{kind: "table"}` in the query, CTE names included (a CTE that shadows
@@ -8,18 +10,8 @@ import type { Select } from "./ast";
  */
 export function referencedTables(select: Select): Set<string> {
   const names = new Set<string>();
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) {
-      for (const item of node) visit(item);
-      return;
-    }
-    if (node === null || typeof node !== "object") return;
-    const record = node as Record<string, unknown>;
-    if (record.kind === "table" && typeof record.name === "string" && record.dataset !== true) {
-      names.add(record.name.toLowerCase());
-    }
-    for (const value of Object.values(record)) visit(value);
-  };
-  visit(select);
+  walkNodes(select, (n) => {
+    if (n.kind === "table" && typeof n.name === "string" && n.dataset !== true) names.add(n.name.toLowerCase());
+  });
   return names;
 }

@@ -1,6 +1,8 @@
 // Row-level policies inside the engine: every reference to a filtered table becomes the filtered
 // relation before planning, whatever the query's shape (joins, CTEs, subqueries, set operations).
+
 import type { Expr, FromItem, Select } from "./ast";
+import { walkNodes } from "./ast-walk";
 import { ROW_POLICY_FN } from "./bound";
 import { invalidSql, QueryError } from "./errors";
 import { parseQuery } from "./parse";
@@ -59,7 +61,7 @@ export function parseRowFilter(filter: string): Expr {
     select.where !== null;
   if (!alone) throw invalidSql("The filter must be a single boolean expression");
   let nested = false;
-  walkExprs(select.where, (e) => {
+  walkNodes(select.where, (e) => {
     if (e.kind === "subquery" || e.kind === "exists" || e.kind === "inSubquery" || e.kind === "window") nested = true;
   });
   if (nested) throw invalidSql("A filter cannot hold subqueries or window functions");
@@ -69,21 +71,10 @@ export function parseRowFilter(filter: string): Expr {
 /** Column names the expression reads (lower-cased). */
 export function filterColumns(expr: Expr): Set<string> {
   const names = new Set<string>();
-  walkExprs(expr, (e) => {
-    if (e.kind === "column") names.add(e.name.toLowerCase());
+  walkNodes(expr, (e) => {
+    if (e.kind === "column" && typeof e.name === "string") names.add(e.name.toLowerCase());
   });
   return names;
-}
-
-function walkExprs(node: unknown, visit: (e: Expr) => void): void {
-  if (Array.isArray(node)) {
-    for (const item of node) walkExprs(item, visit);
-    return;
-  }
-  if (node === null || typeof node !== "object") return;
-  const record = node as Record<string, unknown>;
-  if (typeof record.kind === "string") visit(record as unknown as Expr);
-  for (const value of Object.values(record)) walkExprs(value, visit);
 }
 
 const literal = (value: string | number | boolean | null): Expr => {
