@@ -1,5 +1,6 @@
 // Routes each queue batch to its consumer by queue name.
 import { syncIcebergAfterBatch } from "../services/iceberg/sync";
+import { readConfig } from "../shared/config";
 import { countDelivered } from "../services/metrics/ingest-counts";
 import { flushMetrics } from "../services/metrics/recorder";
 import { consumeDeadLetters } from "./dead-letters";
@@ -17,7 +18,10 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: E
   // Every lake change is made by a queue consumer (ingest appends, compaction, retention, erasure):
   // once it is published, the Iceberg tables of the projects in the batch follow.
   const changesLake = /^tarn-(events|jobs)$/.test(batch.queue);
-  if (changesLake) ctx.waitUntil(syncIcebergAfterBatch(env, batch.messages));
+  if (changesLake) {
+    const intervalMs = batch.queue.startsWith("tarn-events") ? readConfig(env).icebergSyncIntervalMs : 0;
+    ctx.waitUntil(syncIcebergAfterBatch(env, batch.messages, { intervalMs }));
+  }
 }
 
 async function routeBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -39,6 +39,8 @@ export interface TarnConfig {
   queryMaxSplits: number;
   /** How long an isolate trusts its view of a project's contracts (ms): a change applies within this. */
   contractCacheTtlMs: number;
+  /** An ingest batch syncs its project's Iceberg tables at most this often per isolate (ms); 0 = every batch. */
+  icebergSyncIntervalMs: number;
   /** OpenLineage receiver; lineage events are forwarded there through the webhooks queue when set. */
   lineageUrl: string | null;
 }
@@ -64,7 +66,8 @@ export type TarnVars = Partial<
     | "QUERY_SPLIT_CONCURRENCY"
     | "QUERY_MAX_SPLITS"
     | "CONTRACT_CACHE_TTL_MS"
-    | "LINEAGE_URL",
+    | "LINEAGE_URL"
+    | "ICEBERG_SYNC_INTERVAL_MS",
     string
   >
 >;
@@ -101,6 +104,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
     querySplitConcurrency: Math.max(1, positiveInt(vars.QUERY_SPLIT_CONCURRENCY, 6)),
     queryMaxSplits: Math.max(1, positiveInt(vars.QUERY_MAX_SPLITS, 24)),
     contractCacheTtlMs: positiveInt(vars.CONTRACT_CACHE_TTL_MS, 1000),
+    icebergSyncIntervalMs: positiveInt(vars.ICEBERG_SYNC_INTERVAL_MS, 5000),
     lineageUrl: vars.LINEAGE_URL ? vars.LINEAGE_URL : null,
   };
 }

@@ -218,7 +218,29 @@ export async function syncIcebergQuietly(env: IcebergEnv, project: string, only?
   }
 }
 
-/** After a queue batch (ingest appends, compaction, retention, erasure jobs): sync the projects it touched. */
-export async function syncIcebergAfterBatch(env: IcebergEnv, messages: readonly { body: unknown }[]): Promise<void> {
-  for (const project of projectsOfBatch(messages)) await syncIcebergQuietly(env, project);
+/** Per project, when this isolate last started a sync after a queue batch. */
+const lastBatchSync = new Map<string, number>();
+const MAX_TRACKED_PROJECTS = 10_000;
+
+/**
+ * After a queue batch (ingest appends, compaction, retention, erasure jobs): syncs the projects it touched.
+ * Ingest batches sync a project at most once per `intervalMs` per isolate (the sync reads the manifest's
+ * history and rewrites every touched table's metadata, so once per batch cost landing ~7 % of its
+ * thread); the next sync writes one Iceberg snapshot per Tarn snapshot it missed, so nothing is lost,
+ * only later. The REST catalog syncs a table when it is loaded, so catalog readers always see the head.
+ * Job batches (compaction, retention, erasure, rollbacks) always sync.
+ */
+export async function syncIcebergAfterBatch(
+  env: IcebergEnv,
+  messages: readonly { body: unknown }[],
+  options: { intervalMs?: number; now?: number } = {},
+): Promise<void> {
+  const now = options.now ?? Date.now();
+  const interval = options.intervalMs ?? 0;
+  for (const project of projectsOfBatch(messages)) {
+    if (interval > 0 && now - (lastBatchSync.get(project) ?? Number.NEGATIVE_INFINITY) < interval) continue;
+    if (lastBatchSync.size >= MAX_TRACKED_PROJECTS) lastBatchSync.clear();
+    lastBatchSync.set(project, now);
+    await syncIcebergQuietly(env, project);
+  }
 }

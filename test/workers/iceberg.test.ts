@@ -3,7 +3,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runJob } from "../../queues/jobs-consumer";
-import { readMetadata, syncIcebergProject, tablePrefix } from "../../services/iceberg/sync";
+import { readMetadata, syncIcebergAfterBatch, syncIcebergProject, tablePrefix } from "../../services/iceberg/sync";
 import { call, createKey, createProject } from "./helpers";
 import { deliver, message, queued } from "./lake-helpers";
 
@@ -119,5 +119,29 @@ describe("Iceberg tables", () => {
     expect([...new Uint8Array(await tail.arrayBuffer())]).toEqual([...bytes.slice(4, 12)]);
     await env.LAKE.put(`lake/${p.id}/audit/entries.parquet`, "secret");
     expect((await call(`/iceberg/v1/objects/lake/${p.id}/audit/entries.parquet`, { token: p.query })).status).toBe(404);
+  });
+
+  it("syncs after ingest batches at most once per interval, catching up on every snapshot it skipped", async () => {
+    const p = await createProject("iceberg-interval");
+    const at = Date.now();
+    const batch = (b: number) => [message(p.id, [queued(p.id, `i${b}`, { ts: DAY + b * 1000 })])];
+    const head = async () => (await readMetadata(env.LAKE, p.id, "page.view"))?.["current-snapshot-id"] ?? 0;
+
+    await deliver(batch(0));
+    await syncIcebergAfterBatch(env, batch(0), { intervalMs: 5000, now: at });
+    const first = await head();
+    expect(first).toBeGreaterThan(0);
+    // Two more batches within the interval: the table stays at the first head.
+    for (const b of [1, 2]) {
+      await deliver(batch(b));
+      await syncIcebergAfterBatch(env, batch(b), { intervalMs: 5000, now: at + b * 1000 });
+    }
+    expect(await head()).toBe(first);
+    // The first batch after the interval writes one Iceberg snapshot per Tarn snapshot it missed.
+    await deliver(batch(3));
+    await syncIcebergAfterBatch(env, batch(3), { intervalMs: 5000, now: at + 5000 });
+    const table = await readMetadata(env.LAKE, p.id, "page.view");
+    expect(table?.snapshots).toHaveLength(4);
+    expect(table?.snapshots.at(-1)?.summary["total-records"]).toBe("4");
   });
 });
