@@ -1,8 +1,8 @@
 // Routes each queue batch to its consumer by queue name.
 import { syncIcebergAfterBatch } from "../services/iceberg/sync";
-import { readConfig } from "../shared/config";
 import { countDelivered } from "../services/metrics/ingest-counts";
 import { flushMetrics } from "../services/metrics/recorder";
+import { readConfig } from "../shared/config";
 import { consumeDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { consumeJobs } from "./jobs-consumer";

@@ -1,6 +1,7 @@
 // RateLimiter: one object per principal (or per project for ingest, per email for logins) keeping exact
 // sliding windows in SQLite; the object serializes its calls, so counting is exact across isolates.
 import { DurableObject } from "cloudflare:workers";
+import type { LeaseGrant, LeaseReturn } from "../../shared/access/ingest-lease";
 import { decide, type WindowDecision, type WindowHit, type WindowLimit } from "../../shared/access/sliding-window";
 import { migrateSchema } from "../sqlite-schema";
 import { RATE_LIMITER_SCHEMA } from "./schema";
@@ -28,6 +29,35 @@ export class RateLimiter extends DurableObject<Env> {
     if (decision.allowed) this.sql.exec("INSERT INTO hits (bucket, at, cost) VALUES (?, ?, ?)", bucket, now, cost);
     this.scheduleCleanup(limit.windowMs);
     return decision;
+  }
+
+  /**
+   * Like `take`, and when the request fits, also grants up to `extra` more units (as many as the window
+   * has left) for the caller to spend locally; all of it is charged to the window now, as one log entry.
+   * `returned` first gives back what an earlier lease left unspent, so the log holds what was served.
+   */
+  lease(bucket: string, limit: WindowLimit, cost: number, extra: number, returned?: LeaseReturn): LeaseGrant {
+    if (returned && returned.units > 0)
+      this.sql.exec(
+        "UPDATE hits SET cost = max(0, cost - ?) WHERE rowid = ? AND bucket = ?",
+        returned.units,
+        returned.hitId,
+        bucket,
+      );
+    const now = Date.now();
+    const decision = decide(this.window(bucket, limit.windowMs, now), now, limit, cost);
+    if (!decision.allowed) return { decision, hitId: 0, leased: 0 };
+    const leased = Math.max(0, Math.min(extra, decision.remaining));
+    const hitId = this.sql
+      .exec<{ id: number }>(
+        "INSERT INTO hits (bucket, at, cost) VALUES (?, ?, ?) RETURNING rowid AS id",
+        bucket,
+        now,
+        cost + leased,
+      )
+      .one().id;
+    this.scheduleCleanup(limit.windowMs);
+    return { decision, hitId, leased };
   }
 
   /** Whether `cost` units would fit now, recording nothing (login throttling checks before it verifies). */

@@ -1,8 +1,9 @@
 // Rate limits through the real RateLimiter objects: exact hourly query limits by tier with RateLimit-*
 // headers, the per-project ingest limit, and what happens when the limiter cannot be reached.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { limiterFailures } from "../../services/access/rate-limit";
+import { limiterFailures, takeIngest } from "../../services/access/rate-limit";
+import { limiterStub } from "../../services/stubs/rate-limiter";
 import { callWith, createUser, login } from "./access-helpers";
 import { call, createKey, createProject, expectEnvelope } from "./helpers";
 
@@ -111,5 +112,32 @@ describe("the ingest limit", () => {
     expect(((await res.json()) as { accepted: number }).accepted).toBe(2);
     expect(res.headers.get("RateLimit-Limit")).toBeNull();
     expect(limiterFailures.ingestServedUnlimited).toBe(before + 1);
+  });
+
+  it("leases budget to the isolate at high limits: fewer limiter calls, the same exact limit", async () => {
+    const project = `lease-${crypto.randomUUID()}`;
+    const vars = { ...env, INGEST_EVENTS_PER_SECOND: "2000" };
+    const decisions = [];
+    for (let i = 0; i < 25; i++) decisions.push(await takeIngest(vars, project, 100));
+    expect(decisions.map((d) => d?.allowed)).toEqual([...Array(20).fill(true), ...Array(5).fill(false)]);
+    expect(decisions.slice(0, 20).map((d) => d?.remaining)).toEqual(
+      Array.from({ length: 20 }, (_, i) => 1900 - i * 100),
+    );
+    // Every limiter call records one log entry; leased requests make none.
+    const entries = await runInDurableObject(
+      limiterStub(env, `ingest:${project}`),
+      (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM hits").one().n,
+    );
+    expect(entries).toBeLessThan(20);
+  });
+
+  it("hands a lease's unspent units back, so they can still be served", async () => {
+    const project = `lease-${crypto.randomUUID()}`;
+    const vars = { ...env, INGEST_EVENTS_PER_SECOND: "2000" };
+    expect((await takeIngest(vars, project, 100))?.allowed).toBe(true); // charged 100 + a lease of 100
+    await new Promise((r) => setTimeout(r, 150)); // the lease expires unspent
+    const rest = await takeIngest(vars, project, 1900);
+    expect(rest?.allowed).toBe(true);
+    expect(rest?.remaining).toBe(0);
   });
 });
