@@ -66,17 +66,36 @@ const ingestLeases = new LeaseBook();
  * lease per isolate, charged up to 100 ms early (README "Rate limits").
  */
 export async function takeIngest(env: Env, projectId: string, events: number): Promise<WindowDecision | null> {
-  const limit = readAccessConfig(env).ingestLimit;
   const name = `ingest:${projectId}`;
-  const now = Date.now();
-  const fromLease = ingestLeases.spend(name, events, now);
-  if (fromLease) return fromLease;
+  // Requests that arrive while this isolate asks the limiter wait for its lease rather than each asking
+  // (and each leasing: concurrent leases would be charged and then overwritten unspent).
+  for (;;) {
+    const fromLease = ingestLeases.spend(name, events, Date.now());
+    if (fromLease) return fromLease;
+    const pending = leaseCalls.get(name);
+    if (!pending) break;
+    await pending;
+  }
+  const call = askIngestLimiter(env, name, events);
+  leaseCalls.set(name, call);
+  try {
+    return await call;
+  } finally {
+    if (leaseCalls.get(name) === call) leaseCalls.delete(name);
+  }
+}
+
+/** The limiter calls this isolate has in flight, by limiter name (they never reject). */
+const leaseCalls = new Map<string, Promise<WindowDecision | null>>();
+
+async function askIngestLimiter(env: Env, name: string, events: number): Promise<WindowDecision | null> {
+  const limit = readAccessConfig(env).ingestLimit;
   const returned = ingestLeases.takeBack(name);
   try {
     const grant = await withTimeout(() =>
       limiterStub(env, name).lease("events", limit, events, leaseExtra(limit), returned),
     );
-    ingestLeases.hold(name, grant, now, leaseMs(limit));
+    ingestLeases.hold(name, grant, Date.now(), leaseMs(limit));
     return grant.decision;
   } catch (err) {
     limiterFailures.ingestServedUnlimited++;

@@ -140,4 +140,11 @@ describe("the ingest limit", () => {
     expect(rest?.allowed).toBe(true);
     expect(rest?.remaining).toBe(0);
   });
+
+  it("serves exactly the limit to concurrent requests of one isolate, leasing once at a time", async () => {
+    const project = `lease-${crypto.randomUUID()}`;
+    const vars = { ...env, INGEST_EVENTS_PER_SECOND: "2000" };
+    const decisions = await Promise.all(Array.from({ length: 40 }, () => takeIngest(vars, project, 100)));
+    expect(decisions.filter((d) => d?.allowed)).toHaveLength(20);
+  });
 });
