@@ -17,6 +17,8 @@ const MAX_CACHE_ENTRIES = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
 
 const cache = new Map<string, CacheEntry>();
+/** Hashes of keys that resolved here recently (only valid ones), so the hot path hashes nothing. */
+const knownHashes = new Map<string, string>();
 const lastUsedWritten = new Map<string, number>();
 
 function toScopes(raw: unknown): Scope[] {
@@ -34,10 +36,10 @@ export async function resolveApiKey(
   ttlMs: number,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<KeyPrincipal | null> {
+  const cached = cachedKeyPrincipal(key);
+  if (cached) return cached;
   const hash = await hashApiKey(key);
   const now = Date.now();
-  const hit = cache.get(hash);
-  if (hit && hit.expiresAt > now) return hit.principal;
 
   const row = await drizzle(db)
     .select({ id: apiKeys.id, projectId: apiKeys.projectId, scopes: apiKeys.scopes, tier: apiKeys.tier })
@@ -58,9 +60,22 @@ export async function resolveApiKey(
   if (ttlMs > 0) {
     if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
     cache.set(hash, { principal, expiresAt: now + ttlMs });
+    if (knownHashes.size >= MAX_CACHE_ENTRIES) knownHashes.clear();
+    knownHashes.set(key, hash);
   }
   touchLastUsed(db, row.id, now, waitUntil);
   return principal;
+}
+
+/**
+ * The principal of a key this isolate resolved within the cache's TTL, without hashing or D1; undefined
+ * when it must be resolved (unknown here, expired, or revoked here).
+ */
+export function cachedKeyPrincipal(key: string): KeyPrincipal | undefined {
+  const hash = knownHashes.get(key);
+  if (hash === undefined) return undefined;
+  const hit = cache.get(hash);
+  return hit && hit.expiresAt > Date.now() ? hit.principal : undefined;
 }
 
 /** Records use at most once a minute per key and isolate, off the response path. */
