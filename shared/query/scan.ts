@@ -123,9 +123,37 @@ function groupMayMatch(group: RowGroup, ranges: Map<string, ColumnRange>, datase
   return true;
 }
 
-/** Fetch the needed column chunks of a row group, coalescing neighbours into one request. */
-async function fetchChunks(file: OpenFile, group: RowGroup): Promise<(Uint8Array | undefined)[]> {
-  const wanted = file.layout.map((l) => (l ? chunkRange(group, l.index) : undefined));
+/**
+ * The one value of a text column chunk whose exact statistics say every row holds it (min = max, no
+ * NULLs): such a column is not fetched or decoded at all. In the lake, `event_type` of an event type's
+ * files is one, so counting events by type reads only footers.
+ */
+function constantText(group: RowGroup, index: number): string | undefined {
+  const chunk = group.columns[index]?.meta_data;
+  const s = chunk?.statistics;
+  if (!chunk || !s || chunk.type !== "BYTE_ARRAY" || s.null_count === undefined || Number(s.null_count) !== 0)
+    return undefined;
+  if (s.is_max_value_exact === false || s.is_min_value_exact === false) return undefined;
+  const { min_value: min, max_value: max } = s;
+  return typeof min === "string" && min === max ? min : undefined;
+}
+
+/** Per scanned column, its constant value in this row group when it has one (see constantText). */
+function constantsOf(file: OpenFile, group: RowGroup, o: ScanOptions): (string | undefined)[] {
+  return o.columns.map((c, k) => {
+    const l = file.layout[k];
+    if (!l || !isString(c.type) || o.catalog.guard?.guards(file.ref.dataset, c.name)) return undefined;
+    return constantText(group, l.index);
+  });
+}
+
+/** Fetch the needed column chunks of a row group (not those `skip` marks), coalescing neighbours into one request. */
+async function fetchChunks(
+  file: OpenFile,
+  group: RowGroup,
+  skip: readonly unknown[],
+): Promise<(Uint8Array | undefined)[]> {
+  const wanted = file.layout.map((l, k) => (l && skip[k] === undefined ? chunkRange(group, l.index) : undefined));
   if (file.whole) {
     const whole = file.whole;
     return wanted.map((r) => (r ? new Uint8Array(whole, r[0], r[1] - r[0]) : undefined));
@@ -241,7 +269,8 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
   const pull = async () => {
     const r = await it.next();
     if (r.done) return null;
-    return { job: r.value, chunks: await fetchChunks(r.value.file, r.value.group) };
+    const constants = constantsOf(r.value.file, r.value.group, o);
+    return { job: r.value, constants, chunks: await fetchChunks(r.value.file, r.value.group, constants) };
   };
   let pending = pull();
   let size = o.firstBatchRows ?? MAX_BATCH;
@@ -251,7 +280,7 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
       if (!current) break;
       pending = pull();
       pending.catch(() => {});
-      const { job, chunks } = current;
+      const { job, chunks, constants } = current;
       const rows = Number(job.group.num_rows);
       o.stats.row_groups_read++;
       o.stats.rows_read += rows;
@@ -276,7 +305,10 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
         const cols: (Vec | undefined)[] = new Array(o.width);
         o.columns.forEach((c, k) => {
           const cursor = cursors[k];
-          cols[c.slot] = cursor ? cursor.take(n) : { kind: "const", n, value: null };
+          const constant = constants[k];
+          cols[c.slot] = cursor
+            ? cursor.take(n)
+            : { kind: "const", n, value: constant === undefined ? null : constant };
         });
         if (guard) {
           const dataset = job.file.ref.dataset;

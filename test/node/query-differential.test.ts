@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createFooterCache } from "../../shared/query";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
 import { duckdbAnswer, duckdbWrittenLake, expectSameAsDuckDB, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 
@@ -82,6 +83,16 @@ describe("pruning", () => {
     expect(stats.files_read).toBe(2);
     expect(stats.row_groups_pruned).toBeGreaterThan(0);
     expect(stats.rows_read).toBeLessThan(1200);
+  });
+
+  it("takes a text column that holds one value per row group from its statistics, reading no bytes for it", async () => {
+    const footerCache = createFooterCache();
+    const sql = "SELECT event_type, count(*) AS n FROM events GROUP BY event_type ORDER BY event_type";
+    await tarnAnswer(lake.fixture.catalog, sql, { footerCache }); // footers now cached
+    const tarn = await tarnAnswer(lake.fixture.catalog, sql, { footerCache });
+    expect(tarn.rows).toEqual((await duckdbAnswer(lake.duck, sql)).rows);
+    expect(tarn.result.statistics.rows_read).toBeGreaterThan(0);
+    expect(tarn.result.statistics.bytes_read).toBe(0);
   });
 
   it("reads no row group when statistics rule every one out", async () => {
