@@ -10,11 +10,17 @@
 // tarn-events (TARN_DEV_LANDING=0), so no landing work shares the isolate's thread; accepted events stay
 // queued and nothing is drained between rounds.
 //
+// Each round also measures the runtime's ceiling: the same bodies POSTed to a bare Worker that only reads
+// and JSON.parses them (bench/bare-worker, its own `wrangler dev`), as a ratio to Tarn's /health.
+//
 // Ingest bodies are pre-serialized JSON arrays of `batch` events without eventIds (the edge
 // generates them), so every event is new and the queue consumer writes them all, as in production.
 // Between rounds the bench waits until the lake has caught up, so consumer work left over from an
 // ingest round does not slow the next health round.
+import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
+import { createServer } from "node:net";
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
@@ -80,6 +86,46 @@ function makeBodies(count: number, size: number, seed = 1): (string | Buffer)[] 
   return bodies;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** The bare Worker (bench/bare-worker) on its own `wrangler dev`. */
+async function startBareWorker(): Promise<{ url: URL; stop: () => void }> {
+  const port = await freePort();
+  const root = path.resolve(import.meta.dirname, "..");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
+      "dev",
+      "--config",
+      path.join(root, "bench", "bare-worker", "wrangler.toml"),
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
+    ],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: "ignore" },
+  );
+  const url = new URL(`http://127.0.0.1:${port}/`);
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    const r = await tryRequest(url, "GET", {});
+    if (r.status === 200) return { url, stop: () => child.kill("SIGTERM") };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  child.kill("SIGKILL");
+  throw new Error("the bare worker did not start in 60 s");
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -122,6 +168,7 @@ async function main(): Promise<void> {
     `# http ingest bench: concurrency ${concurrency}, ${seconds} s per phase, ${rounds} rounds, ${batch} events/request, ${format} bodies, landing ${landing}`,
   );
   const server = await startDevServer();
+  const bareWorker = await startBareWorker();
   try {
     const base = new URL(server.url);
     const json = { "Content-Type": "application/json" };
@@ -187,14 +234,25 @@ async function main(): Promise<void> {
       console.log(`#   lake caught up ${((performance.now() - t) / 1000).toFixed(1)} s after the round`);
     };
 
+    const bare = async () => {
+      const r = await tryRequest(bareWorker.url, "POST", bodyHeaders, bodies[next++ % bodies.length]);
+      if (r.status === 202) return true;
+      failures++;
+      return false;
+    };
+
     // Warm-up: isolates, key cache, JIT, queue consumer.
+    await hammer(1000, bare);
     await hammer(1000, health);
     await hammer(1000, ingest);
     await drain();
 
     const healthRps: number[] = [];
     const ingestRps: number[] = [];
+    const bareRps: number[] = [];
     for (let round = 1; round <= rounds; round++) {
+      const b = await hammer(seconds * 1000, bare);
+      bareRps.push(b.perSecond);
       const h = await hammer(seconds * 1000, health);
       const before = accepted;
       const i = await hammer(seconds * 1000, ingest);
@@ -202,7 +260,7 @@ async function main(): Promise<void> {
       healthRps.push(h.perSecond);
       ingestRps.push(i.perSecond);
       console.log(
-        `# round ${round}: health ${h.perSecond.toFixed(0)} req/s, ingest ${i.perSecond.toFixed(0)} req/s = ${eventsPerSecond.toFixed(0)} events/s`,
+        `# round ${round}: bare route ${b.perSecond.toFixed(0)} req/s, health ${h.perSecond.toFixed(0)} req/s, ingest ${i.perSecond.toFixed(0)} req/s = ${eventsPerSecond.toFixed(0)} events/s`,
       );
       await drain();
     }
@@ -213,7 +271,10 @@ async function main(): Promise<void> {
     console.log(`ingest req/s: ${i.toFixed(0)}`);
     console.log(`ingest events/s: ${(i * batch).toFixed(0)}`);
     console.log(`ratio events/s / (health req/s x ${batch}): ${((i * batch) / (h * batch)).toFixed(3)}`);
+    const b = median(bareRps);
+    console.log(`bare route req/s: ${b.toFixed(0)} (the runtime's ceiling; ratio to health ${(b / h).toFixed(3)})`);
   } finally {
+    bareWorker.stop();
     agent.destroy();
     await server.stop();
   }
