@@ -34,18 +34,15 @@ export function projectCatalog(
       const dataset = table === "events" ? undefined : table;
       // `events` is every event type; uploads and views are tables of their own, never in it.
       const layers = dataset === undefined ? EVENT_LAYERS : undefined;
-      const inTable = await countFiles(env.DB, projectId, { dataset, snapshot, layers });
+      // Both reads at once (one round trip's wait); a table of its own's files are listed whole (the
+      // manifest's time range is the lake's `ts`).
+      const [inTable, listed] = await Promise.all([
+        countFiles(env.DB, projectId, { dataset, snapshot, layers }),
+        listFiles(env.DB, projectId, { dataset, layers, minTs: filter.minTs, maxTs: filter.maxTs, snapshot }),
+      ]);
       // An event type with no files is not a table (yet): the engine reports it by name.
       if (dataset !== undefined && inTable === 0) return null;
       filesInTables += inTable;
-      // A table of its own's files are listed whole (the manifest's time range is the lake's `ts`).
-      const listed = await listFiles(env.DB, projectId, {
-        dataset,
-        layers,
-        minTs: filter.minTs,
-        maxTs: filter.maxTs,
-        snapshot,
-      });
       // An event type may share a table of its own's name (`audit`): the plain name is the latter.
       const own = listed.some((f) => OWN_TABLE_LAYERS.includes(f.layer));
       const files = own ? listed.filter((f) => OWN_TABLE_LAYERS.includes(f.layer)) : listed;

@@ -146,6 +146,8 @@ interface Plan {
   unmask: boolean;
   /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
   models?: Record<string, SqlModel>;
+  /** The tables' columns at the plan's snapshot, once asked for (read alongside the view and rollup checks). */
+  columnsRead?: Promise<Record<string, ColumnInfo[]>>;
 }
 
 function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -209,7 +211,7 @@ export async function tableColumnsOf(
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
   const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
   const result = await runQuery(plan.parsed, catalog, {
-    tableColumns: await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot),
+    tableColumns: await (plan.columnsRead ?? tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot)),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
@@ -250,8 +252,11 @@ async function tryView(
   if (!plan.cacheKey) return { choice: { reason: "the query reads the clock" }, answer: null };
   // A view holds every row: never for someone row-level policies bind.
   if (plan.rowFilters) return { choice: { reason: "row-level policies apply to the asker" }, answer: null };
-  const choice = await chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () =>
-    tableColumnsOf(ctx.env.DB, ctx.projectId),
+  const choice = await chooseView(
+    ctx.env.DB,
+    ctx.projectId,
+    plan.parsed.sql,
+    () => plan.columnsRead ?? tableColumnsOf(ctx.env.DB, ctx.projectId),
   );
   if (!choice.sql || !run) return { choice, answer: null };
   try {
@@ -279,9 +284,13 @@ async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer>
       statistics: statistics(plan, "cache", { ...stored, rollup: stored.rollup }),
     };
   }
-  const viewed = await tryView(ctx, plan);
-  const gold = viewed.answer ? null : (await tryRollups(plan)).answer;
-  const answered = viewed.answer ?? gold ?? (await scan(ctx, plan));
+  // Not cached: the columns the scan binds are read while the view and rollup checks run.
+  const columnsRead = tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
+  columnsRead.catch(() => {}); // awaited by whichever step binds the query
+  const reading = { ...plan, columnsRead };
+  const viewed = await tryView(ctx, reading);
+  const gold = viewed.answer ? null : (await tryRollups(reading)).answer;
+  const answered = viewed.answer ?? gold ?? (await scan(ctx, reading));
   if (plan.cacheKey) {
     const { meta, rows, statistics: s } = answered;
     ctx.waitUntil(storeAnswer(plan.cacheKey, { meta, rows, statistics: { ...s } }).catch(() => {}));
@@ -411,15 +420,22 @@ async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> 
 export async function coordinateQuery(ctx: QueryContext, request: QueryRequest): Promise<CoordinatedAnswer> {
   const started = Date.now();
   const { mode, sql } = explainPrefix(request.sql);
-  const snapshot = await resolveSnapshot(ctx.env.DB, ctx.projectId, request);
-  const version = snapshot ?? (await latestSnapshot(ctx.env.DB, ctx.projectId));
   // Tarn's own reads (`system`: a view's refresh) see values masked, as any principal without unmask.
   const unmask = canUnmask(ctx.principal === "system" ? undefined : ctx.principal);
-  const privacy = await queryPrivacy(ctx.env, ctx.projectId, unmask);
+  // The reads every query needs are independent: one round trip's wait instead of four.
+  const pinned = request.snapshot !== undefined || request.as_of !== undefined;
+  const filtersRead = rowFiltersOf(ctx);
+  filtersRead.catch(() => {}); // awaited below, after the SQL is known to parse
+  const [snapshot, latest, privacy] = await Promise.all([
+    resolveSnapshot(ctx.env.DB, ctx.projectId, request),
+    pinned ? undefined : latestSnapshot(ctx.env.DB, ctx.projectId),
+    queryPrivacy(ctx.env, ctx.projectId, unmask),
+  ]);
+  const version = snapshot ?? (latest as number);
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
-    const rowFilters = await rowFiltersOf(ctx);
+    const rowFilters = await filtersRead;
     if (rowFilters) {
       const views = await viewsRead(ctx.env.DB, ctx.projectId, parsed.select);
       if (views.length > 0) {
