@@ -1,7 +1,7 @@
 // Writes each dataset's Iceberg table (manifests, manifest lists, metadata JSON) after its manifest changes.
 
 import { type ManifestRef, manifestRef, writeManifest, writeManifestList } from "../../shared/iceberg/manifest";
-import { entriesAt, touchingSnapshots } from "../../shared/iceberg/plan";
+import { entriesAt, icebergSnapshotIds } from "../../shared/iceberg/plan";
 import { type IcebergSchema, icebergSchema, lakeFieldId } from "../../shared/iceberg/schema";
 import {
   type IcebergSnapshot,
@@ -87,9 +87,7 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
   const since = previous?.["current-snapshot-id"] ?? 0;
   if (since >= head) return;
   const history = await datasetHistory(env.DB, project, dataset, since);
-  const fresh = touchingSnapshots(history.files)
-    .filter((id) => id > since && id <= head)
-    .slice(-MAX_NEW_SNAPSHOTS);
+  const { ids: fresh, full: catchUp } = icebergSnapshotIds(history.files, since, head, MAX_NEW_SNAPSHOTS);
   if (fresh.length === 0) return;
 
   const extra = history.files
@@ -104,10 +102,14 @@ async function syncTable(env: IcebergEnv, project: string, dataset: string, head
 
   const snapshots: IcebergSnapshot[] = [...(previous?.snapshots ?? [])];
   let parent = snapshots[snapshots.length - 1]?.["snapshot-id"];
-  let manifests = manifestsOf(snapshots);
+  // A catch-up that left snapshots out starts from a full manifest: reused ones could list removed files.
+  let manifests = catchUp ? null : manifestsOf(snapshots);
+  // The Iceberg snapshot holding a file a Tarn snapshot added: the first at or after it.
+  const icebergIds = [...snapshots.map((x) => x["snapshot-id"]), ...fresh];
+  const cover = (tarn: number) => icebergIds.find((x) => x >= tarn) ?? tarn;
   for (const id of fresh) {
     const info = history.snapshots.get(id);
-    const entries = entriesAt(history.files, id, (key) => warehouseUrl(env, key), TS_FIELD_ID);
+    const entries = entriesAt(history.files, id, (key) => warehouseUrl(env, key), TS_FIELD_ID, parent ?? 0, cover);
     const added = entries.filter((e) => e.status === 1);
     const deleted = entries.filter((e) => e.status === 2);
     // Fast append: an append's manifest holds only its new files and the list reuses the earlier

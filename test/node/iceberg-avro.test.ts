@@ -10,7 +10,7 @@ import {
   writeManifest,
   writeManifestList,
 } from "../../shared/iceberg/manifest";
-import { entriesAt, touchingSnapshots } from "../../shared/iceberg/plan";
+import { entriesAt, icebergSnapshotIds, touchingSnapshots } from "../../shared/iceberg/plan";
 import { icebergSchema, typedFieldId } from "../../shared/iceberg/schema";
 import { encodeLakeFile } from "../../shared/parquet/lake-file";
 
@@ -87,6 +87,30 @@ describe("Iceberg manifests", () => {
       ["s3://b/a", 2, 30],
       ["s3://b/b", 2, 30],
       ["s3://b/c", 1, 30],
+    ]);
+  });
+
+  it("collapses consecutive appends into one Iceberg snapshot; a snapshot that removes files stays its own", () => {
+    const more = [
+      ...files,
+      { key: "d", addedSnapshot: 40, removedSnapshot: null, rows: 1, bytes: 10, minTs: 1000, maxTs: 1000 },
+      { key: "e", addedSnapshot: 50, removedSnapshot: null, rows: 1, bytes: 10, minTs: 1000, maxTs: 1000 },
+    ];
+    expect(icebergSnapshotIds(more, 0, 50, 50)).toEqual({ ids: [20, 30, 50], full: false });
+    expect(icebergSnapshotIds(more, 20, 40, 50)).toEqual({ ids: [30, 40], full: false });
+    expect(icebergSnapshotIds(more, 0, 50, 2)).toEqual({ ids: [30, 50], full: true });
+    // Snapshot 50 covers 40 and 50: both files ADDED there; older files EXISTING under the snapshot holding them.
+    const cover = (t: number) => [20, 30, 50].find((x) => x >= t) ?? t;
+    expect(
+      entriesAt(more, 50, (k) => k, 3, 30, cover).map((e) => [e.path, e.status, e.snapshotId, e.sequenceNumber]),
+    ).toEqual([
+      ["c", 0, 30, 30],
+      ["d", 1, 50, 50],
+      ["e", 1, 50, 50],
+    ]);
+    expect(entriesAt(more, 20, (k) => k, 3, 0, cover).map((e) => [e.path, e.status, e.snapshotId])).toEqual([
+      ["a", 1, 20],
+      ["b", 1, 20],
     ]);
   });
 

@@ -32,15 +32,16 @@ async function tarnSnapshots(query: string) {
 }
 
 describe("Iceberg tables", () => {
-  it("writes one Iceberg snapshot per Tarn snapshot of each dataset, with the version hint at the head", async () => {
+  it("collapses the appends between two syncs into one Iceberg snapshot, with the version hint at the head", async () => {
     const p = await project();
     await syncIcebergProject(env, p.id);
     const snaps = await tarnSnapshots(p.query);
     const page = await readMetadata(env.LAKE, p.id, "page.view");
-    expect(page?.snapshots.map((s) => s["snapshot-id"])).toEqual(snaps.slice(0, 3).map((s) => s.id));
+    // Three appends since the table began: one Iceberg append named by the last of them.
+    expect(page?.snapshots.map((s) => s["snapshot-id"])).toEqual([snaps[2]?.id]);
     expect(page?.["current-snapshot-id"]).toBe(snaps[2]?.id);
-    expect(page?.snapshots[1]?.["parent-snapshot-id"]).toBe(snaps[0]?.id);
-    expect(page?.snapshots[2]?.summary["total-records"]).toBe("12");
+    expect(page?.snapshots[0]?.summary["added-data-files"]).toBe("3");
+    expect(page?.snapshots[0]?.summary["total-records"]).toBe("12");
     const hint = await env.LAKE.get(`${tablePrefix(p.id, "page.view")}/metadata/version-hint.text`);
     expect(await hint?.text()).toBe(String(snaps[2]?.id));
     const order = await readMetadata(env.LAKE, p.id, "Order Completed");
@@ -49,6 +50,14 @@ describe("Iceberg tables", () => {
     // Syncing again changes nothing.
     await syncIcebergProject(env, p.id);
     expect((await readMetadata(env.LAKE, p.id, "page.view"))?.["last-updated-ms"]).toBe(page?.["last-updated-ms"]);
+    // The next append, synced on its own, is the next snapshot, its parent the collapsed one.
+    await deliver([message(p.id, [queued(p.id, "later", { ts: DAY })])]);
+    await syncIcebergProject(env, p.id);
+    const next = await readMetadata(env.LAKE, p.id, "page.view");
+    expect(next?.snapshots).toHaveLength(2);
+    expect(next?.snapshots[1]?.["parent-snapshot-id"]).toBe(snaps[2]?.id);
+    expect(next?.snapshots[1]?.summary["added-data-files"]).toBe("1");
+    expect(next?.snapshots[1]?.summary["total-records"]).toBe("13");
   });
 
   it("records compaction as a replace snapshot and a rollback as an overwrite", async () => {
@@ -121,7 +130,7 @@ describe("Iceberg tables", () => {
     expect((await call(`/iceberg/v1/objects/lake/${p.id}/audit/entries.parquet`, { token: p.query })).status).toBe(404);
   });
 
-  it("syncs after ingest batches at most once per interval, catching up on every snapshot it skipped", async () => {
+  it("syncs after ingest batches at most once per interval, catching up on every append it skipped", async () => {
     const p = await createProject("iceberg-interval");
     const at = Date.now();
     const batch = (b: number) => [message(p.id, [queued(p.id, `i${b}`, { ts: DAY + b * 1000 })])];
@@ -137,11 +146,13 @@ describe("Iceberg tables", () => {
       await syncIcebergAfterBatch(env, batch(b), { intervalMs: 5000, now: at + b * 1000 });
     }
     expect(await head()).toBe(first);
-    // The first batch after the interval writes one Iceberg snapshot per Tarn snapshot it missed.
+    // The first batch after the interval catches up on every append it missed.
     await deliver(batch(3));
     await syncIcebergAfterBatch(env, batch(3), { intervalMs: 5000, now: at + 5000 });
+    // One snapshot for the three appends it missed.
     const table = await readMetadata(env.LAKE, p.id, "page.view");
-    expect(table?.snapshots).toHaveLength(4);
+    expect(table?.snapshots).toHaveLength(2);
+    expect(table?.snapshots.at(-1)?.summary["added-data-files"]).toBe("3");
     expect(table?.snapshots.at(-1)?.summary["total-records"]).toBe("4");
   });
 });
