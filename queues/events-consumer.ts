@@ -32,17 +32,35 @@ export function backoffSeconds(attempts: number): number {
   return Math.min(300, 2 ** Math.max(1, attempts));
 }
 
+/** Per project, its dedupe window (ms) as this isolate last read it, and until when to trust that. */
+const windowCache = new Map<string, { ms: number; until: number }>();
+const MAX_CACHED_WINDOWS = 10_000;
+
+/**
+ * Each project's dedupe window (ms). A change of `projects.dedupe_window_hours` applies within
+ * CONTRACT_CACHE_TTL_MS (the same bound as a contract change), so a busy consumer reads D1 for it
+ * about once a second instead of once per batch.
+ */
 async function dedupeWindows(env: Env, ids: string[]): Promise<Map<string, number>> {
-  const fallback = readConfig(env).dedupeWindowHours;
-  const rows = ids.length
-    ? await drizzle(env.DB)
-        .select({ id: projects.id, hours: projects.dedupeWindowHours })
-        .from(projects)
-        .where(inArray(projects.id, ids))
-        .all()
-    : [];
-  const windows = new Map<string, number>(ids.map((id) => [id, fallback * HOUR_MS]));
+  const { dedupeWindowHours: fallback, contractCacheTtlMs } = readConfig(env);
+  const now = Date.now();
+  const windows = new Map<string, number>();
+  const stale: string[] = [];
+  for (const id of ids) {
+    const hit = windowCache.get(id);
+    if (hit && hit.until > now) windows.set(id, hit.ms);
+    else stale.push(id);
+  }
+  if (stale.length === 0) return windows;
+  const rows = await drizzle(env.DB)
+    .select({ id: projects.id, hours: projects.dedupeWindowHours })
+    .from(projects)
+    .where(inArray(projects.id, stale))
+    .all();
+  for (const id of stale) windows.set(id, fallback * HOUR_MS);
   for (const r of rows) if (r.hours !== null) windows.set(r.id, r.hours * HOUR_MS);
+  if (windowCache.size >= MAX_CACHED_WINDOWS) windowCache.clear();
+  for (const id of stale) windowCache.set(id, { ms: windows.get(id) as number, until: now + contractCacheTtlMs });
   return windows;
 }
 
@@ -125,14 +143,17 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, hook
           columns: [...FILE_COLUMNS, ...manifestColumns(f.typed)],
         })),
       });
-      // Live windows count exactly this batch's freshly committed events; a live failure never fails the batch.
-      await publishPartials(env, commitId, byProject).catch(() => undefined);
-      // Lineage of this commit is in the manifest batch; forwarding it is best effort (the cron sweeps).
-      if (config.lineageUrl) await forwardLineage(env).catch(() => undefined);
-      // Likewise a compaction that cannot be queued now is queued by a later batch or the hourly cron.
-      await compactSoon(env, [...byProject.keys()]).catch((err) =>
-        console.error(JSON.stringify({ level: "error", msg: "compaction not queued", error: String(err) })),
-      );
+      // After the commit, three independent steps at once (none may fail the batch):
+      await Promise.all([
+        // live windows count exactly this batch's freshly committed events;
+        publishPartials(env, commitId, byProject).catch(() => undefined),
+        // lineage of this commit is in the manifest batch, forwarding it is best effort (the cron sweeps);
+        config.lineageUrl ? forwardLineage(env).catch(() => undefined) : undefined,
+        // a compaction that cannot be queued now is queued by a later batch or the hourly cron.
+        compactSoon(env, [...byProject.keys()]).catch((err) =>
+          console.error(JSON.stringify({ level: "error", msg: "compaction not queued", error: String(err) })),
+        ),
+      ]);
     }
   } catch (err) {
     await Promise.allSettled([...claims.shards].map((s) => shardStub(env, s).release(commitId)));
