@@ -10,32 +10,23 @@
 // isolate is sampled; miniflare's D1, R2 and Queues simulators run in other threads on the same cores.
 import { writeFileSync } from "node:fs";
 import http from "node:http";
-import WebSocket from "ws";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
+import {
+  type CallFrame,
+  inspect,
+  moduleIndex,
+  type Profile,
+  type ProfileNode,
+  scriptSources,
+  summarise,
+} from "./isolate-inspector";
 
 const total = Number(process.argv[2] ?? 200_000);
 const batch = Number(process.argv[3] ?? 500);
 const concurrency = Number(process.argv[4] ?? 8);
 const spreadMinutes = Number(process.argv[5] ?? 2880);
 const out = process.argv[6];
-
-interface CallFrame {
-  functionName: string;
-  scriptId: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency + 2 });
 
@@ -52,31 +43,6 @@ function request(url: string, method: string, headers: Record<string, string>, b
     req.on("error", reject);
     req.end(body);
   });
-}
-
-/** A DevTools protocol session over the inspector's WebSocket. */
-async function inspect(port: number) {
-  // wrangler's inspector proxy serves the worker (the one target) at /ws. Node's built-in WebSocket
-  // fails its handshake with that proxy; the `ws` client does not.
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { maxPayload: 1 << 30 });
-  await new Promise((resolve, reject) => {
-    ws.once("open", resolve);
-    ws.once("error", reject);
-  });
-  let id = 0;
-  const pending = new Map<number, (result: unknown) => void>();
-  ws.on("message", (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
-  });
-  return {
-    post<T>(method: string, params: object = {}): Promise<T> {
-      const n = ++id;
-      ws.send(JSON.stringify({ id: n, method, params }));
-      return new Promise((resolve) => pending.set(n, resolve as (r: unknown) => void));
-    },
-    close: () => ws.close(),
-  };
 }
 
 function makeBodies(): string[] {
@@ -102,32 +68,6 @@ function makeBodies(): string[] {
     bodies.push(JSON.stringify(events));
   }
   return bodies;
-}
-
-/** Maps a (script, line) to the source module esbuild's markers name. */
-function moduleIndex(sources: Map<string, string>) {
-  const markers = new Map<string, { line: number; module: string }[]>();
-  for (const [scriptId, text] of sources) {
-    const list: { line: number; module: string }[] = [];
-    text.split("\n").forEach((line, n) => {
-      const m = /^\/\/ ((?:node_modules\/)?[\w@./-]+\.[cm]?[jt]s)$/.exec(line);
-      if (m?.[1]) list.push({ line: n, module: m[1] });
-    });
-    markers.set(scriptId, list);
-  }
-  return (frame: CallFrame): string | undefined => {
-    const list = markers.get(frame.scriptId);
-    if (!list || list.length === 0) return undefined;
-    let lo = 0;
-    let hi = list.length - 1;
-    if ((list[0] as { line: number }).line > frame.lineNumber) return undefined;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((list[mid] as { line: number }).line <= frame.lineNumber) lo = mid;
-      else hi = mid - 1;
-    }
-    return (list[lo] as { module: string }).module.replace(/^node_modules\//, "");
-  };
 }
 
 /** Which isolate a sample's work would run in on Cloudflare: the stack's Durable Object, consumer or edge frame. */
@@ -172,50 +112,6 @@ function byRole(profile: Profile, moduleOf: (f: CallFrame) => string | undefined
   }
   lines.push(`${(idle / events).toFixed(1).padStart(7)} µs/event  idle`);
   return lines;
-}
-
-function summarise(profile: Profile, moduleOf: (f: CallFrame) => string | undefined): string[] {
-  const parent = new Map<number, ProfileNode>();
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
-  const named = (n: ProfileNode) => n.callFrame.functionName || "(anonymous)";
-  const byModule = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let all = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    all += dt;
-    let node = byId.get(id) as ProfileNode;
-    let label = named(node);
-    let module = moduleOf(node.callFrame);
-    if (!module && !label.startsWith("(")) {
-      // A native frame: charge it to the nearest caller with a source module.
-      let up = parent.get(node.id);
-      while (up && !moduleOf(up.callFrame)) up = parent.get(up.id);
-      if (up) {
-        label = `${label} ← ${named(up)}`;
-        module = moduleOf(up.callFrame);
-        node = up;
-      }
-    }
-    const key = module ?? label;
-    byModule.set(key, (byModule.get(key) ?? 0) + dt);
-    const fn = `${label} (${module ?? "runtime"})`;
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
-  });
-  const pct = (v: number) => `${((100 * v) / all).toFixed(1).padStart(5)} %`;
-  const top = (m: Map<string, number>, n: number) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([k, v]) => `${pct(v)}  ${k}`);
-  return [
-    `# ${profile.samples.length} samples over ${(all / 1e6).toFixed(1)} s`,
-    "## self time by module",
-    ...top(byModule, 30),
-    "## self time by function",
-    ...top(byFunction, 30),
-  ];
 }
 
 async function main(): Promise<void> {
@@ -265,12 +161,7 @@ async function main(): Promise<void> {
       while ((await landed()) < accepted) await new Promise((r) => setTimeout(r, 200));
     const done = performance.now();
     const { profile } = await devtools.post<{ profile: Profile }>("Profiler.stop");
-    const sources = new Map<string, string>();
-    for (const scriptId of new Set(profile.nodes.map((n) => n.callFrame.scriptId))) {
-      if (scriptId === "0") continue;
-      const r = await devtools.post<{ scriptSource?: string }>("Debugger.getScriptSource", { scriptId });
-      if (r?.scriptSource) sources.set(scriptId, r.scriptSource);
-    }
+    const sources = await scriptSources(devtools, profile);
     devtools.close();
     if (out) writeFileSync(out, JSON.stringify(profile));
     console.log(

@@ -14,7 +14,8 @@
 // time span (a backfill, offline clients flushing): the small-file case. While events are sent, a
 // prober sends one marker event every 2 s and times how long until SQL sees it (freshness). `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
 // QuerySplit sub-invocations (a large number keeps every query in one invocation). Prints each
-// query's medians, ratio and splits, then the geometric mean.
+// query's medians, ratio and splits, then the geometric mean. TARN_BENCH_PROFILE=1 then profiles the
+// worker isolate while it answers each query again, and prints where its time went.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 import { generateRows } from "./data";
+import { profiled } from "./isolate-inspector";
 import { DIMENSION_ROWS, dimensionUsers, planOf, SQL2_QUERIES } from "./query-sql2.bench";
 
 const total = Number(process.argv[2] ?? 200_000);
@@ -307,6 +309,24 @@ async function main() {
     }
     const geo = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
     console.log(`geometric mean ratio (tarn round trip / duckdb): ${geo.toFixed(2)}`);
+
+    // TARN_BENCH_PROFILE=1: where the isolate's time goes while it answers each query `runs` more times.
+    if (process.env.TARN_BENCH_PROFILE === "1") {
+      for (const [name, sql] of Object.entries(QUERIES)) {
+        const lines = await profiled(server.inspectorPort, async () => {
+          for (let r = 0; r < runs; r++) {
+            const res = await fetch(`${server.url}/v1/query`, {
+              method: "POST",
+              headers: auth(admin),
+              body: JSON.stringify({ sql: `${sql} -- profiled ${salt++}` }),
+            });
+            await json(res);
+          }
+        });
+        console.log(`## profile of ${name} (${runs} runs)`);
+        for (const line of lines) console.log(line);
+      }
+    }
   } catch (error) {
     console.error(`${error}\n--- server log tail ---\n${server.logs().slice(-4000)}`);
     throw error;
