@@ -79,6 +79,11 @@ function fileDictionary(ctx: ColumnContext, name: string): FileDictionary {
   return dictionary;
 }
 
+/** The distinct non-null values a dictionary column has had across the file so far, if it is one. */
+export function distinctValues(ctx: ColumnContext, name: string): readonly string[] | undefined {
+  return ctx.dictionaries.get(name)?.values;
+}
+
 /** Add a value to the file dictionary, growing the id-indexed arrays by doubling. */
 function addValue(dictionary: FileDictionary, value: string): number {
   const id = dictionary.values.length;

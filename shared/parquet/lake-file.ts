@@ -10,6 +10,7 @@ import { lakeCompress, lakeCompressors } from "./codecs";
 import {
   type ColumnContext,
   columnContext,
+  distinctValues,
   type EncodedChunk,
   writeDictionaryColumn,
   writePlainColumn,
@@ -118,8 +119,10 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
       total_compressed_size: BigInt(file.offset - groupStart),
     });
   }
-  // Erasure and export find a subject's files by their footers (shared/privacy/user-bloom.ts).
-  const bloom = userBloom(rows.map((r) => r.user_id));
+  // Erasure and export find a subject's files by their footers (shared/privacy/user-bloom.ts). The
+  // user_id dictionary already holds the file's distinct ids: the filter is built from those rather
+  // than from a million-entry copy of the column.
+  const bloom = userBloom(distinctValues(ctx, "user_id") ?? rows.map((r) => r.user_id));
   const keyValues = bloom ? [{ key: USER_BLOOM_KEY, value: bloom }] : [];
   writeFooter(file, { schema: schema.elements, numRows: rows.length, rowGroups, keyValues }, indexes);
   // A view, not a copy: a second file-sized buffer is external memory that pushes V8 into a full

@@ -48,10 +48,13 @@ export interface DataPageV2 {
   encoding: Encoding;
 }
 
-/** A DATA_PAGE_V2 (no repetition levels). Returns its uncompressed size, header included. */
-export function writeDataPageV2(file: ByteWriter, page: DataPageV2, compress: Compress): number {
+/**
+ * A DATA_PAGE_V2 (no repetition levels). Returns its uncompressed size, header included.
+ * `expectedSize` is passed on to `compress` (a guess of the compressed values' size).
+ */
+export function writeDataPageV2(file: ByteWriter, page: DataPageV2, compress: Compress, expectedSize?: number): number {
   const { rows, nulls, levels, values, encoding } = page;
-  const compressed = compress(values);
+  const compressed = compress(values, expectedSize);
   const pageStart = file.offset;
   writePageHeader(file, {
     type: "DATA_PAGE_V2",

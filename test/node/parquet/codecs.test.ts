@@ -28,6 +28,25 @@ describe("ZSTD pages", () => {
     );
   });
 
+  it("gives the same frame whatever the guess of its size, too small, exact or too large", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat({ max: 40 }),
+        fc.nat({ max: 200_000 }),
+        (bytes, repeat, guess) => {
+          const input = new Uint8Array(bytes.length * (repeat + 1));
+          for (let r = 0; r <= repeat; r++) input.set(bytes, r * bytes.length);
+          const unguessed = lakeCompress(input);
+          expect(lakeCompress(input, guess)).toEqual(unguessed);
+          expect(lakeCompress(input, unguessed.length)).toEqual(unguessed);
+          expect(decompress(lakeCompress(input, guess), input.length)).toEqual(input);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it("shrinks repetitive pages", () => {
     const text = new TextEncoder().encode('{"path":"/p/1","ok":true}'.repeat(2000));
     expect(lakeCompress(text).length).toBeLessThan(text.length / 50);
