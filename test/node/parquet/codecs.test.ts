@@ -1,7 +1,7 @@
 // The lake's page codec: ZSTD pages compressed by Tarn, stored frames where compression fails, and
 // both decompressed by the reader's codec (workerd's own behaviour is tested in test/workers/zstd.test.ts).
 
-import { zstdCompressSync } from "node:zlib";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -45,6 +45,16 @@ describe("ZSTD pages", () => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  it("stores pages of a few dozen bytes in one raw block, which any ZSTD decoder reads", () => {
+    for (const n of [0, 1, 40, 63]) {
+      const input = new Uint8Array(n).fill(7);
+      const frame = lakeCompress(input);
+      expect(frame).toEqual(zstdStoredFrame(input));
+      expect(new Uint8Array(zstdDecompressSync(frame))).toEqual(input);
+    }
+    expect(lakeCompress(new Uint8Array(64).fill(7)).length).toBeLessThan(64); // compressed from 64 bytes on
   });
 
   it("shrinks repetitive pages", () => {

@@ -175,6 +175,18 @@ describe("encodeLakeFile", () => {
     expectSameRows(await readWithDuckDb(bytes), want);
   });
 
+  it("writes the same bytes whatever files were encoded before it (scratch is reused between files)", () => {
+    const small = sampleRows(40);
+    const large = sampleRows(3000);
+    const first = encodeLakeFile(small).slice();
+    const largeFirst = encodeLakeFile(large, { rowGroupSize: 1000 }).slice();
+    expect(encodeLakeFile(small)).toEqual(first);
+    encodeLakeFile(small.map((r) => ({ ...r, user_id: null, colo: null })));
+    expect(encodeLakeFile(large, { rowGroupSize: 1000 })).toEqual(largeFirst);
+    expect(() => encodeLakeFile([{ ...(small[0] as LakeRow), event_id: null as unknown as string }])).toThrow();
+    expect(encodeLakeFile(small)).toEqual(first);
+  });
+
   it("keeps a user id filter in the footer that holds every user of every row group", () => {
     const rows = sampleRows(600);
     const metadata = parquetMetadata(toArrayBuffer(encodeLakeFile(rows, { rowGroupSize: 64 })));
