@@ -26,6 +26,8 @@ export interface ColumnContext {
   dictionaries: Map<string, FileDictionary>;
   /** Row group ordinal, so that FileDictionary can tell which ids the current chunk has used. */
   group: number;
+  /** Per column, by name: compressed over raw size of its last data page (sizes zstd's output buffers). */
+  ratios: Map<string, number>;
 }
 
 /**
@@ -89,7 +91,7 @@ function takeScratch(groupRows: number): Scratch {
 
 export function columnContext(file: ByteWriter, compress: Compress, groupRows: number): ColumnContext {
   const { values, levels, defs, indices } = takeScratch(groupRows);
-  return { file, compress, values, levels, defs, indices, dictionaries: new Map(), group: 0 };
+  return { file, compress, values, levels, defs, indices, dictionaries: new Map(), group: 0, ratios: new Map() };
 }
 
 /** Hand a finished file's scratch to the next file, unless it has grown large. */
@@ -160,7 +162,7 @@ export function writeTimestampColumn(
     if (v > max) max = v;
   }
   const safe = min > -DELTA_SAFE_LIMIT && max < DELTA_SAFE_LIMIT;
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   for (let from = 0, to = 0; from < n; from = to) {
     to = Math.min(n, from + MAX_PAGE_BYTES / 8); // delta-packing never needs more than 8 bytes a value
@@ -214,7 +216,7 @@ export function writeDictionaryColumn(
     }
     indices[present++] = previousIndex;
   }
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   sink.reset();
   writePlainStrings(sink, used, 0, used.length);
@@ -250,7 +252,7 @@ export function writePlainColumn(
   n: number,
 ): EncodedChunk {
   const defs = element.repetition_type !== "REQUIRED" ? ctx.defs : undefined;
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   const range = new BytesRange();
   let nulls = 0;
