@@ -15,7 +15,7 @@ type EncodingStats = NonNullable<NonNullable<ColumnChunk["meta_data"]>["encoding
  * hyparquet-writer's `writeColumn` does: DATA_PAGE_V2 pages whose definition levels stay
  * uncompressed in front of the ZSTD-compressed values, an optional PLAIN dictionary page first,
  * `encoding_stats`, and an OffsetIndex when the chunk has more than one data page.
- * Page headers and the footer reuse hyparquet-writer's thrift code; the page bodies are Tarn's.
+ * The footer reuses hyparquet-writer's thrift code; page headers and bodies are Tarn's.
  */
 export class ChunkWriter {
   private readonly start: number;
@@ -24,13 +24,18 @@ export class ChunkWriter {
   private dataOffset: bigint | undefined;
   private readonly pages: OffsetIndex["page_locations"] = [];
   private firstRow = 0;
+  /** Compressed over raw size of the chunk's last data page's values, to size the next one's output. */
+  private ratio: number | undefined;
 
+  /** `ratios`, by column name, carries each column's last compression ratio to its next chunk. */
   constructor(
     private readonly file: ByteWriter,
     private readonly element: SchemaElement,
     private readonly compress: Compress,
+    private readonly ratios?: Map<string, number>,
   ) {
     this.start = file.offset;
+    this.ratio = ratios?.get(element.name);
   }
 
   /** PLAIN dictionary page of `count` values; must come before any data page. */
@@ -46,7 +51,10 @@ export class ChunkWriter {
   dataPage(rows: number, nulls: number, levels: Uint8Array, values: Uint8Array, encoding: Encoding): void {
     const pageStart = this.file.offset;
     this.dataOffset ??= BigInt(pageStart);
-    this.uncompressed += writeDataPageV2(this.file, { rows, nulls, levels, values, encoding }, this.compress);
+    // Pages of one chunk compress alike: expect the last ratio, with an eighth to spare.
+    const expected = this.ratio === undefined ? undefined : values.length * this.ratio * 1.125 + 64;
+    this.uncompressed += writeDataPageV2(this.file, { rows, nulls, levels, values, encoding }, this.compress, expected);
+    if (values.length > 0) this.ratio = (this.file.offset - pageStart - levels.length) / values.length;
     this.pages.push({
       offset: BigInt(pageStart),
       compressed_page_size: this.file.offset - pageStart,
@@ -62,6 +70,7 @@ export class ChunkWriter {
     min: MinMaxType | undefined,
     max: MinMaxType | undefined,
   ): { chunk: ColumnChunk; indexes: PageIndexes } {
+    if (this.ratio !== undefined) this.ratios?.set(this.element.name, this.ratio);
     const dictionary = this.dictionaryOffset !== undefined;
     const encodings: Encoding[] = dictionary ? ["PLAIN", encoding] : [encoding];
     const encodingStats: EncodingStats = [];

@@ -26,6 +26,8 @@ export interface ColumnContext {
   dictionaries: Map<string, FileDictionary>;
   /** Row group ordinal, so that FileDictionary can tell which ids the current chunk has used. */
   group: number;
+  /** Per column, by name: compressed over raw size of its last data page (sizes zstd's output buffers). */
+  ratios: Map<string, number>;
 }
 
 /**
@@ -57,26 +59,68 @@ const NO_LEVELS = new Uint8Array(0);
  */
 const MAX_PAGE_BYTES = 48 * 1024;
 
-export function columnContext(file: ByteWriter, compress: Compress, groupRows: number): ColumnContext {
+/** Scratch buffers one file's encoders share, kept for the next file when small (see columnContext). */
+interface Scratch {
+  values: ByteSink;
+  levels: ByteSink;
+  defs: Uint8Array;
+  indices: Uint32Array;
+}
+
+/**
+ * The scratch of the last file encoded, when it was small enough to keep. Landing encodes many small
+ * files one after another (a file per dataset per consumer batch, 50 to 12,000 rows); without this,
+ * each of them allocated ~300 KB of buffers, several times its own size. Encoding is synchronous, so
+ * no two encoders of one isolate ever share it; one taken by an encode that throws is simply lost.
+ */
+let pooled: Scratch | undefined;
+/** Larger scratch (a million-row file's dictionary pages) is not kept alive between files. */
+const POOLED_MAX_BYTES = 1 << 20;
+
+function takeScratch(groupRows: number): Scratch {
+  const scratch = pooled;
+  pooled = undefined;
+  if (scratch && scratch.defs.length >= groupRows) return scratch;
   return {
-    file,
-    compress,
-    values: new ByteSink(1 << 17),
-    levels: new ByteSink(),
+    values: scratch?.values ?? new ByteSink(Math.min(1 << 17, 1024 + groupRows * 64)),
+    levels: scratch?.levels ?? new ByteSink(Math.min(1 << 16, 256 + groupRows)),
     defs: new Uint8Array(groupRows),
     indices: new Uint32Array(groupRows),
-    dictionaries: new Map(),
-    group: 0,
   };
+}
+
+export function columnContext(file: ByteWriter, compress: Compress, groupRows: number): ColumnContext {
+  const { values, levels, defs, indices } = takeScratch(groupRows);
+  return { file, compress, values, levels, defs, indices, dictionaries: new Map(), group: 0, ratios: new Map() };
+}
+
+/** Hand a finished file's scratch to the next file, unless it has grown large. */
+export function releaseContext(ctx: ColumnContext): void {
+  const bytes = ctx.values.bytes.length + ctx.levels.bytes.length + ctx.defs.length + ctx.indices.byteLength;
+  if (bytes <= POOLED_MAX_BYTES) {
+    pooled = { values: ctx.values, levels: ctx.levels, defs: ctx.defs, indices: ctx.indices };
+  }
 }
 
 function fileDictionary(ctx: ColumnContext, name: string): FileDictionary {
   let dictionary = ctx.dictionaries.get(name);
   if (!dictionary) {
-    dictionary = { ids: new Map(), values: [], stamp: new Int32Array(1024).fill(-1), local: new Uint32Array(1024) };
+    // Ids never outnumber the file's rows: small files start small, and the arrays double as needed.
+    const capacity = Math.min(1024, Math.max(16, ctx.defs.length));
+    dictionary = {
+      ids: new Map(),
+      values: [],
+      stamp: new Int32Array(capacity).fill(-1),
+      local: new Uint32Array(capacity),
+    };
     ctx.dictionaries.set(name, dictionary);
   }
   return dictionary;
+}
+
+/** The distinct non-null values a dictionary column has had across the file so far, if it is one. */
+export function distinctValues(ctx: ColumnContext, name: string): readonly string[] | undefined {
+  return ctx.dictionaries.get(name)?.values;
 }
 
 /** Add a value to the file dictionary, growing the id-indexed arrays by doubling. */
@@ -118,7 +162,7 @@ export function writeTimestampColumn(
     if (v > max) max = v;
   }
   const safe = min > -DELTA_SAFE_LIMIT && max < DELTA_SAFE_LIMIT;
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   for (let from = 0, to = 0; from < n; from = to) {
     to = Math.min(n, from + MAX_PAGE_BYTES / 8); // delta-packing never needs more than 8 bytes a value
@@ -172,7 +216,7 @@ export function writeDictionaryColumn(
     }
     indices[present++] = previousIndex;
   }
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   sink.reset();
   writePlainStrings(sink, used, 0, used.length);
@@ -208,7 +252,7 @@ export function writePlainColumn(
   n: number,
 ): EncodedChunk {
   const defs = element.repetition_type !== "REQUIRED" ? ctx.defs : undefined;
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const sink = ctx.values;
   const range = new BytesRange();
   let nulls = 0;

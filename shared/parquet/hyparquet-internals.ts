@@ -3,6 +3,7 @@
 
 // Reading: page headers and the encodings Tarn's own decoders leave to hyparquet.
 export { parquetHeader } from "hyparquet/src/column.js";
+export { Encodings } from "hyparquet/src/constants.js";
 export { decompressPage } from "hyparquet/src/datapage.js";
 export { deltaBinaryUnpack, deltaByteArray, deltaLengthByteArray } from "hyparquet/src/delta.js";
 export { byteStreamSplit, readRleBitPackedHybrid } from "hyparquet/src/encoding.js";

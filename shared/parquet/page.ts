@@ -9,14 +9,62 @@ import {
   decompressPage,
   deltaByteArray,
   deltaLengthByteArray,
+  Encodings,
   parquetHeader,
   readRleBitPackedHybrid,
-  writePageHeader,
 } from "./hyparquet-internals";
 import { decodeHybrid } from "./rle";
 import { decodeStrings } from "./strings";
 
 // Writing
+
+/** Thrift compact protocol: field types, and Parquet's PageType and Encoding enum values. */
+const I32 = 5;
+const STRUCT = 12;
+const DICTIONARY_PAGE = 2;
+const DATA_PAGE_V2 = 3;
+const ENCODING_IDS: Readonly<Record<string, number>> = Object.fromEntries(Encodings.map((name, id) => [name, id]));
+
+/** A zigzag varint (thrift i32) appended to the file. */
+function appendI32(file: ByteWriter, value: number): void {
+  let v = ((value << 1) ^ (value >> 31)) >>> 0;
+  while (v >= 0x80) {
+    file.appendUint8((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  file.appendUint8(v);
+}
+
+/** Struct fields 1..n, each an i32, then the struct's end. */
+function appendI32Fields(file: ByteWriter, values: readonly number[]): void {
+  for (const value of values) {
+    file.appendUint8((1 << 4) | I32);
+    appendI32(file, value);
+  }
+  file.appendUint8(0);
+}
+
+/**
+ * A PageHeader for the two kinds of page the lake writes, the same bytes as hyparquet-writer's
+ * `writePageHeader` (a test compares them) without its generic path (an object per struct, a
+ * regular expression per field), which cost more than small pages' own encoding.
+ */
+function appendPageHeader(
+  file: ByteWriter,
+  type: typeof DICTIONARY_PAGE | typeof DATA_PAGE_V2,
+  uncompressed: number,
+  compressed: number,
+  fields: readonly number[],
+): void {
+  for (const value of [type, uncompressed, compressed]) {
+    file.appendUint8((1 << 4) | I32);
+    appendI32(file, value);
+  }
+  // dictionary_page_header is field 7, data_page_header_v2 field 8: a delta of 4 or 5 after field 3
+  file.appendUint8(((type === DICTIONARY_PAGE ? 4 : 5) << 4) | STRUCT);
+  appendI32Fields(file, fields);
+  file.appendUint8(0);
+}
 
 /**
  * A PLAIN dictionary page of `count` values, compressed here. Returns the page's uncompressed size
@@ -25,12 +73,8 @@ import { decodeStrings } from "./strings";
 export function writeDictionaryPage(file: ByteWriter, values: Uint8Array, count: number, compress: Compress): number {
   const compressed = compress(values);
   const headerStart = file.offset;
-  writePageHeader(file, {
-    type: "DICTIONARY_PAGE",
-    uncompressed_page_size: values.length,
-    compressed_page_size: compressed.length,
-    dictionary_page_header: { num_values: count, encoding: "PLAIN" },
-  });
+  // DictionaryPageHeader: num_values, encoding (PLAIN)
+  appendPageHeader(file, DICTIONARY_PAGE, values.length, compressed.length, [count, 0]);
   const header = file.offset - headerStart;
   file.appendBytes(compressed);
   return header + values.length;
@@ -48,25 +92,24 @@ export interface DataPageV2 {
   encoding: Encoding;
 }
 
-/** A DATA_PAGE_V2 (no repetition levels). Returns its uncompressed size, header included. */
-export function writeDataPageV2(file: ByteWriter, page: DataPageV2, compress: Compress): number {
+/**
+ * A DATA_PAGE_V2 (no repetition levels). Returns its uncompressed size, header included.
+ * `expectedSize` is passed on to `compress` (a guess of the compressed values' size).
+ */
+export function writeDataPageV2(file: ByteWriter, page: DataPageV2, compress: Compress, expectedSize?: number): number {
   const { rows, nulls, levels, values, encoding } = page;
-  const compressed = compress(values);
+  const compressed = compress(values, expectedSize);
   const pageStart = file.offset;
-  writePageHeader(file, {
-    type: "DATA_PAGE_V2",
-    uncompressed_page_size: levels.length + values.length,
-    compressed_page_size: levels.length + compressed.length,
-    data_page_header_v2: {
-      num_values: rows,
-      num_nulls: nulls,
-      num_rows: rows,
-      encoding,
-      definition_levels_byte_length: levels.length,
-      repetition_levels_byte_length: 0,
-      is_compressed: true,
-    },
-  });
+  // DataPageHeaderV2: num_values, num_nulls, num_rows, encoding, definition and repetition levels'
+  // byte lengths; is_compressed (field 7) is left out, its default being true.
+  appendPageHeader(file, DATA_PAGE_V2, levels.length + values.length, levels.length + compressed.length, [
+    rows,
+    nulls,
+    rows,
+    ENCODING_IDS[encoding] as number,
+    levels.length,
+    0,
+  ]);
   const header = file.offset - pageStart;
   file.appendBytes(levels);
   file.appendBytes(compressed);

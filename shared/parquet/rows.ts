@@ -5,9 +5,10 @@ import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "../lake/lake-ro
 // Writing
 
 /**
- * Order of rows by `ts`, ties kept in input order. Integer times that span less than 2^53 / n ms
- * (about 285 years for a million rows) are sorted as one float key `(ts - min) * n + index`
- * with the native numeric sort; anything else uses a comparator.
+ * Order of rows by `ts`, ties kept in input order. Integer times that span less than 2^32 ms (about
+ * 49 days) are radix-sorted (see radixOrder); other integer times spanning less than 2^53 / n ms are
+ * sorted as one float key `(ts - min) * n + index` with the native numeric sort; anything else uses
+ * a comparator. Already sorted input costs one pass.
  */
 export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
   const n = rows.length;
@@ -22,6 +23,7 @@ export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
     if (ts > max) max = ts;
     if (!Number.isInteger(ts)) integers = false;
   }
+  if (!sorted && integers && n >= RADIX_MIN_ROWS && max - min < 2 ** 32) return radixOrder(rows, min, max - min);
   const order = new Uint32Array(n);
   if (sorted || !integers || (max - min + 1) * n >= Number.MAX_SAFE_INTEGER) {
     for (let i = 0; i < n; i++) order[i] = i;
@@ -33,6 +35,47 @@ export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
   keys.sort();
   for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % n;
   return order;
+}
+
+/** Below this many rows the native sort of float keys is as fast as the radix passes' fixed costs. */
+export const RADIX_MIN_ROWS = 512;
+const RADIX_MAX_DIGIT_BITS = 11;
+
+/**
+ * Stable LSD radix sort of row indexes by `ts - min` (< 2^32), a digit of up to 11 bits per pass
+ * (three passes for a span of days). Linear where the native sort of a million float keys took
+ * ~0.3 s, and it allocates 12 bytes a row (keys, order, one spare) like the float keys did (8 with one pass).
+ * Each pass reads the keys through the previous pass's order, which is nearly sequential for the
+ * mostly time-ordered batches the lake receives.
+ */
+function radixOrder(rows: readonly LakeRow[], min: number, span: number): Uint32Array {
+  const n = rows.length;
+  const keys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (rows[i] as LakeRow).ts - min;
+  const bits = span === 0 ? 1 : 32 - Math.clz32(span);
+  const passes = Math.ceil(bits / RADIX_MAX_DIGIT_BITS);
+  const digitBits = Math.ceil(bits / passes);
+  const mask = (1 << digitBits) - 1;
+  const counts = new Uint32Array(mask + 2);
+  let src: Uint32Array<ArrayBuffer> | null = null; // null: the identity order, read without indirection
+  let dst: Uint32Array<ArrayBuffer> = new Uint32Array(n);
+  for (let pass = 0, shift = 0; pass < passes; pass++, shift += digitBits) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) (counts[(((keys[i] as number) >>> shift) & mask) + 1] as number)++;
+    for (let d = 1; d <= mask + 1; d++) counts[d] = (counts[d] as number) + (counts[d - 1] as number);
+    if (src === null) {
+      for (let i = 0; i < n; i++) dst[(counts[((keys[i] as number) >>> shift) & mask] as number)++] = i;
+    } else {
+      for (let i = 0; i < n; i++) {
+        const row = src[i] as number;
+        dst[(counts[((keys[row] as number) >>> shift) & mask] as number)++] = row;
+      }
+    }
+    const done = dst;
+    dst = src ?? new Uint32Array(n); // the spare, allocated once a second pass needs it
+    src = done;
+  }
+  return src ?? dst;
 }
 
 /** A row group's values, column by column; arrays sized once per file and refilled for each group. */

@@ -71,7 +71,7 @@ export function writeTypedColumn(
   if (element.type === "BYTE_ARRAY") return writeDictionaryColumn(ctx, element, values as (string | null)[], n);
   // INT32 holds DATE columns of uploaded tables (epoch days).
   const width = element.type === "BOOLEAN" ? 0 : element.type === "INT32" ? 4 : 8;
-  const writer = new ChunkWriter(ctx.file, element, ctx.compress);
+  const writer = new ChunkWriter(ctx.file, element, ctx.compress, ctx.ratios);
   const defs = ctx.defs;
   let nulls = 0;
   let min: number | boolean | undefined;

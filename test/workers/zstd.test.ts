@@ -23,6 +23,17 @@ describe("zstd in workerd", () => {
     expect(zstdCompress(text, 1).length).toBeLessThan(text.length / 100);
   });
 
+  it("keeps compressing when told the expected frame size (the output chunk size), right or wrong", () => {
+    const page = new TextEncoder().encode('{"path":"/p/1","ok":true}'.repeat(1_500)); // a 37 KB lake page
+    const unguessed = zstdCompress(page, 1);
+    expect(unguessed.length).toBeLessThan(page.length / 20);
+    for (const guess of [1, unguessed.length, unguessed.length * 2, 1 << 20]) {
+      const packed = zstdCompress(page, 1, guess);
+      expect(packed).toEqual(unguessed);
+      expect(new Uint8Array(zstdDecompressSync(packed))).toEqual(page);
+    }
+  });
+
   it("writes a stored frame any decoder reads, across several 128 KB blocks", () => {
     const input = random(300_001);
     expect(new Uint8Array(zstdDecompressSync(zstdStoredFrame(input)))).toEqual(input);

@@ -1,7 +1,7 @@
 // The lake's page codec: ZSTD pages compressed by Tarn, stored frames where compression fails, and
 // both decompressed by the reader's codec (workerd's own behaviour is tested in test/workers/zstd.test.ts).
 
-import { zstdCompressSync } from "node:zlib";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -26,6 +26,35 @@ describe("ZSTD pages", () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it("gives the same frame whatever the guess of its size, too small, exact or too large", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat({ max: 40 }),
+        fc.nat({ max: 200_000 }),
+        (bytes, repeat, guess) => {
+          const input = new Uint8Array(bytes.length * (repeat + 1));
+          for (let r = 0; r <= repeat; r++) input.set(bytes, r * bytes.length);
+          const unguessed = lakeCompress(input);
+          expect(lakeCompress(input, guess)).toEqual(unguessed);
+          expect(lakeCompress(input, unguessed.length)).toEqual(unguessed);
+          expect(decompress(lakeCompress(input, guess), input.length)).toEqual(input);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("stores pages of a few dozen bytes in one raw block, which any ZSTD decoder reads", () => {
+    for (const n of [0, 1, 40, 63]) {
+      const input = new Uint8Array(n).fill(7);
+      const frame = lakeCompress(input);
+      expect(frame).toEqual(zstdStoredFrame(input));
+      expect(new Uint8Array(zstdDecompressSync(frame))).toEqual(input);
+    }
+    expect(lakeCompress(new Uint8Array(64).fill(7)).length).toBeLessThan(64); // compressed from 64 bytes on
   });
 
   it("shrinks repetitive pages", () => {

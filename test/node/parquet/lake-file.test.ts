@@ -9,6 +9,7 @@ import { type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparque
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LAKE_COLUMNS, type LakeRow } from "../../../shared/lake/lake-row";
 import { encodeLakeFile, readLakeRowGroups } from "../../../shared/parquet/lake-file";
+import { bloomMayHold, USER_BLOOM_KEY, userBloom } from "../../../shared/privacy/user-bloom";
 
 const NULLABLE = [
   "user_id",
@@ -172,6 +173,30 @@ describe("encodeLakeFile", () => {
     expect(want.at(-1)?.colo).toBeNull();
     expectSameRows(await readWithHyparquet(bytes), want);
     expectSameRows(await readWithDuckDb(bytes), want);
+  });
+
+  it("writes the same bytes whatever files were encoded before it (scratch is reused between files)", () => {
+    const small = sampleRows(40);
+    const large = sampleRows(3000);
+    const first = encodeLakeFile(small).slice();
+    const largeFirst = encodeLakeFile(large, { rowGroupSize: 1000 }).slice();
+    expect(encodeLakeFile(small)).toEqual(first);
+    encodeLakeFile(small.map((r) => ({ ...r, user_id: null, colo: null })));
+    expect(encodeLakeFile(large, { rowGroupSize: 1000 })).toEqual(largeFirst);
+    expect(() => encodeLakeFile([{ ...(small[0] as LakeRow), event_id: null as unknown as string }])).toThrow();
+    expect(encodeLakeFile(small)).toEqual(first);
+  });
+
+  it("keeps a user id filter in the footer that holds every user of every row group", () => {
+    const rows = sampleRows(600);
+    const metadata = parquetMetadata(toArrayBuffer(encodeLakeFile(rows, { rowGroupSize: 64 })));
+    const filter = metadata.key_value_metadata?.find((kv) => kv.key === USER_BLOOM_KEY)?.value as string;
+    // The same filter as one built from the rows' own ids (same distinct set, same bits)...
+    expect(filter).toBe(userBloom(rows.map((r) => r.user_id)));
+    for (const row of rows) if (row.user_id) expect(bloomMayHold(filter, row.user_id)).toBe(true);
+    // ...and none at all when no row has a user.
+    const anonymous = parquetMetadata(toArrayBuffer(encodeLakeFile(rows.map((r) => ({ ...r, user_id: null })))));
+    expect(anonymous.key_value_metadata?.some((kv) => kv.key === USER_BLOOM_KEY) ?? false).toBe(false);
   });
 
   it("sorts times centuries apart, negative ones included", async () => {

@@ -1,8 +1,9 @@
 // Pages: dictionary and DATA_PAGE_V2 pages written by Tarn, read back one by one.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteSink } from "../../../shared/parquet/byte-sink";
 import { lakeCompress, lakeCompressors } from "../../../shared/parquet/codecs";
-import { ByteWriter } from "../../../shared/parquet/hyparquet-internals";
+import { ByteWriter, writePageHeader } from "../../../shared/parquet/hyparquet-internals";
 import { readPage, writeDataPageV2, writeDictionaryPage } from "../../../shared/parquet/page";
 import { writeHybrid } from "../../../shared/parquet/rle";
 import { columnSpec } from "../../../shared/parquet/schema";
@@ -23,6 +24,54 @@ function levels(defs: number[]): Uint8Array {
 }
 
 describe("pages", () => {
+  it("have the same headers as hyparquet-writer writes", () => {
+    const identity = (bytes: Uint8Array) => bytes;
+    const size = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+    const encoding = fc.constantFrom("PLAIN", "RLE_DICTIONARY", "DELTA_BINARY_PACKED" as const);
+    fc.assert(
+      fc.property(
+        size,
+        size,
+        fc.nat({ max: 300 }),
+        fc.nat({ max: 200 }),
+        encoding,
+        (rows, nulls, valueBytes, levelBytes, enc) => {
+          const values = new Uint8Array(valueBytes).fill(3);
+          const defs = new Uint8Array(levelBytes).fill(1);
+          const ours = new ByteWriter();
+          writeDataPageV2(ours, { rows, nulls, levels: defs, values, encoding: enc }, identity);
+          writeDictionaryPage(ours, values, rows, identity);
+          const theirs = new ByteWriter();
+          writePageHeader(theirs, {
+            type: "DATA_PAGE_V2",
+            uncompressed_page_size: levelBytes + valueBytes,
+            compressed_page_size: levelBytes + valueBytes,
+            data_page_header_v2: {
+              num_values: rows,
+              num_nulls: nulls,
+              num_rows: rows,
+              encoding: enc,
+              definition_levels_byte_length: levelBytes,
+              repetition_levels_byte_length: 0,
+              is_compressed: true,
+            },
+          });
+          theirs.appendBytes(defs);
+          theirs.appendBytes(values);
+          writePageHeader(theirs, {
+            type: "DICTIONARY_PAGE",
+            uncompressed_page_size: valueBytes,
+            compressed_page_size: valueBytes,
+            dictionary_page_header: { num_values: rows, encoding: "PLAIN" },
+          });
+          theirs.appendBytes(values);
+          expect(ours.getBytes()).toEqual(theirs.getBytes());
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it("read back as written: a dictionary, then rows with nulls, then rows without", () => {
     const file = new ByteWriter();
     const sizes = [

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LAKE_COLUMNS, type LakeRow } from "../../../shared/lake/lake-row";
-import { gatherColumns, groupColumns, sortOrderByTs, toLakeRow } from "../../../shared/parquet/rows";
+import { gatherColumns, groupColumns, RADIX_MIN_ROWS, sortOrderByTs, toLakeRow } from "../../../shared/parquet/rows";
 
 function row(i: number, ts: number): LakeRow {
   return {
@@ -45,6 +45,27 @@ describe("row order", () => {
         expect([...sortOrderByTs(rows)]).toEqual(expectedOrder(times));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("sorts batches large enough for the radix passes: narrow, day-long and 2^32-wide spans, with ties", () => {
+    const span = fc.constantFrom(3, 86_400_000, 2 ** 32 - 1, 2 ** 32);
+    fc.assert(
+      fc.property(span, fc.integer({ min: RADIX_MIN_ROWS, max: 3_000 }), fc.integer(), (width, n, seed) => {
+        let state = seed >>> 0;
+        const next = () => {
+          state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+          return state / 2 ** 32;
+        };
+        const base = 1_740_000_000_000;
+        // Mostly increasing with jitter, like a consumer batch, plus exact repeats.
+        const times = Array.from({ length: n }, (_, i) =>
+          i % 7 === 0 ? base : base + Math.floor((i / n) * width * 0.9 + next() * width * 0.1),
+        );
+        const rows = times.map((t, i) => row(i, t));
+        expect([...sortOrderByTs(rows)]).toEqual(expectedOrder(times));
+      }),
+      { numRuns: 40 },
     );
   });
 });
