@@ -82,17 +82,25 @@ export function queryDecrypt(env: PrivacyEnv, projectId: string): Decrypt {
 }
 
 /** The guard a query runs under, and the fingerprint of what it masks (for the answer cache). */
+/** Per project, its masking key as derived from the current MASTER_KEY (an HMAC each query and split otherwise). */
+const maskingKeys = new Map<string, { master: string | undefined; key: Uint8Array }>();
+
+function projectMaskingKey(master: string | undefined, projectId: string): Uint8Array {
+  const hit = maskingKeys.get(projectId);
+  if (hit && hit.master === master) return hit.key;
+  const key = maskingKey(masterKeyBytes(master), projectId);
+  if (maskingKeys.size >= 10_000) maskingKeys.clear();
+  maskingKeys.set(projectId, { master, key });
+  return key;
+}
+
 export async function queryPrivacy(
   env: PrivacyEnv,
   projectId: string,
   unmask: boolean,
 ): Promise<{ policy: PrivacyPolicy; guard: ValueGuard }> {
   const policy = await privacyPolicy(env.DB, projectId, unmask);
-  const guard = privacyGuard(
-    policy,
-    maskingKey(masterKeyBytes(env.MASTER_KEY), projectId),
-    queryDecrypt(env, projectId),
-  );
+  const guard = privacyGuard(policy, projectMaskingKey(env.MASTER_KEY, projectId), queryDecrypt(env, projectId));
   return { policy, guard };
 }
 
