@@ -19,10 +19,9 @@
 // ingest round does not slow the next health round.
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { startDevServer } from "../test/e2e/server";
+import { freePort, startDevServer } from "../test/e2e/server";
 import { mulberry32 } from "../test/seeded-random";
 
 const concurrency = Number(process.argv[2] ?? 24);
@@ -84,16 +83,6 @@ function makeBodies(count: number, size: number, seed = 1): (string | Buffer)[] 
     else bodies.push(JSON.stringify(events));
   }
   return bodies;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** The bare Worker (bench/bare-worker) on its own `wrangler dev`. */

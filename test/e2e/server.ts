@@ -25,7 +25,8 @@ export interface DevServer {
   stop: () => Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {
