@@ -2,7 +2,7 @@
 // service binding) to read part of a large scan in another invocation, with its own limits.
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { r2AsyncBuffer } from "../services/lake-objects/r2-buffer";
-import { queryPrivacy } from "../services/privacy/masking";
+import { privacyUnder, queryPrivacy } from "../services/privacy/masking";
 import type { ProjectSplit, SplitAnswer } from "../services/query/fan-out";
 import { footers } from "../services/query/footers";
 import { type QueryCatalog, QueryError, runSplit } from "../shared/query";
@@ -41,7 +41,11 @@ export class QuerySplit extends WorkerEntrypoint<Env> {
     try {
       const catalog = splitCatalog(this.env.LAKE, request);
       // The split masks and decrypts exactly as its coordinator does.
-      catalog.guard = (await queryPrivacy(this.env, request.projectId, request.unmask === true)).guard;
+      catalog.guard = (
+        request.policy
+          ? privacyUnder(this.env, request.projectId, request.policy)
+          : await queryPrivacy(this.env, request.projectId, request.unmask === true)
+      ).guard;
       const result = await runSplit(request, catalog, {
         footerCache: footers,
         maxPartialBytes: MAX_PARTIAL_BYTES,

@@ -81,7 +81,6 @@ export function queryDecrypt(env: PrivacyEnv, projectId: string): Decrypt {
   };
 }
 
-/** The guard a query runs under, and the fingerprint of what it masks (for the answer cache). */
 /** Per project, its masking key as derived from the current MASTER_KEY (an HMAC each query and split otherwise). */
 const maskingKeys = new Map<string, { master: string | undefined; key: Uint8Array }>();
 
@@ -94,12 +93,21 @@ function projectMaskingKey(master: string | undefined, projectId: string): Uint8
   return key;
 }
 
+/** The guard a query runs under, and the fingerprint of what it masks (for the answer cache). */
 export async function queryPrivacy(
   env: PrivacyEnv,
   projectId: string,
   unmask: boolean,
 ): Promise<{ policy: PrivacyPolicy; guard: ValueGuard }> {
-  const policy = await privacyPolicy(env.DB, projectId, unmask);
+  return privacyUnder(env, projectId, await privacyPolicy(env.DB, projectId, unmask));
+}
+
+/** The guard for a policy already read (a split runs under its coordinator's, read once per query). */
+export function privacyUnder(
+  env: PrivacyEnv,
+  projectId: string,
+  policy: PrivacyPolicy,
+): { policy: PrivacyPolicy; guard: ValueGuard } {
   const guard = privacyGuard(policy, projectMaskingKey(env.MASTER_KEY, projectId), queryDecrypt(env, projectId));
   return { policy, guard };
 }

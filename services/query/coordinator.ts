@@ -6,7 +6,7 @@ import { rowFiltersFor } from "../../shared/access/row-policy";
 import { readConfig } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import type { ProjectPrincipal } from "../../shared/principal";
-import { masksAnyOf } from "../../shared/privacy/policy";
+import { masksAnyOf, type PrivacyPolicy } from "../../shared/privacy/policy";
 import {
   emptyStatistics,
   explainPrefix,
@@ -143,6 +143,8 @@ interface Plan {
   rowFilters: RowFilters | undefined;
   /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
   guard: ValueGuard;
+  /** The privacy policy the guard applies (splits run under the same, without reading it again). */
+  policy: PrivacyPolicy;
   unmask: boolean;
   /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
   models?: Record<string, SqlModel>;
@@ -216,7 +218,7 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
     maxResultRows: MAX_RESULT_ROWS,
-    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
+    fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask, plan.policy),
     rowFilters: plan.rowFilters,
     models: plan.models,
   });
@@ -313,7 +315,7 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
     {
       tableColumns,
       now: plan.now,
-      fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask),
+      fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask, plan.policy),
       rowFilters: plan.rowFilters,
       models: plan.models,
     },
@@ -469,6 +471,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
           ? projectRollups(ctx.env.DB, ctx.projectId)
           : null,
       guard: privacy.guard,
+      policy: privacy.policy,
       unmask,
       models: await sqlModels(ctx.env, ctx.projectId, sql),
     };
