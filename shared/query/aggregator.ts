@@ -21,8 +21,8 @@ export class Aggregator {
     private readonly agg: NonNullable<QueryPlan["aggregate"]>,
     private readonly env: ExecEnv,
   ) {
-    this.table = agg.keys.length > 0 ? new GroupTable(agg.keys.length) : null;
-    this.states = agg.aggs.map(createState);
+    this.table = agg.keys.length > 0 ? new GroupTable(agg.keys.length, env.interner) : null;
+    this.states = agg.aggs.map((spec) => createState(spec, env.interner));
   }
 
   add(batch: Batch): void {
