@@ -1,6 +1,6 @@
 // Hash grouping: rows → dense group ids. Dictionary columns map each dictionary entry once per batch.
 import { isStringDict, type StringInterner } from "./interner";
-import { asNum, type Vec, valueAt } from "./vector";
+import { asNum, fromValues, type Vec, valueAt } from "./vector";
 
 /** Dense ids for the values of one key column; NULL gets an id too. */
 export class KeyEncoder {
@@ -12,6 +12,8 @@ export class KeyEncoder {
   private lastRemap: Int32Array | null = null;
   /** With an interner, strings are keyed by their interned id: this id's local id, -1 none yet. */
   private local: Int32Array = new Int32Array(0);
+  /** Per local id, its interned id (-1: NULL or not a string). */
+  private readonly interned: number[] = [];
 
   constructor(private readonly interner?: StringInterner) {}
 
@@ -24,6 +26,7 @@ export class KeyEncoder {
       const stored = typeof v === "string" ? flatten(v) : v;
       this.ids.set(typeof key === "string" && key === v ? stored : key, id);
       this.values.push(stored);
+      this.interned.push(-1);
       if (v === null) this.nullId = id;
     }
     return id;
@@ -40,9 +43,27 @@ export class KeyEncoder {
     if (id < 0) {
       id = this.values.length;
       this.values.push((this.interner as StringInterner).values[interned]);
+      this.interned.push(interned);
       this.local[interned] = id;
     }
     return id;
+  }
+
+  /**
+   * Values of local ids as a vector: with an interner, strings come out as codes into the interner's
+   * dictionary (a join or grouping downstream then hashes nothing); NULL is code -1.
+   */
+  vectorOf(ids: ArrayLike<number>, storage: "num" | "str" | "obj"): Vec {
+    const n = ids.length;
+    if (this.interner && storage === "str") {
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) codes[i] = this.interned[ids[i] as number] as number;
+      return { kind: "dict", n, dict: this.interner.dictionary(), codes };
+    }
+    return fromValues(
+      storage,
+      Array.from(ids, (id) => this.values[id]),
+    );
   }
 
   encode(vec: Vec): Int32Array {
@@ -247,7 +268,23 @@ export class GroupTable {
   keyValues(k: number): unknown[] {
     const values = (this.encoders[k] as KeyEncoder).values;
     if (this.encoders.length === 1) return values;
-    // Unfold group ids back through the pair tables to key k's id.
+    return Array.from(this.keyIds(k), (id) => values[id]);
+  }
+
+  /** Key column k of groups 0..count-1 as a vector (strings as interned codes when there is an interner). */
+  keyVec(k: number, storage: "num" | "str" | "obj"): Vec {
+    const encoder = this.encoders[k] as KeyEncoder;
+    if (this.encoders.length === 1) {
+      return encoder.vectorOf(
+        Int32Array.from({ length: this.count }, (_, g) => g),
+        storage,
+      );
+    }
+    return encoder.vectorOf(this.keyIds(k), storage);
+  }
+
+  /** Key k's id for each group: group ids unfolded back through the pair tables. */
+  private keyIds(k: number): Int32Array {
     let ids = Int32Array.from({ length: this.count }, (_, g) => g);
     for (let t = this.encoders.length - 2; t >= 0; t--) {
       const table = this.combine[t] as PairTable;
@@ -255,6 +292,6 @@ export class GroupTable {
       ids = ids.map((id) => source[id] as number);
       if (t + 1 === k) break;
     }
-    return Array.from(ids, (id) => values[id]);
+    return ids;
   }
 }

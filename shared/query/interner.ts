@@ -27,6 +27,8 @@ export class StringInterner {
   private readonly tags = new WeakMap<Vec, string>();
   private readonly byTag = new Map<string, Int32Array>();
   private kept = 0;
+  private snapshot: Vec | null = null;
+  private readonly snapshots = new WeakSet<Vec>();
 
   /** The id of a string, made when new. */
   idOf(s: string): number {
@@ -105,6 +107,28 @@ export class StringInterner {
     }
     this.slots = slots;
     this.mask = mask;
+  }
+
+  /**
+   * The interned strings as a dictionary (codes = ids), so grouped keys and concatenated window rows
+   * stay codes downstream; its entries' ids are the codes themselves.
+   */
+  dictionary(): Vec {
+    const n = this.values.length;
+    if (this.snapshot && this.snapshot.n === n) return this.snapshot;
+    const dict: Vec = { kind: "str", n, values: this.values.slice() };
+    this.byDict.set(
+      dict,
+      Int32Array.from({ length: n }, (_, i) => i),
+    );
+    this.snapshot = dict;
+    this.snapshots.add(dict);
+    return dict;
+  }
+
+  /** Whether a dictionary is one of this interner's (distinct strings, no NULL: codes are values). */
+  owns(dict: Vec): boolean {
+    return this.snapshots.has(dict);
   }
 
   /** Mark a dictionary as the one of a given column chunk: a later read of that chunk reuses its ids. */

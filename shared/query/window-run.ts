@@ -9,6 +9,7 @@ import { type Bound, signature } from "./bound";
 import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { isStringDict, type StringInterner } from "./interner";
 import { compareIntervals, compareValues } from "./ops-logic";
 import type { Sink } from "./sink";
 import { addInterval } from "./time";
@@ -59,9 +60,28 @@ async function materialize(
         : (parts as Vec[]).some((p) => p.kind === "const" && typeof p.value === "string")
           ? "str"
           : "num";
-    cols[j] = concatVecs(kind, parts as Vec[]);
+    cols[j] =
+      env.interner && kind === "str" && (parts as Vec[]).every(isStringDict)
+        ? concatInterned(parts as Vec[], rows, env.interner)
+        : concatVecs(kind, parts as Vec[]);
   }
   return { n: rows, cols };
+}
+
+/** Dictionary-coded string columns of many batches as one column of interned codes (no strings copied). */
+function concatInterned(parts: Vec[], n: number, interner: StringInterner): Vec {
+  const codes = new Int32Array(n);
+  let o = 0;
+  for (const part of parts) {
+    const v = part as Extract<Vec, { kind: "dict" }>;
+    const entries = interner.entries(v.dict);
+    const strings = (v.dict as { values: (string | null)[] }).values;
+    for (let i = 0; i < v.n; i++, o++) {
+      const c = v.codes[i] as number;
+      codes[o] = c < 0 || strings[c] == null ? -1 : interner.resolve(entries, v.dict, c);
+    }
+  }
+  return { kind: "dict", n, dict: interner.dictionary(), codes };
 }
 
 function cmp(x: unknown, y: unknown, obj: boolean): number {
@@ -87,6 +107,21 @@ function partitionIds(call: WindowCall, batch: Batch, env: ExecEnv): Int32Array 
   const parts = call.partitionBy.map((p) => evaluate(p, batch, env.ctx));
   const ids = new Map<unknown, number>();
   const only = parts.length === 1 ? (parts[0] as Vec) : null;
+  if (only && only.kind === "dict" && env.interner?.owns(only.dict)) {
+    // Codes tell partitions apart already: number them in order of appearance, NULL (-1) as one more.
+    const remap = new Int32Array(only.dict.n + 1).fill(-1);
+    let next = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = (only.codes[i] as number) + 1;
+      let id = remap[slot] as number;
+      if (id < 0) {
+        id = next++;
+        remap[slot] = id;
+      }
+      pid[i] = id;
+    }
+    return pid;
+  }
   if (only && (only.kind === "str" || only.kind === "num")) {
     // One string or number key: the value itself is the Map key, no per-row boxing or JSON.
     const values = only.kind === "str" ? only.values : only.values;
