@@ -30,40 +30,63 @@ export class StringInterner {
   private snapshot: Vec | null = null;
   private readonly snapshots = new WeakSet<Vec>();
 
+  /** The string being looked up, as UTF-16 units (read once, for the hash and the comparison). */
+  private scratch = new Uint16Array(256);
+
   /** The id of a string, made when new. */
   idOf(s: string): number {
-    const h = hashString(s);
+    const h = this.load(s);
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const id = slots[2 * i + 1] as number;
       if (id < 0) return this.add(s, h, i);
-      if (slots[2 * i] === h && this.same(id, s)) return id;
+      if (slots[2 * i] === h && this.same(id, s.length)) return id;
       i = (i + 1) & mask;
     }
   }
 
   /** The id of a string if it has one, else -1 (probing never grows the table). */
   find(s: string): number {
-    const h = hashString(s);
+    const h = this.load(s);
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const id = slots[2 * i + 1] as number;
       if (id < 0) return -1;
-      if (slots[2 * i] === h && this.same(id, s)) return id;
+      if (slots[2 * i] === h && this.same(id, s.length)) return id;
       i = (i + 1) & mask;
     }
   }
 
-  private same(id: number, s: string): boolean {
-    const from = this.starts[id] as number;
+  /**
+   * Copy a string's units into `scratch` and hash them: FNV-1a, then a finalizer so the low bits
+   * (the slot) depend on every unit.
+   */
+  private load(s: string): number {
     const n = s.length;
+    if (n > this.scratch.length) this.scratch = new Uint16Array(Math.max(n, this.scratch.length * 2));
+    const scratch = this.scratch;
+    let h = 0x811c9dc5 | 0;
+    for (let k = 0; k < n; k++) {
+      const u = s.charCodeAt(k);
+      scratch[k] = u;
+      h = Math.imul(h ^ u, 0x01000193);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x7feb352d);
+    return (h ^ (h >>> 15)) & 0x7fffffff;
+  }
+
+  /** Whether id's string equals the `n` units in `scratch`. */
+  private same(id: number, n: number): boolean {
+    const from = this.starts[id] as number;
     if ((this.starts[id + 1] as number) - from !== n) return false;
     const units = this.units;
-    for (let k = 0; k < n; k++) if (units[from + k] !== s.charCodeAt(k)) return false;
+    const scratch = this.scratch;
+    for (let k = 0; k < n; k++) if (units[from + k] !== scratch[k]) return false;
     return true;
   }
 
@@ -86,7 +109,7 @@ export class StringInterner {
       units.set(this.units);
       this.units = units;
     }
-    for (let k = 0; k < s.length; k++) this.units[from + k] = s.charCodeAt(k);
+    this.units.set(this.scratch.subarray(0, s.length), from);
     this.starts[id + 1] = from + s.length;
     this.slots[2 * slot] = h;
     this.slots[2 * slot + 1] = id;
@@ -165,15 +188,6 @@ export class StringInterner {
     }
     return id;
   }
-}
-
-/** FNV-1a over UTF-16 units, then a finalizer so the low bits (the slot) depend on every unit. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let k = 0; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  return (h ^ (h >>> 15)) & 0x7fffffff;
 }
 
 /** Whether a vector's values are dictionary codes into strings (what the interner keys). */
