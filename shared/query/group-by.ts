@@ -104,14 +104,22 @@ export class KeyEncoder {
       case "num": {
         const { values, valid } = asNum(vec);
         const ids = this.ids;
+        // Runs of one value (time buckets of time-ordered rows) skip the Map.
+        let last = Number.NaN;
+        let lastId = -1;
         for (let i = 0; i < n; i++) {
           if (valid && valid[i] === 0) {
             out[i] = this.idOf(null);
             continue;
           }
           const x = values[i] as number;
+          if (x === last) {
+            out[i] = lastId;
+            continue;
+          }
           const id = ids.get(x);
-          out[i] = id === undefined ? this.idOf(x) : id;
+          lastId = out[i] = id === undefined ? this.idOf(x) : id;
+          last = x;
         }
         return out;
       }

@@ -7,6 +7,7 @@ import type { Bound } from "./bound";
 import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { KeyEncoder } from "./group-by";
 import { isStringDict, type StringInterner } from "./interner";
 import { storageOf } from "./types";
 import { type Batch, fromValues, gather, type Vec, valueAt } from "./vector";
@@ -58,7 +59,7 @@ class BuildTable {
   matched: Uint8Array | null = null;
 
   /** Per string column: value → code (the column's `values` are then its distinct values). */
-  private readonly dicts: (Map<string, number> | null)[];
+  private readonly dicts: (KeyEncoder | null)[];
   private readonly codes: (Int32Array | null)[];
 
   /** One string key: rows are chained by the key's interned id (no string hashing per probe). */
@@ -72,7 +73,7 @@ class BuildTable {
   ) {
     this.values = slots.map(() => []);
     this.storage = side.outputs.map((o) => storageOf(o.type));
-    this.dicts = this.storage.map((st) => (st === "str" ? new Map<string, number>() : null));
+    this.dicts = this.storage.map((st) => (st === "str" ? new KeyEncoder() : null));
     this.codes = this.storage.map((st) => (st === "str" ? new Int32Array(1024) : null));
   }
 
@@ -91,21 +92,14 @@ class BuildTable {
           codes = grown;
           this.codes[j] = codes;
         }
-        const uniques = this.values[j] as unknown[];
+        // Dictionary entries are looked up once per dictionary, not per row.
+        const ids = dict.encode(col);
+        const nullId = dict.nullId;
         for (let i = 0; i < n; i++) {
-          const v = valueAt(col, i);
-          if (v === null) {
-            codes[base + i] = -1;
-            continue;
-          }
-          let code = dict.get(v as string);
-          if (code === undefined) {
-            code = uniques.length;
-            uniques.push(v);
-            dict.set(v as string, code);
-          }
-          codes[base + i] = code;
+          const id = ids[i] as number;
+          codes[base + i] = id === nullId ? -1 : id;
         }
+        this.values[j] = dict.values;
         continue;
       }
       const dst = this.values[j] as unknown[];

@@ -109,7 +109,9 @@ export class StringInterner {
       units.set(this.units);
       this.units = units;
     }
-    this.units.set(this.scratch.subarray(0, s.length), from);
+    const units = this.units;
+    const scratch = this.scratch;
+    for (let k = 0; k < s.length; k++) units[from + k] = scratch[k] as number;
     this.starts[id + 1] = from + s.length;
     this.slots[2 * slot] = h;
     this.slots[2 * slot + 1] = id;
