@@ -70,10 +70,11 @@ class BuildTable {
     side: QueryPlan,
     private readonly keyed: boolean,
     readonly interner: StringInterner | null,
+    strings?: StringInterner,
   ) {
     this.values = slots.map(() => []);
     this.storage = side.outputs.map((o) => storageOf(o.type));
-    this.dicts = this.storage.map((st) => (st === "str" ? new KeyEncoder() : null));
+    this.dicts = this.storage.map((st) => (st === "str" ? new KeyEncoder(strings) : null));
     this.codes = this.storage.map((st) => (st === "str" ? new Int32Array(1024) : null));
   }
 
@@ -299,7 +300,7 @@ export async function* executeJoin(
     build.keys.length === 1 &&
     storageOf((build.keys[0] as Bound).type) === "str" &&
     storageOf((probe.keys[0] as Bound).type) === "str";
-  const table = new BuildTable(build.slots, build.plan, keyed, stringKey ? (env.interner ?? null) : null);
+  const table = new BuildTable(build.slots, build.plan, keyed, stringKey ? (env.interner ?? null) : null, env.interner);
   for await (const out of runner.execute(build.plan)) {
     env.checkpoint();
     if (out.n === 0) continue;
