@@ -66,6 +66,17 @@ export class KeyEncoder {
     );
   }
 
+  /** Local ids (-1: NULL) as codes into the interner's dictionary; null without an interner. */
+  internedVec(ids: Int32Array, count: number): Vec | null {
+    if (!this.interner) return null;
+    const codes = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const id = ids[i] as number;
+      codes[i] = id < 0 ? -1 : (this.interned[id] as number);
+    }
+    return { kind: "dict", n: count, dict: this.interner.dictionary(), codes };
+  }
+
   encode(vec: Vec): Int32Array {
     const n = vec.n;
     const out = new Int32Array(n);

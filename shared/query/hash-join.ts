@@ -178,6 +178,10 @@ class BuildTable {
       // A small dictionary travels as codes (grouping runs on them); a large one as strings.
       if (uniques.length <= count)
         return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
+      // A large one as codes into the query's interned strings when it has them (joins and grouping
+      // downstream then hash nothing), else as strings.
+      const interned = (this.dicts[j] as KeyEncoder).internedVec(out, count);
+      if (interned) return interned;
       const values: (string | null)[] = new Array(count);
       for (let i = 0; i < count; i++) {
         const c = out[i] as number;
