@@ -3,6 +3,7 @@ import type { AggSpec, AggState } from "./agg-state";
 import { CountState } from "./count-state";
 import { ApproxDistinctState, DistinctState } from "./distinct-states";
 import { ExtremeState } from "./extreme-state";
+import type { StringInterner } from "./interner";
 import { ListState } from "./list-states";
 import { MomentsState } from "./moments-state";
 import { QuantileState } from "./quantile-state";
@@ -10,13 +11,13 @@ import { SumState } from "./sum-state";
 import { isInteger, storageOf } from "./types";
 
 /** A fresh state for one aggregate call of a query. */
-export function createState(spec: AggSpec): AggState {
+export function createState(spec: AggSpec, interner?: StringInterner): AggState {
   const argType = spec.arg?.type;
   switch (spec.kind) {
     case "count_star":
       return new CountState(true);
     case "count":
-      return spec.distinct ? new DistinctState() : new CountState(false);
+      return spec.distinct ? new DistinctState(interner) : new CountState(false);
     case "sum":
       return new SumState(argType !== undefined && isInteger(argType), false);
     case "avg":

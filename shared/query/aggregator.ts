@@ -21,8 +21,8 @@ export class Aggregator {
     private readonly agg: NonNullable<QueryPlan["aggregate"]>,
     private readonly env: ExecEnv,
   ) {
-    this.table = agg.keys.length > 0 ? new GroupTable(agg.keys.length) : null;
-    this.states = agg.aggs.map(createState);
+    this.table = agg.keys.length > 0 ? new GroupTable(agg.keys.length, env.interner) : null;
+    this.states = agg.aggs.map((spec) => createState(spec, env.interner));
   }
 
   add(batch: Batch): void {
@@ -93,9 +93,7 @@ export class Aggregator {
 
   finish(): Batch {
     const groups = this.table ? this.table.count : 1;
-    const cols: Vec[] = this.agg.keys.map((k, i) =>
-      fromValues(storageOf(k.type), (this.table as GroupTable).keyValues(i)),
-    );
+    const cols: Vec[] = this.agg.keys.map((k, i) => (this.table as GroupTable).keyVec(i, storageOf(k.type)));
     for (const s of this.states) cols.push(s.finish(groups));
     return { n: groups, cols };
   }

@@ -2,68 +2,70 @@
 import { hashValue } from "../sketch/hash";
 import { HyperLogLog } from "../sketch/hll";
 import type { AggState } from "./agg-state";
-import { flatten } from "./group-by";
-import { target } from "./grow";
+import { KeyEncoder, PairTable } from "./group-by";
+import { bump, grow, growBytes, target } from "./grow";
+import type { StringInterner } from "./interner";
 import { usedCodes, type Vec, valueAt } from "./vector";
 
+/**
+ * count(DISTINCT x): each value gets a dense id (dictionary entries once per dictionary, as group keys
+ * do), then a group's distinct values are its distinct (group, id) pairs: integer work per row, no
+ * string hashing per row.
+ */
 export class DistinctState implements AggState {
-  private sets: Set<unknown>[] = [];
+  private readonly ids: KeyEncoder;
+  /** Ungrouped: which ids were seen. */
+  private seen: Uint8Array = new Uint8Array(1024);
+  /** Grouped: the distinct (group, id) pairs. */
+  private readonly pairs = new PairTable();
+  private counts: Float64Array = new Float64Array(64);
+  private grouped = false;
   private total = 0;
 
-  private set(g: number): Set<unknown> {
-    let s = this.sets[g];
-    if (!s) this.sets[g] = s = new Set();
-    return s;
-  }
-
-  private add(g: number, v: unknown): void {
-    const s = this.set(g);
-    const key = v !== null && typeof v === "object" ? JSON.stringify(v) : v;
-    if (!s.has(key)) {
-      s.add(typeof key === "string" ? flatten(key) : key);
-      this.total++;
-    }
+  constructor(interner?: StringInterner) {
+    this.ids = new KeyEncoder(interner);
   }
 
   update(gids: Int32Array | null, arg: Vec | null, n: number): void {
-    const a = arg as Vec;
-    if (a.kind === "dict" && !gids) {
-      const seen = usedCodes(a);
-      const dict = a.dict;
-      if (dict.kind === "str") {
-        // The hot path of count(DISTINCT dictionary column): one lookup per used entry.
-        const set = this.set(0);
-        const values = dict.values;
-        for (let c = 0; c < seen.length; c++) {
-          if (seen[c] === 0) continue;
-          const v = values[c];
-          if (v === null || v === undefined || set.has(v)) continue;
-          set.add(flatten(v));
+    const ids = this.ids.encode(arg as Vec);
+    const nullId = this.ids.nullId;
+    if (!gids) {
+      this.seen = growBytes(this.seen, this.ids.values.length);
+      const seen = this.seen;
+      for (let i = 0; i < n; i++) {
+        const id = ids[i] as number;
+        if (seen[id] === 0 && id !== nullId) {
+          seen[id] = 1;
           this.total++;
         }
-        return;
-      }
-      for (let c = 0; c < seen.length; c++) {
-        if (seen[c] === 0) continue;
-        const v = valueAt(dict, c);
-        if (v !== null) this.add(0, v);
       }
       return;
     }
-    if (a.kind === "num") {
-      const { values, valid } = a;
-      for (let i = 0; i < n; i++) if (!valid || valid[i] === 1) this.add(gids ? (gids[i] as number) : 0, values[i]);
-      return;
-    }
+    this.grouped = true;
+    this.count(gids, ids, n, nullId);
+  }
+
+  private count(gids: Int32Array, ids: Int32Array, n: number, nullId: number): void {
+    const pairs = this.pairs;
     for (let i = 0; i < n; i++) {
-      const v = valueAt(a, i);
-      if (v !== null) this.add(gids ? (gids[i] as number) : 0, v);
+      const id = ids[i] as number;
+      if (id === nullId) continue;
+      const before = pairs.size;
+      const g = gids[i] as number;
+      pairs.idOf(g, id);
+      if (pairs.size !== before) {
+        this.counts = grow(this.counts, g + 1);
+        bump(this.counts, g);
+        this.total++;
+      }
     }
   }
 
   finish(groups: number): Vec {
     const out = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) out[g] = this.sets[g]?.size ?? 0;
+    if (!this.grouped) {
+      if (groups > 0) out[0] = this.total;
+    } else for (let g = 0; g < groups; g++) out[g] = g < this.counts.length ? (this.counts[g] as number) : 0;
     return { kind: "num", n: groups, values: out, valid: null };
   }
 
@@ -71,23 +73,39 @@ export class DistinctState implements AggState {
     return this.total;
   }
 
-  /** Per group, the set's members (objects as their JSON text, as the sets hold them). */
+  /** Per group, its distinct values (objects as their JSON text). */
   exportPartial(groups: number): unknown[][] {
-    return Array.from({ length: groups }, (_, g) => (this.sets[g] ? [...(this.sets[g] as Set<unknown>)] : []));
+    const out: unknown[][] = Array.from({ length: groups }, () => []);
+    const member = (id: number) => {
+      const v = this.ids.values[id];
+      return v !== null && typeof v === "object" ? JSON.stringify(v) : v;
+    };
+    if (!this.grouped) {
+      const first = out[0];
+      if (first) for (let id = 0; id < this.ids.values.length; id++) if (this.seen[id] === 1) first.push(member(id));
+      return out;
+    }
+    const { firsts, seconds, size } = this.pairs;
+    for (let p = 0; p < size; p++) out[firsts[p] as number]?.push(member(seconds[p] as number));
+    return out;
   }
 
   mergePartial(part: unknown, gids: Int32Array | null): void {
     const lists = part as unknown[][];
+    const groups: number[] = [];
+    const members: unknown[] = [];
     for (let i = 0; i < lists.length; i++) {
-      const members = lists[i] as unknown[];
-      if (members.length === 0) continue;
-      const s = this.set(target(gids, i));
-      for (const key of members) {
-        if (s.has(key)) continue;
-        s.add(key);
-        this.total++;
+      for (const key of lists[i] as unknown[]) {
+        groups.push(target(gids, i));
+        members.push(key);
       }
     }
+    if (members.length === 0) return;
+    this.update(
+      gids ? Int32Array.from(groups) : null,
+      { kind: "obj", n: members.length, values: members },
+      members.length,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 // Evaluating bound expressions over a batch, column at a time; functions run on dictionaries when they can.
 
-import { type Bound, type EvalContext, ROW_POLICY_FN, type ScalarFn } from "./bound";
+import { type Bound, type EvalContext, ROW_POLICY_FN, type ScalarFn, slotsOf } from "./bound";
 import { physicalOf } from "./types";
-import { type Batch, constVec, fromValues, gatherBatch, selectTrue, type Vec, valueAt } from "./vector";
+import { type Batch, constVec, fromValues, gather, gatherBatch, selectTrue, type Vec, valueAt } from "./vector";
 
 function call(fn: ScalarFn, args: Vec[], n: number, ctx: EvalContext): Vec {
   // A strict function of one dictionary column and constants only needs the dictionary's entries.
@@ -65,27 +65,58 @@ function evaluateCase(b: Extract<Bound, { kind: "case" }>, batch: Batch, ctx: Ev
   const out: unknown[] = new Array(n).fill(null);
   let rows = Int32Array.from({ length: n }, (_, i) => i);
   let current = batch;
-  for (const w of b.whens) {
-    if (current.n === 0) break;
+  // Rows still undecided carry only the columns later branches read (a wide batch is not copied).
+  const later = b.whens.map((_, j) => {
+    const slots = slotsOf(b.otherwise);
+    for (let k = j + 1; k < b.whens.length; k++) {
+      const w = b.whens[k] as (typeof b.whens)[number];
+      slotsOf(w.when, slots);
+      slotsOf(w.result, slots);
+    }
+    return slots;
+  });
+  b.whens.forEach((w, j) => {
+    if (current.n === 0) return;
     const cond = evaluate(w.when, current, ctx);
     const { sel, count } = selectTrue(cond);
     if (count > 0) {
-      const values = evaluate(w.result, gatherBatch(current, sel, count), ctx);
-      for (let k = 0; k < count; k++) out[rows[sel[k] as number] as number] = valueAt(values, k);
+      if (w.result.kind === "const") {
+        const value = w.result.value;
+        for (let k = 0; k < count; k++) out[rows[sel[k] as number] as number] = value;
+      } else {
+        const values = evaluate(w.result, gatherSlots(current, sel, count, slotsOf(w.result)), ctx);
+        for (let k = 0; k < count; k++) out[rows[sel[k] as number] as number] = valueAt(values, k);
+      }
     }
     const hit = new Uint8Array(current.n);
     for (let k = 0; k < count; k++) hit[sel[k] as number] = 1;
     const miss = new Int32Array(current.n - count);
     for (let i = 0, m = 0; i < current.n; i++) if (!hit[i]) miss[m++] = i;
     rows = miss.map((i) => rows[i] as number);
-    current = gatherBatch(current, miss, miss.length);
-  }
+    current = gatherSlots(current, miss, miss.length, later[j] as Set<number>);
+  });
   if (current.n > 0) {
-    const values = evaluate(b.otherwise, current, ctx);
-    for (let k = 0; k < current.n; k++) out[rows[k] as number] = valueAt(values, k);
+    if (b.otherwise.kind === "const") {
+      const value = b.otherwise.value;
+      for (let k = 0; k < current.n; k++) out[rows[k] as number] = value;
+    } else {
+      const values = evaluate(b.otherwise, current, ctx);
+      for (let k = 0; k < current.n; k++) out[rows[k] as number] = valueAt(values, k);
+    }
   }
   const phys = physicalOf(b.type);
   return phys === "null" ? constVec(null, n) : fromValues(phys, out);
+}
+
+/** Rows `sel[0..count)` of a batch, with only the given columns (the others left undefined). */
+function gatherSlots(batch: Batch, sel: Int32Array, count: number, slots: Set<number>): Batch {
+  if (count === batch.n) return batch;
+  const cols: (Vec | undefined)[] = new Array(batch.cols.length);
+  for (const slot of slots) {
+    const col = batch.cols[slot];
+    if (col) cols[slot] = gather(col, sel, count);
+  }
+  return { n: count, cols };
 }
 
 /** A rough cost, so cheap conjuncts of WHERE run first and narrow the batch for the expensive ones. */

@@ -4,6 +4,7 @@ import type { Compressors } from "hyparquet";
 import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { StringInterner } from "./interner";
 import type { FanOut } from "./partial";
 import type { RowFilters } from "./row-filters";
 
@@ -32,4 +33,6 @@ export interface ExecEnv {
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
   /** The principal's row-level policies; splits filter with the same. */
   rowFilters?: RowFilters;
+  /** One id per distinct string for the whole query (grouping, joins and windows key on ids). */
+  interner?: StringInterner;
 }

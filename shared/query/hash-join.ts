@@ -7,6 +7,8 @@ import type { Bound } from "./bound";
 import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { KeyEncoder } from "./group-by";
+import { isStringDict, type StringInterner } from "./interner";
 import { storageOf } from "./types";
 import { type Batch, fromValues, gather, type Vec, valueAt } from "./vector";
 
@@ -57,17 +59,22 @@ class BuildTable {
   matched: Uint8Array | null = null;
 
   /** Per string column: value → code (the column's `values` are then its distinct values). */
-  private readonly dicts: (Map<string, number> | null)[];
+  private readonly dicts: (KeyEncoder | null)[];
   private readonly codes: (Int32Array | null)[];
+
+  /** One string key: rows are chained by the key's interned id (no string hashing per probe). */
+  private heads: Int32Array = new Int32Array(0);
 
   constructor(
     private readonly slots: number[],
     side: QueryPlan,
     private readonly keyed: boolean,
+    readonly interner: StringInterner | null,
+    strings?: StringInterner,
   ) {
     this.values = slots.map(() => []);
     this.storage = side.outputs.map((o) => storageOf(o.type));
-    this.dicts = this.storage.map((st) => (st === "str" ? new Map<string, number>() : null));
+    this.dicts = this.storage.map((st) => (st === "str" ? new KeyEncoder(strings) : null));
     this.codes = this.storage.map((st) => (st === "str" ? new Int32Array(1024) : null));
   }
 
@@ -86,21 +93,14 @@ class BuildTable {
           codes = grown;
           this.codes[j] = codes;
         }
-        const uniques = this.values[j] as unknown[];
+        // Dictionary entries are looked up once per dictionary, not per row.
+        const ids = dict.encode(col);
+        const nullId = dict.nullId;
         for (let i = 0; i < n; i++) {
-          const v = valueAt(col, i);
-          if (v === null) {
-            codes[base + i] = -1;
-            continue;
-          }
-          let code = dict.get(v as string);
-          if (code === undefined) {
-            code = uniques.length;
-            uniques.push(v);
-            dict.set(v as string, code);
-          }
-          codes[base + i] = code;
+          const id = ids[i] as number;
+          codes[base + i] = id === nullId ? -1 : id;
         }
+        this.values[j] = dict.values;
         continue;
       }
       const dst = this.values[j] as unknown[];
@@ -111,7 +111,8 @@ class BuildTable {
       grown.set(this.next);
       this.next = grown;
     }
-    if (this.keyed) {
+    if (this.keyed && this.interner) this.chainInterned(keys[0] as Vec, base, n, this.interner);
+    else if (this.keyed) {
       for (let i = 0; i < n; i++) {
         const key = keyAt(keys, i);
         if (key === null) {
@@ -126,8 +127,38 @@ class BuildTable {
     this.rows += n;
   }
 
+  private chainInterned(key: Vec, base: number, n: number, interner: StringInterner): void {
+    const entries = isStringDict(key) ? interner.entries(key.dict) : null;
+    for (let i = 0; i < n; i++) {
+      let id = -1;
+      if (entries && key.kind === "dict") {
+        const c = key.codes[i] as number;
+        if (c >= 0 && valueAt(key.dict, c) !== null) id = interner.resolve(entries, key.dict, c);
+      } else {
+        const v = valueAt(key, i);
+        if (v !== null) id = interner.idOf(v as string);
+      }
+      if (id < 0) {
+        this.next[base + i] = -1;
+        continue;
+      }
+      if (id >= this.heads.length) {
+        const grown = new Int32Array(Math.max(1024, this.heads.length * 2, id + 1)).fill(-1);
+        grown.set(this.heads);
+        this.heads = grown;
+      }
+      this.next[base + i] = this.heads[id] as number;
+      this.heads[id] = base + i;
+    }
+  }
+
   first(key: unknown): number {
     return key === null ? -1 : (this.head.get(key) ?? -1);
+  }
+
+  /** The first build row of an interned string id (-1: none). */
+  firstOfId(id: number): number {
+    return id >= 0 && id < this.heads.length ? (this.heads[id] as number) : -1;
   }
 
   chain(row: number): number {
@@ -147,6 +178,10 @@ class BuildTable {
       // A small dictionary travels as codes (grouping runs on them); a large one as strings.
       if (uniques.length <= count)
         return { kind: "dict", n: count, dict: { kind: "str", n: uniques.length, values: uniques }, codes: out };
+      // A large one as codes into the query's interned strings when it has them (joins and grouping
+      // downstream then hash nothing), else as strings.
+      const interned = (this.dicts[j] as KeyEncoder).internedVec(out, count);
+      if (interned) return interned;
       const values: (string | null)[] = new Array(count);
       for (let i = 0; i < count; i++) {
         const c = out[i] as number;
@@ -164,22 +199,80 @@ class BuildTable {
   }
 }
 
-/** Probe rows' first matching build row for each row of the batch (dictionary keys looked up once per entry). */
-function firstMatches(table: BuildTable, keys: Vec[], n: number): Int32Array {
-  const first = new Int32Array(n);
-  const only = keys[0];
-  if (keys.length === 1 && only && only.kind === "dict") {
-    const dict = only.dict;
-    const perCode = new Int32Array(dict.n);
-    for (let c = 0; c < dict.n; c++) perCode[c] = table.first(keyAt([dict], c));
+/**
+ * Probe rows' first matching build row for each row of the batch. Dictionary keys are looked up once
+ * per entry a row uses, and the answers kept while batches share the dictionary (a file's pages do).
+ */
+class Prober {
+  private dict: Vec | null = null;
+  /** Per dictionary entry: its first build row, -1 none, -2 not looked up yet. */
+  private perCode = new Int32Array(0);
+
+  constructor(private readonly table: BuildTable) {}
+
+  firstMatches(keys: Vec[], n: number): Int32Array {
+    const table = this.table;
+    const first = new Int32Array(n);
+    const only = keys[0];
+    const interner = table.interner;
+    if (interner && only) return this.firstInterned(only, n, interner, first);
+    if (keys.length === 1 && only && only.kind === "dict") {
+      const dict = only.dict;
+      if (this.dict !== dict) {
+        this.dict = dict;
+        this.perCode = new Int32Array(dict.n).fill(-2);
+      }
+      const perCode = this.perCode;
+      const codes = only.codes;
+      for (let i = 0; i < n; i++) {
+        const c = codes[i] as number;
+        if (c < 0) {
+          first[i] = -1;
+          continue;
+        }
+        let b = perCode[c] as number;
+        if (b === -2) b = perCode[c] = table.first(keyAt([dict], c));
+        first[i] = b;
+      }
+      return first;
+    }
+    for (let i = 0; i < n; i++) first[i] = table.first(keyAt(keys, i));
+    return first;
+  }
+
+  /** One string key: dictionary entries through the interner's ids (cached per dictionary), else per row. */
+  private firstInterned(key: Vec, n: number, interner: StringInterner, first: Int32Array): Int32Array {
+    const table = this.table;
+    if (isStringDict(key)) {
+      const dict = key.dict;
+      if (this.dict !== dict) {
+        this.dict = dict;
+        this.perCode = new Int32Array(dict.n).fill(-2);
+      }
+      const perCode = this.perCode;
+      const entries = interner.entries(dict);
+      const codes = key.codes;
+      for (let i = 0; i < n; i++) {
+        const c = codes[i] as number;
+        if (c < 0) {
+          first[i] = -1;
+          continue;
+        }
+        let b = perCode[c] as number;
+        if (b === -2) {
+          b = valueAt(dict, c) === null ? -1 : table.firstOfId(interner.resolve(entries, dict, c));
+          perCode[c] = b;
+        }
+        first[i] = b;
+      }
+      return first;
+    }
     for (let i = 0; i < n; i++) {
-      const c = only.codes[i] as number;
-      first[i] = c < 0 ? -1 : (perCode[c] as number);
+      const v = valueAt(key, i);
+      first[i] = v === null ? -1 : table.firstOfId(interner.find(v as string));
     }
     return first;
   }
-  for (let i = 0; i < n; i++) first[i] = table.first(keyAt(keys, i));
-  return first;
 }
 
 /** Run a join: batches of the joined row (left slots, right slots, merged USING columns). */
@@ -206,7 +299,12 @@ export async function* executeJoin(
   const keepBuild = join.joinType === "full" || join.joinType === (buildLeft ? "left" : "right");
   const keyed = build.keys.length > 0;
 
-  const table = new BuildTable(build.slots, build.plan, keyed);
+  // One string key on both sides: hash on interned ids.
+  const stringKey =
+    build.keys.length === 1 &&
+    storageOf((build.keys[0] as Bound).type) === "str" &&
+    storageOf((probe.keys[0] as Bound).type) === "str";
+  const table = new BuildTable(build.slots, build.plan, keyed, stringKey ? (env.interner ?? null) : null, env.interner);
   for await (const out of runner.execute(build.plan)) {
     env.checkpoint();
     if (out.n === 0) continue;
@@ -222,6 +320,7 @@ export async function* executeJoin(
   }
   if (keepBuild) table.matched = new Uint8Array(table.rows);
   const residual = join.residual ? filterSteps(join.residual) : [];
+  const prober = new Prober(table);
 
   /** The joined batch for pairs (probe row, build row); -1 on either side is NULL-extended. */
   const assemble = (probeOut: Batch, probeRows: Int32Array, buildRows: Int32Array, count: number): Batch => {
@@ -249,8 +348,7 @@ export async function* executeJoin(
     if (n === 0) continue;
     const local = sideBatch(probeOut, probe.slots, probe.width);
     const first = keyed
-      ? firstMatches(
-          table,
+      ? prober.firstMatches(
           probe.keys.map((k) => evaluate(k, local, env.ctx)),
           n,
         )

@@ -41,6 +41,7 @@ import { NameError, QueryError, type SqlPosition } from "./errors";
 import type { ExecEnv } from "./exec-env";
 import { execute } from "./execute";
 import { explainScans, type QueryExplain } from "./explain";
+import { StringInterner } from "./interner";
 import { findName, type Token, tokenize } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
 import { type FanOut, partialBytes, type SplitRequest, type SplitResult } from "./partial";
@@ -230,6 +231,7 @@ function execEnv(sql: string, catalog: QueryCatalog, nowMs: number, options: Que
     maxJoinRows: options.maxJoinRows ?? 500_000,
     listings: new WeakMap(),
     joins: [],
+    interner: new StringInterner(),
     tableColumns: options.tableColumns,
     rowFilters: options.rowFilters,
   };

@@ -22,7 +22,20 @@ import {
 
 export function compare(op: CompareOp, left: Bound, right: Bound, ctx: EvalContext): Bound {
   const t = comparisonType(left.type, right.type);
-  return apply(compareFn(op, storageOf(t)), [coerce(left, t, ctx), coerce(right, t, ctx)], "BOOLEAN", ctx);
+  const l = coerce(left, t, ctx);
+  const r = coerce(right, t, ctx);
+  if (t === "INTERVAL")
+    return apply(compareFn(op, "num"), [intervalLength(l, ctx), intervalLength(r, ctx)], "BOOLEAN", ctx);
+  return apply(compareFn(op, storageOf(t)), [l, r], "BOOLEAN", ctx);
+}
+
+/**
+ * Intervals compare by their length (months as 30 days), so comparisons run on lengths as numbers:
+ * `ts - lag(ts) > INTERVAL 30 MINUTE` subtracts timestamps instead of building an interval per row.
+ */
+function intervalLength(b: Bound, ctx: EvalContext): Bound {
+  if (b.kind === "fn" && b.fn === arith.timeMinusTime) return apply(arith.timeDiffLengthFn, b.args, "DOUBLE", ctx);
+  return apply(arith.intervalLengthFn, [b], "DOUBLE", ctx);
 }
 
 function requireBoolean(b: Bound, what: string, ctx: EvalContext): Bound {

@@ -60,6 +60,27 @@ export const timeMinusTime: ScalarFn = {
     }),
 };
 
+/**
+ * An interval's length in ms, months as 30 days: what interval comparisons compare (DuckDB's
+ * normalization). Comparing lengths as numbers spares an object per row.
+ */
+export const intervalLengthFn: ScalarFn = {
+  name: "interval_length_ms",
+  strict: true,
+  impl: ([a], n) => {
+    const v = a as Vec;
+    const length = (x: unknown) => {
+      const iv = x as Interval;
+      return (iv.months * 30 + iv.days) * DAY_MS + iv.ms;
+    };
+    if (v.kind === "const") return { kind: "const", n, value: v.value === null ? null : length(v.value) };
+    return mapAny([v], n, "num", length);
+  },
+};
+
+/** The length of time - time in ms: the interval timeMinusTime makes, measured without making it. */
+export const timeDiffLengthFn = binaryNum("time_diff_ms", (x, y) => x - y);
+
 export function intervalArith(sign: 1 | -1): ScalarFn {
   return {
     name: sign > 0 ? "+" : "-",

@@ -4,6 +4,7 @@ import { ColumnCursor, chunkRange } from "../parquet/chunk";
 import { parseFooter, readFooter } from "../parquet/footer";
 import { columnSpec } from "../parquet/schema";
 import type { FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { StringInterner } from "./interner";
 import { compareValues } from "./ops-logic";
 import { type ColumnRange, mayMatch } from "./prune";
 import { isString, type SqlType } from "./types";
@@ -41,6 +42,8 @@ export interface ScanOptions {
   topK?: TopKHint;
   /** First batch size when a LIMIT needs few rows; batches then double up to the maximum. */
   firstBatchRows?: number;
+  /** Told which column chunk each string dictionary came from, so other scans of it reuse its ids. */
+  interner?: StringInterner;
 }
 
 /** Files this small are read whole in one request (one round trip instead of two). */
@@ -285,12 +288,18 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
       o.stats.row_groups_read++;
       o.stats.rows_read += rows;
       if (job.first) o.stats.files_read++;
+      const tags: (string | null)[] = [];
       const cursors = o.columns.map((c, k) => {
         const layout = job.file.layout[k];
         const bytes = chunks[k];
+        tags.push(null);
         if (!layout || !bytes) return null;
         const meta = job.group.columns[layout.index]?.meta_data;
-        const spec = columnSpec(layout.element, meta?.codec ?? "UNCOMPRESSED", isString(c.type));
+        const strings = isString(c.type);
+        const spec = columnSpec(layout.element, meta?.codec ?? "UNCOMPRESSED", strings);
+        // A chunk has at most one dictionary page; its offset names it within the file.
+        if (strings && meta?.dictionary_page_offset !== undefined)
+          tags[k] = `${job.file.ref.key}\u0000${meta.dictionary_page_offset}`;
         return new ColumnCursor(bytes, spec, o.compressors);
       });
       for (let done = 0; done < rows; ) {
@@ -306,9 +315,12 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
         o.columns.forEach((c, k) => {
           const cursor = cursors[k];
           const constant = constants[k];
-          cols[c.slot] = cursor
+          const vec: Vec = cursor
             ? cursor.take(n)
             : { kind: "const", n, value: constant === undefined ? null : constant };
+          const tag = tags[k];
+          if (tag && o.interner && vec.kind === "dict") o.interner.tag(vec.dict, tag);
+          cols[c.slot] = vec;
         });
         if (guard) {
           const dataset = job.file.ref.dataset;

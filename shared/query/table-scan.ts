@@ -116,6 +116,7 @@ export function scanTable(
     footerCache: env.footerCache,
     stats: env.stats,
     checkpoint: env.checkpoint,
+    interner: env.interner,
     ...scanHints(plan, sink, bound),
   });
 }

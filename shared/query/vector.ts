@@ -215,8 +215,40 @@ export function selectTrue(v: Vec): { sel: Int32Array; count: number } {
 
 /** Concatenate vectors of one physical kind (used to assemble small results). */
 export function concatVecs(kind: "num" | "str" | "obj", vecs: Vec[]): Vec {
-  const values: unknown[] = [];
-  for (const v of vecs) for (let i = 0; i < v.n; i++) values.push(valueAt(v, i));
+  let n = 0;
+  for (const v of vecs) n += v.n;
+  if (kind === "num") {
+    // Straight into one typed array: numbers never pass through a boxed array.
+    const values = new Float64Array(n);
+    let valid: Uint8Array | null = null;
+    let o = 0;
+    for (const v of vecs) {
+      const part = asNum(v);
+      values.set(part.values, o);
+      if (part.valid) {
+        valid ??= new Uint8Array(n).fill(1);
+        valid.set(part.valid, o);
+      }
+      o += v.n;
+    }
+    return { kind: "num", n, values, valid };
+  }
+  const values: unknown[] = new Array(n);
+  let o = 0;
+  for (const v of vecs) {
+    if (v.kind === "dict") {
+      // Each dictionary entry resolved once, then rows index it.
+      const entries = asAny(v.dict);
+      const codes = v.codes;
+      for (let i = 0; i < v.n; i++, o++) {
+        const c = codes[i] as number;
+        values[o] = c < 0 ? null : (entries[c] ?? null);
+      }
+    } else if (v.kind === "str" || v.kind === "obj") {
+      const src = v.values;
+      for (let i = 0; i < v.n; i++, o++) values[o] = src[i] ?? null;
+    } else for (let i = 0; i < v.n; i++, o++) values[o] = valueAt(v, i);
+  }
   return fromValues(kind, values);
 }
 

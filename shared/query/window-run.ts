@@ -9,6 +9,7 @@ import { type Bound, signature } from "./bound";
 import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { isStringDict, type StringInterner } from "./interner";
 import { compareIntervals, compareValues } from "./ops-logic";
 import type { Sink } from "./sink";
 import { addInterval } from "./time";
@@ -59,9 +60,28 @@ async function materialize(
         : (parts as Vec[]).some((p) => p.kind === "const" && typeof p.value === "string")
           ? "str"
           : "num";
-    cols[j] = concatVecs(kind, parts as Vec[]);
+    cols[j] =
+      env.interner && kind === "str" && (parts as Vec[]).every(isStringDict)
+        ? concatInterned(parts as Vec[], rows, env.interner)
+        : concatVecs(kind, parts as Vec[]);
   }
   return { n: rows, cols };
+}
+
+/** Dictionary-coded string columns of many batches as one column of interned codes (no strings copied). */
+function concatInterned(parts: Vec[], n: number, interner: StringInterner): Vec {
+  const codes = new Int32Array(n);
+  let o = 0;
+  for (const part of parts) {
+    const v = part as Extract<Vec, { kind: "dict" }>;
+    const entries = interner.entries(v.dict);
+    const strings = (v.dict as { values: (string | null)[] }).values;
+    for (let i = 0; i < v.n; i++, o++) {
+      const c = v.codes[i] as number;
+      codes[o] = c < 0 || strings[c] == null ? -1 : interner.resolve(entries, v.dict, c);
+    }
+  }
+  return { kind: "dict", n, dict: interner.dictionary(), codes };
 }
 
 function cmp(x: unknown, y: unknown, obj: boolean): number {
@@ -70,27 +90,44 @@ function cmp(x: unknown, y: unknown, obj: boolean): number {
 
 /** Rows sorted by a window's (PARTITION BY, ORDER BY, arrival), with comparators for partitions and peers. */
 interface Sorted {
-  order: number[];
-  samePart: (a: number, b: number) => boolean;
+  /** Row indexes in window order. */
+  order: Int32Array;
+  /** Partition p is order[starts[p] .. starts[p + 1]). */
+  starts: Int32Array;
   compareOrder: (a: number, b: number) => number;
   /** The first ORDER BY key's values (for RANGE offsets), made on first use. */
   firstKey: () => unknown[] | null;
 }
 
-function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
+/** Partition ids in order of appearance (partitions only need telling apart). */
+function partitionIds(call: WindowCall, batch: Batch, env: ExecEnv): Int32Array {
   const n = batch.n;
-  const ctx = env.ctx;
-  // Partitions only need telling apart: number them in order of appearance.
   const pid = new Int32Array(n);
-  if (call.partitionBy.length > 0) {
-    const parts = call.partitionBy.map((p) => evaluate(p, batch, ctx));
-    const ids = new Map<unknown, number>();
+  if (call.partitionBy.length === 0) return pid;
+  const parts = call.partitionBy.map((p) => evaluate(p, batch, env.ctx));
+  const ids = new Map<unknown, number>();
+  const only = parts.length === 1 ? (parts[0] as Vec) : null;
+  if (only && only.kind === "dict" && env.interner?.owns(only.dict)) {
+    // Codes tell partitions apart already: number them in order of appearance, NULL (-1) as one more.
+    const remap = new Int32Array(only.dict.n + 1).fill(-1);
+    let next = 0;
     for (let i = 0; i < n; i++) {
-      let key: unknown;
-      if (parts.length === 1) {
-        const v = valueAt(parts[0] as Vec, i);
-        key = typeof v === "object" && v !== null ? JSON.stringify(v) : v;
-      } else key = JSON.stringify(parts.map((p) => valueAt(p, i)));
+      const slot = (only.codes[i] as number) + 1;
+      let id = remap[slot] as number;
+      if (id < 0) {
+        id = next++;
+        remap[slot] = id;
+      }
+      pid[i] = id;
+    }
+    return pid;
+  }
+  if (only && (only.kind === "str" || only.kind === "num")) {
+    // One string or number key: the value itself is the Map key, no per-row boxing or JSON.
+    const values = only.kind === "str" ? only.values : only.values;
+    const valid = only.kind === "num" ? only.valid : null;
+    for (let i = 0; i < n; i++) {
+      const key = valid && valid[i] === 0 ? null : (values[i] ?? null);
       let id = ids.get(key);
       if (id === undefined) {
         id = ids.size;
@@ -98,7 +135,31 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
       }
       pid[i] = id;
     }
+    return pid;
   }
+  for (let i = 0; i < n; i++) {
+    let key: unknown;
+    if (only) {
+      const v = valueAt(only, i);
+      key = typeof v === "object" && v !== null ? JSON.stringify(v) : v;
+    } else key = JSON.stringify(parts.map((p) => valueAt(p, i)));
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
+    pid[i] = id;
+  }
+  return pid;
+}
+
+/** Partitions at or below this size are sorted in place by insertion (no subarray, no native call). */
+const INSERTION_MAX = 24;
+
+function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
+  const n = batch.n;
+  const ctx = env.ctx;
+  const pid = partitionIds(call, batch, env);
   const keys = call.orderBy.map((o) => evaluate(o.expr, batch, ctx));
   const objs = call.orderBy.map((o) => physicalOf(o.expr.type) === "obj");
   const nums = call.orderBy.map((o) => physicalOf(o.expr.type) === "num");
@@ -110,8 +171,8 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     if (f) return f.valid !== null && f.valid[i] === 0;
     return ((keyVals[j] as unknown[])[i] ?? null) === null;
   };
-  const compareOrder = (a: number, b: number) => {
-    for (let j = 0; j < keys.length; j++) {
+  const compareFrom = (from: number, a: number, b: number) => {
+    for (let j = from; j < keys.length; j++) {
       const o = call.orderBy[j] as WindowCall["orderBy"][number];
       const na = isNull(j, a);
       const nb = isNull(j, b);
@@ -129,6 +190,7 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
     }
     return 0;
   };
+  const compareOrder = (a: number, b: number) => compareFrom(0, a, b);
   // Partitions by counting sort (arrival order kept), then each partition sorted by ORDER BY.
   let parts = 0;
   for (let i = 0; i < n; i++) if ((pid[i] as number) >= parts) parts = (pid[i] as number) + 1;
@@ -136,29 +198,75 @@ function sortRows(call: WindowCall, batch: Batch, env: ExecEnv): Sorted {
   for (let i = 0; i < n; i++) starts[(pid[i] as number) + 1] = (starts[(pid[i] as number) + 1] as number) + 1;
   for (let p = 0; p < parts; p++) starts[p + 1] = (starts[p + 1] as number) + (starts[p] as number);
   const fill = starts.slice(0, parts);
-  const sortedRows = new Int32Array(n);
+  const order = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const p = pid[i] as number;
-    sortedRows[fill[p] as number] = i;
+    order[fill[p] as number] = i;
     fill[p] = (fill[p] as number) + 1;
   }
-  const byOrder = (a: number, b: number) => compareOrder(a, b) || a - b;
   if (keys.length > 0) {
+    const byOrder = orderComparator(call, numVals[0] ?? null, compareFrom, compareOrder);
     for (let p = 0; p < parts; p++) {
       const from = starts[p] as number;
       const to = starts[p + 1] as number;
-      if (to - from > 1) sortedRows.subarray(from, to).sort(byOrder);
+      if (to - from <= INSERTION_MAX) insertionSort(order, from, to, byOrder);
+      else order.subarray(from, to).sort(byOrder);
     }
   }
-  const order = Array.from(sortedRows);
   const first = keys[0];
   let firstValues: unknown[] | null = null;
   const firstKey = () => {
     if (first && !firstValues) firstValues = numVals[0] ? asAny(first) : (keyVals[0] as unknown[]);
     return firstValues;
   };
-  return { order, samePart: (a, b) => pid[a] === pid[b], compareOrder, firstKey };
+  return { order, starts, compareOrder, firstKey };
 }
+
+/**
+ * The total order of rows within a partition: ORDER BY, then arrival. A numeric first key without
+ * NULLs or NaN (timestamps, the usual case) compares straight from its typed array, falling back to
+ * the general comparison only on ties.
+ */
+function orderComparator(
+  call: WindowCall,
+  first: { values: Float64Array; valid: Uint8Array | null } | null,
+  compareFrom: (from: number, a: number, b: number) => number,
+  compareOrder: (a: number, b: number) => number,
+): (a: number, b: number) => number {
+  if (first && first.valid === null && !first.values.some(Number.isNaN)) {
+    const v = first.values;
+    const sign = call.orderBy[0]?.desc ? -1 : 1;
+    if (call.orderBy.length === 1) {
+      return (a, b) => {
+        const x = v[a] as number;
+        const y = v[b] as number;
+        return x < y ? -sign : x > y ? sign : a - b;
+      };
+    }
+    return (a, b) => {
+      const x = v[a] as number;
+      const y = v[b] as number;
+      return x < y ? -sign : x > y ? sign : compareFrom(1, a, b) || a - b;
+    };
+  }
+  return (a, b) => compareOrder(a, b) || a - b;
+}
+
+/** Stable in-place insertion sort of order[from, to) (small partitions). */
+function insertionSort(order: Int32Array, from: number, to: number, compare: (a: number, b: number) => number): void {
+  for (let i = from + 1; i < to; i++) {
+    const x = order[i] as number;
+    let j = i - 1;
+    while (j >= from && compare(order[j] as number, x) > 0) {
+      order[j + 1] = order[j] as number;
+      j--;
+    }
+    order[j + 1] = x;
+  }
+}
+
+/** Functions whose value does not depend on peers (rows tied in ORDER BY). */
+const PEERLESS = new Set(["row_number", "ntile", "lag", "lead"]);
 
 /** One call's values over all rows (rows sorted once per distinct PARTITION BY and ORDER BY). */
 function computeCall(call: WindowCall, batch: Batch, env: ExecEnv, sorts: Map<string, Sorted>): Vec {
@@ -170,28 +278,70 @@ function computeCall(call: WindowCall, batch: Batch, env: ExecEnv, sorts: Map<st
     sorted = sortRows(call, batch, env);
     sorts.set(sortKey, sorted);
   }
-  const { order, samePart, compareOrder, firstKey } = sorted;
+  const { order, starts, compareOrder, firstKey } = sorted;
+  const args = call.args.map((a) => evaluate(a, batch, ctx));
+  if (call.name === "row_number") return rowNumbers(order, starts, n);
+  if ((call.name === "lag" || call.name === "lead") && storageOf(call.type) === "num")
+    return lagLeadNum(call, args, order, starts, n);
   const f = call.frame;
   const offsets = f?.unit === "range" && [f.start.kind, f.end.kind].some((k) => k === "preceding" || k === "following");
   const rangeKey = offsets ? firstKey() : null;
-  const args = call.args.map((a) => evaluate(a, batch, ctx));
   const argVals = args.map((v) => asAny(v));
   const out: unknown[] = new Array(n).fill(null);
   const x = argVals[0] ?? [];
   const constArg = (k: number) => valueAt(args[k] as Vec, 0);
-
-  let ps = 0;
-  while (ps < n) {
-    let pe = ps + 1;
-    while (pe < n && samePart(order[ps] as number, order[pe] as number)) pe++;
-    computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, rangeKey);
-    ps = pe;
+  const peers = !PEERLESS.has(call.name);
+  for (let p = 0; p + 1 < starts.length; p++) {
+    const ps = starts[p] as number;
+    const pe = starts[p + 1] as number;
+    if (pe > ps) computePartition(call, order, ps, pe, out, x, argVals, constArg, compareOrder, rangeKey, peers);
   }
   return fromValues(storageOf(call.type), out);
 }
 
+/** row_number(): positions within each partition, straight into a typed array. */
+function rowNumbers(order: Int32Array, starts: Int32Array, n: number): Vec {
+  const values = new Float64Array(n);
+  for (let p = 0; p + 1 < starts.length; p++) {
+    const ps = starts[p] as number;
+    const pe = starts[p + 1] as number;
+    for (let q = ps; q < pe; q++) values[order[q] as number] = q - ps + 1;
+  }
+  return { kind: "num", n, values, valid: null };
+}
+
+/** lag/lead of a numeric (or time) argument without boxing a value per row. */
+function lagLeadNum(call: WindowCall, args: Vec[], order: Int32Array, starts: Int32Array, n: number): Vec {
+  const x = asNum(args[0] as Vec);
+  const off = call.args[1] ? (valueAt(args[1] as Vec, 0) as number | null) : 1;
+  const fallback = call.args[2] ? asNum(args[2] as Vec) : null;
+  const values = new Float64Array(n);
+  const valid = new Uint8Array(n);
+  if (off === null) return { kind: "num", n, values, valid };
+  const step = call.name === "lag" ? -off : off;
+  for (let p = 0; p + 1 < starts.length; p++) {
+    const ps = starts[p] as number;
+    const pe = starts[p + 1] as number;
+    for (let q = ps; q < pe; q++) {
+      const row = order[q] as number;
+      const src = q + step;
+      if (src >= ps && src < pe) {
+        const from = order[src] as number;
+        if (!x.valid || x.valid[from] === 1) {
+          values[row] = x.values[from] as number;
+          valid[row] = 1;
+        }
+      } else if (fallback && (!fallback.valid || fallback.valid[row] === 1)) {
+        values[row] = fallback.values[row] as number;
+        valid[row] = 1;
+      }
+    }
+  }
+  return { kind: "num", n, values, valid };
+}
+
 /** Peer group bounds (positions in `order`) for each position of the partition [ps, pe). */
-function peerBounds(order: number[], ps: number, pe: number, compareOrder: (a: number, b: number) => number) {
+function peerBounds(order: Int32Array, ps: number, pe: number, compareOrder: (a: number, b: number) => number) {
   const start = new Int32Array(pe - ps);
   const end = new Int32Array(pe - ps);
   let g = ps;
@@ -207,6 +357,8 @@ function peerBounds(order: number[], ps: number, pe: number, compareOrder: (a: n
   return { start, end };
 }
 
+const NO_PEERS = { start: new Int32Array(0), end: new Int32Array(0) };
+
 function offsetValue(v: unknown, off: unknown, sign: 1 | -1): unknown {
   if (typeof off === "number") return (v as number) + sign * off;
   return addInterval(v as number, off as Interval, sign);
@@ -214,7 +366,7 @@ function offsetValue(v: unknown, off: unknown, sign: 1 | -1): unknown {
 
 function computePartition(
   call: WindowCall,
-  order: number[],
+  order: Int32Array,
   ps: number,
   pe: number,
   out: unknown[],
@@ -223,9 +375,10 @@ function computePartition(
   constArg: (k: number) => unknown,
   compareOrder: (a: number, b: number) => number,
   firstKey: unknown[] | null,
+  peers: boolean,
 ): void {
   const size = pe - ps;
-  const { start: peerStart, end: peerEnd } = peerBounds(order, ps, pe, compareOrder);
+  const { start: peerStart, end: peerEnd } = peers ? peerBounds(order, ps, pe, compareOrder) : NO_PEERS;
   const row = (p: number) => order[p] as number;
   switch (call.name) {
     case "row_number":
@@ -369,7 +522,7 @@ function edgePosition(
   peerStart: Int32Array,
   peerEnd: Int32Array,
   key: unknown[] | null,
-  order: number[],
+  order: Int32Array,
   desc: boolean,
 ): number {
   switch (edge.kind) {
