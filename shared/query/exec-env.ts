@@ -3,8 +3,8 @@
 import type { Compressors } from "hyparquet";
 import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
-import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
-import type { FanOut } from "./partial";
+import type { FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { FanOut, WindowPartitionSpec } from "./partial";
 import type { RowFilters } from "./row-filters";
 
 export interface ExecEnv {
@@ -32,4 +32,9 @@ export interface ExecEnv {
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
   /** The principal's row-level policies; splits filter with the same. */
   rowFilters?: RowFilters;
+  /**
+   * Set while running one hash partition of a window block (a split's, or one the coordinator runs
+   * itself): that block reads only its partition's rows, from `files` when given (a split cannot list).
+   */
+  windowPartition?: WindowPartitionSpec & { files?: FileRef[] };
 }

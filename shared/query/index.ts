@@ -33,6 +33,7 @@
 // Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
 import type { Select } from "./ast";
+import type { QueryPlan } from "./bind";
 import type { ColumnInfo } from "./bind-expr";
 import type { SqlModel } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
@@ -49,6 +50,7 @@ import { appendRows } from "./result";
 import { applyRowFilters, columnsFrom, parseRowFilter, type RowFilters, withIdentity } from "./row-filters";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { executePartial } from "./split-run";
+import { partitionPartial, sharedPartitionKeys } from "./window-partitions";
 
 export type { SqlModel } from "./bound";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
@@ -341,15 +343,26 @@ export async function runSplit(
       maxResultRows: request.maxRows,
       tableColumns: request.tableColumns,
       rowFilters: request.rowFilters,
+      maxJoinRows: request.maxJoinRows,
     },
     deadline,
   );
   // The split filters as the coordinator did, so its plan (and its depth numbering) is the same.
   const select = policySelect(parseQuery(request.sql).select, request).select;
-  const plan = findPlan(planQuery(select, { ctx: env.ctx, tableColumns: request.tableColumns }), request.depth);
-  if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
+  const root = planQuery(select, { ctx: env.ctx, tableColumns: request.tableColumns });
+  const plan = findPlan(root, request.depth);
+  if (request.partition) {
+    // A window block's hash partition: the block reads the request's files, keeping its partition's rows.
+    const block = findPlan(root, request.partition.window);
+    if (!plan || !block || !sharedPartitionKeys(block))
+      throw new Error(`split ${request.partition.window} does not name a window block of the query`);
+    env.windowPartition = { ...request.partition, files: request.files };
+  } else if (plan?.source.kind !== "table")
+    throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
-    executePartial(plan, env, request.files, request.bound),
+    request.partition
+      ? partitionPartial(plan as QueryPlan, env, execute)
+      : executePartial(plan as QueryPlan, env, request.files, request.bound),
     deadline,
     request.timeoutMs,
   );
