@@ -420,3 +420,10 @@ export async function partitionedRun(
   const count = await partitionCount(plan, env);
   return count > 1 ? runLocal(plan, count, env) : null;
 }
+
+/** The splits a window block's scan runs as (one per hash partition), for EXPLAIN; 0 when none. */
+export async function windowSplits(block: QueryPlan, env: ExecEnv): Promise<number> {
+  if (!env.fanOut || blockUnder(block) !== block) return 0;
+  const count = await partitionCount(block, env, env.fanOut);
+  return count > 1 ? count : 0;
+}

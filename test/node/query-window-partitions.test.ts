@@ -3,6 +3,7 @@
 // and the answers stay DuckDB's. The fixture has 3,800 events; the cap here is 500 rows.
 import { describe, expect, it } from "vitest";
 import {
+  explainQuery,
   type FanOut,
   type QueryCatalog,
   QueryError,
@@ -51,9 +52,9 @@ async function failure(sql: string, options: Parameters<typeof runQuery>[2]): Pr
 }
 
 /** Splits run in process over a catalog that opens only the split's files and cannot list. */
-function fanOut(log: SplitRequest[], maxPartialBytes?: number): FanOut {
+function fanOut(log: SplitRequest[], maxPartialBytes?: number, filesPerSplit = 64): FanOut {
   return {
-    filesPerSplit: 64,
+    filesPerSplit,
     rowsPerSplit: 4_000_000,
     maxSplits: 24,
     concurrency: 3,
@@ -124,6 +125,19 @@ describe("windows in hash partitions of their PARTITION BY keys", () => {
     await runQuery(PARTITIONED[9] as string, lake.fixture.catalog, { maxJoinRows: CAP, fanOut: fanOut(log) });
     // The split answers for the outer SELECT (plan 0), partitioning the inner block (plan 1).
     expect(log[0]).toMatchObject({ depth: 0, partition: { window: 1, count: 10 } });
+  });
+
+  it("partitions a block whose scan would be split even under the cap, and EXPLAIN counts those splits", async () => {
+    const log: SplitRequest[] = [];
+    const sql = PARTITIONED[1] as string;
+    const plan = await explainQuery(sql, lake.fixture.catalog, { fanOut: fanOut([], undefined, 1) });
+    // Six files, one a split: six partitions of the whole scan.
+    expect(plan.scans.map((s) => s.splits)).toEqual([6]);
+    const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, sql, {
+      tarn: { fanOut: fanOut(log, undefined, 1) },
+    });
+    expect(tarn.result.statistics.splits).toBe(6);
+    expect(log.every((r) => r.files.length === 6 && r.partition?.count === 6)).toBe(true);
   });
 
   it("reads a selective filter's rows in one pass when they fit under the cap", async () => {
