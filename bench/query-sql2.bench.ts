@@ -50,6 +50,15 @@ GROUP BY 1 ORDER BY 1`,
   },
 ];
 
+/**
+ * The two window queries over ten days instead of one: ~3.3M rows at 10M events (the generator's
+ * chunks each cover three days), ~1M at 1M, past the 500k rows one invocation holds, so they run
+ * in hash partitions of user_id. Reported apart from the issue's five.
+ */
+export const WIDE_WINDOW_QUERIES: { name: string; sql: string }[] = SQL2_QUERIES.filter(
+  (q) => q.name === "sessionize_lag" || q.name === "first_event_qualify",
+).map((q) => ({ name: `${q.name}_10d`, sql: q.sql.replace("TIMESTAMP '2025-03-02'", "TIMESTAMP '2025-03-11'") }));
+
 export const DIMENSION_ROWS = 100_000;
 
 /** The dimension's users: every user of the events once, then users who sent nothing, 100k in all. */
@@ -149,9 +158,10 @@ async function main(): Promise<void> {
   console.log(`files: ${files.length}`);
   console.log(`runs: ${runs} each, alternating, after one untimed warm-up each`);
   const ratios: number[] = [];
+  const wideRatios: number[] = [];
   // SQL2_ONLY=name,name runs only those queries (a 10M run of every one takes long).
   const only = process.env.SQL2_ONLY?.split(",");
-  for (const q of SQL2_QUERIES.filter((x) => !only || only.includes(x.name))) {
+  for (const q of [...SQL2_QUERIES, ...WIDE_WINDOW_QUERIES].filter((x) => !only || only.includes(x.name))) {
     const tarnMs: number[] = [];
     const duckMs: number[] = [];
     gc?.();
@@ -178,13 +188,15 @@ async function main(): Promise<void> {
       duckMs.push(performance.now() - t);
     }
     const ratio = median(tarnMs) / median(duckMs);
-    ratios.push(ratio);
+    (WIDE_WINDOW_QUERIES.includes(q) ? wideRatios : ratios).push(ratio);
     console.log(
       `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}${same ? "" : "  (ANSWERS DIFFER)"}`,
     );
   }
-  const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-  console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean.toFixed(2)}`);
+  const geomean = (xs: number[]) => Math.exp(xs.reduce((s, r) => s + Math.log(r), 0) / xs.length);
+  console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean(ratios).toFixed(2)}`);
+  if (wideRatios.length > 0)
+    console.log(`geometric_mean_ratio_wide_windows (hash-partitioned): ${geomean(wideRatios).toFixed(2)}`);
   duck.closeSync();
   instance.closeSync();
 }
