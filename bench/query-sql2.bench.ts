@@ -194,7 +194,7 @@ async function main(): Promise<void> {
     );
   }
   const geomean = (xs: number[]) => Math.exp(xs.reduce((s, r) => s + Math.log(r), 0) / xs.length);
-  console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean(ratios).toFixed(2)}`);
+  if (ratios.length > 0) console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean(ratios).toFixed(2)}`);
   if (wideRatios.length > 0)
     console.log(`geometric_mean_ratio_wide_windows (hash-partitioned): ${geomean(wideRatios).toFixed(2)}`);
   duck.closeSync();

@@ -32,6 +32,7 @@ import { Sink } from "./sink";
 import { keptFiles, listTable, rangesOf, scanTable, type TableScan, tableName } from "./table-scan";
 import { type Batch, gatherBatch, type Vec, valueAt } from "./vector";
 import { windowedRows } from "./window-run";
+import { reduceTopN, topNOf } from "./window-topn";
 
 type Execute = (plan: QueryPlan, env: ExecEnv) => AsyncGenerator<Batch>;
 
@@ -100,6 +101,15 @@ export async function partitionCount(block: QueryPlan, env: ExecEnv, fan?: FanOu
   if (fan && shouldSplit(scan.files, fan, { grouped: true, rows: null }))
     count = Math.max(count, cutSplits(scan.files, fan).length);
   return Math.max(1, Math.min(count, fan ? fan.maxSplits : LOCAL_MAX_PARTITIONS));
+}
+
+function tooLarge(env: ExecEnv, partitioned = false): QueryError {
+  return new QueryError(
+    "QUERY_TOO_LARGE",
+    partitioned
+      ? `Window functions hold more than ${env.maxJoinRows} rows in one hash partition of their PARTITION BY keys (a key value with too many rows?); filter more (a time range on ts, an event type) or aggregate first`
+      : `Window functions hold more than ${env.maxJoinRows} rows in memory; filter more (a time range on ts, an event type) or aggregate first`,
+  );
 }
 
 /** A partition held more rows than the cap (it is cut again, or the query is QUERY_TOO_LARGE). */
@@ -178,6 +188,7 @@ async function* partitionInput(
   scan: TableScan,
   part: WindowPartitionSpec,
   env: ExecEnv,
+  capped: boolean,
 ): AsyncGenerator<Batch> {
   const steps = filterSteps(block.where);
   const hints = new Sink(block, env.ctx, env.maxRows);
@@ -187,9 +198,13 @@ async function* partitionInput(
     const kept = keepPartition(applyFilter(steps, batch, env.ctx), keys, part, env);
     if (kept.n === 0) continue;
     rows += kept.n;
-    if (rows > env.maxJoinRows) throw new PartitionOverflow();
+    if (capped && rows > env.maxJoinRows) throw new PartitionOverflow();
     yield kept;
   }
+}
+
+async function* single(batch: Batch): AsyncGenerator<Batch> {
+  yield batch;
 }
 
 /** One partition's windowed (and QUALIFY-filtered) rows as one batch, or null past the cap. */
@@ -199,9 +214,16 @@ async function onePass(
   part: WindowPartitionSpec,
   env: ExecEnv,
 ): Promise<Batch | null> {
-  const keys = sharedPartitionKeys(block) as Bound[];
+  const keys = sharedPartitionKeys(block) ?? [];
+  const topN = topNOf(block);
   try {
-    return await windowedRows(block, partitionInput(block, keys, scan, part, env), [], env);
+    if (topN !== null) {
+      // Only each partition's first n rows are held (window-topn.ts); the cap applies to those.
+      const reduced = await reduceTopN(block, partitionInput(block, keys, scan, part, env, false), topN, env);
+      if (!reduced) return null;
+      return await windowedRows(block, single(reduced), [], env);
+    }
+    return await windowedRows(block, partitionInput(block, keys, scan, part, env, true), [], env);
   } catch (error) {
     if (error instanceof PartitionOverflow) return null;
     throw error;
@@ -226,12 +248,7 @@ async function* partitionRows(
       if (rows.n > 0) yield rows;
       continue;
     }
-    if (p.recuts >= MAX_RECUTS) {
-      throw new QueryError(
-        "QUERY_TOO_LARGE",
-        `Window functions hold more than ${env.maxJoinRows} rows in one hash partition of their PARTITION BY keys (a key value with too many rows?); filter more (a time range on ts, an event type) or aggregate first`,
-      );
-    }
+    if (p.recuts >= MAX_RECUTS) throw tooLarge(env, true);
     const count = p.count * 2;
     todo.unshift(
       { window: p.window, index: p.index, count, recuts: p.recuts + 1 },
@@ -266,8 +283,11 @@ async function* runLocal(block: QueryPlan, count: number, env: ExecEnv): AsyncGe
   const sink = new Sink(block, env.ctx, env.maxRows);
   const scan = await blockScan(block, env);
   // The manifest counts rows before WHERE: a selective filter may leave few enough for one pass,
-  // which gives up as soon as it passes the cap (having read about 1/count of the scan).
-  const whole = block.where ? await onePass(block, scan, { window: block.id, index: 0, count: 1 }, env) : null;
+  // which gives up as soon as it passes the cap (having read about 1/count of the scan); so may a
+  // QUALIFY that keeps each partition's first rows (window-topn.ts).
+  const tryWhole = block.where !== null || topNOf(block) !== null || count <= 1;
+  const whole = tryWhole ? await onePass(block, scan, { window: block.id, index: 0, count: 1 }, env) : null;
+  if (!whole && count <= 1) throw tooLarge(env);
   if (whole) {
     const out = sink.push(whole);
     if (out) yield out;
@@ -414,11 +434,12 @@ export async function partitionedRun(
   if (block) {
     const count = await partitionCount(block, env, env.fanOut);
     if (count > 1) return coordinate(plan, block, count, env, execute);
-    return null;
   }
-  if (!sharedPartitionKeys(plan)) return null;
-  const count = await partitionCount(plan, env);
-  return count > 1 ? runLocal(plan, count, env) : null;
+  const keyed = sharedPartitionKeys(plan) !== null;
+  const topN = plan.source.kind === "table" && topNOf(plan) !== null;
+  if (!keyed && !topN) return null;
+  const count = keyed ? await partitionCount(plan, env) : 1;
+  return count > 1 || topN ? runLocal(plan, count, env) : null;
 }
 
 /** The splits a window block's scan runs as (one per hash partition), for EXPLAIN; 0 when none. */
