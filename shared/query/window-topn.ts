@@ -9,7 +9,7 @@ import { evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
 import { compareIntervals, compareValues } from "./ops-logic";
 import { physicalOf } from "./types";
-import { type Batch, fromValues, type Vec, valueAt } from "./vector";
+import { asAny, type Batch, fromValues, type Vec, valueAt } from "./vector";
 
 const MIRROR: Record<string, string> = { "=": "=", "<=": ">=", "<": ">", ">=": "<=", ">": "<" };
 
@@ -67,17 +67,28 @@ export async function reduceTopN(
   const call = (plan.windows as NonNullable<QueryPlan["windows"]>).calls[0] as NonNullable<
     QueryPlan["windows"]
   >["calls"][number];
+  // No row can pass: nothing to read.
+  if (n === 0) return { n: 0, cols: [] };
   const objs = call.orderBy.map((o) => physicalOf(o.expr.type) === "obj");
-  const compare = (x: Candidate, order: unknown[], seq: number) => {
-    for (let j = 0; j < order.length; j++) {
-      const o = call.orderBy[j] as (typeof call.orderBy)[number];
+  const width = call.orderBy.length;
+  /** Candidate x against row i of the batch whose ORDER BY values are `ord` (then arrival). */
+  const compare = (x: Candidate, ord: unknown[][], i: number, seq: number) => {
+    for (let j = 0; j < width; j++) {
       const a = x.order[j] ?? null;
-      const b = order[j] ?? null;
-      if (a === null || b === null) {
-        if (a === b) continue;
-        return (a === null) === o.nullsFirst ? -1 : 1;
-      }
-      const c = objs[j] ? compareIntervals(a, b) : compareValues(a, b);
+      const b = (ord[j] as unknown[])[i] ?? null;
+      if (a === b) continue;
+      const o = call.orderBy[j] as (typeof call.orderBy)[number];
+      if (a === null || b === null) return (a === null) === o.nullsFirst ? -1 : 1;
+      const c =
+        typeof a === "number" && typeof b === "number"
+          ? a < b
+            ? -1
+            : a > b
+              ? 1
+              : 0
+          : objs[j]
+            ? compareIntervals(a, b)
+            : compareValues(a, b);
       if (c !== 0) return o.desc ? -c : c;
     }
     return x.seq - seq;
@@ -94,26 +105,24 @@ export async function reduceTopN(
       const was = kinds[j];
       kinds[j] = was === undefined || was === k ? k : was === "str" || k === "str" ? "str" : "obj";
     });
-    const parts = call.partitionBy.map((p) => evaluate(p, batch, env.ctx));
-    const orders = call.orderBy.map((o) => evaluate(o.expr, batch, env.ctx));
+    const parts = call.partitionBy.map((p) => asAny(evaluate(p, batch, env.ctx)));
+    const ord = call.orderBy.map((o) => asAny(evaluate(o.expr, batch, env.ctx)));
+    const one = parts.length === 1 ? (parts[0] as unknown[]) : null;
     for (let i = 0; i < batch.n; i++, seq++) {
       let key: unknown = null;
-      if (parts.length === 1) {
-        const v = valueAt(parts[0] as Vec, i);
+      if (one) {
+        const v = one[i] ?? null;
         key = typeof v === "object" && v !== null ? JSON.stringify(v) : v;
-      } else if (parts.length > 1) key = JSON.stringify(parts.map((p) => valueAt(p, i)));
+      } else if (parts.length > 1) key = JSON.stringify(parts.map((p) => p[i] ?? null));
       let list = best.get(key);
       if (!list) {
         list = [];
         best.set(key, list);
-      }
-      const order = orders.map((o) => valueAt(o, i));
-      const last = list[list.length - 1];
-      if (list.length >= n && (!last || compare(last, order, seq) < 0)) continue;
+      } else if (list.length >= n && compare(list[list.length - 1] as Candidate, ord, i, seq) < 0) continue;
       const row = batch.cols.map((c) => (c ? valueAt(c, i) : undefined));
       let at = list.length;
-      while (at > 0 && compare(list[at - 1] as Candidate, order, seq) > 0) at--;
-      list.splice(at, 0, { seq, order, row });
+      while (at > 0 && compare(list[at - 1] as Candidate, ord, i, seq) > 0) at--;
+      list.splice(at, 0, { seq, order: ord.map((v) => v[i] ?? null), row });
       if (list.length > n) list.pop();
       else if (++held > env.maxJoinRows) return null;
     }
