@@ -21,7 +21,9 @@
 //   rows (after manifest pruning) is cut into splits of whole files; `fanOut.run` must hand each SplitRequest to `runSplit` in another
 //   invocation (with a catalog whose openFile serves the request's files) and return its SplitResult.
 //   The coordinator merges the partial answers (groups with their aggregate states, or rows) and
-//   finishes the SELECT, so the answer is the one a single invocation gives.
+//   finishes the SELECT, so the answer is the one a single invocation gives. Windows over more rows
+//   than maxJoinRows run in hash partitions of their shared PARTITION BY keys, a split each
+//   (SplitRequest.partition; window-partitions.ts).
 //
 // Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
@@ -77,7 +79,8 @@ export interface QueryOptions {
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
   /**
-   * Rows a join may hold of its build side, a windowed query of its rows, and a subquery in an expression may return, before the
+   * Rows a join may hold of its build side, a windowed query of its rows (of each hash partition, when its windows share a
+   * PARTITION BY key), and a subquery in an expression may return, before the
    * query is QUERY_TOO_LARGE (default 500,000: a hash table and a few columns of that many rows stay well inside 128 MB).
    */
   maxJoinRows?: number;

@@ -213,9 +213,10 @@ async function onePass(
   scan: TableScan,
   part: WindowPartitionSpec,
   env: ExecEnv,
+  firstRows: boolean,
 ): Promise<Batch | null> {
   const keys = sharedPartitionKeys(block) ?? [];
-  const topN = topNOf(block);
+  const topN = firstRows ? topNOf(block) : null;
   try {
     if (topN !== null) {
       // Only each partition's first n rows are held (window-topn.ts); the cap applies to those.
@@ -243,7 +244,10 @@ async function* partitionRows(
   const todo: (WindowPartitionSpec & { recuts: number })[] = [{ ...part, recuts: 0 }];
   while (todo.length > 0) {
     const p = todo.shift() as WindowPartitionSpec & { recuts: number };
-    const rows = await onePass(block, scan, p, env);
+    // Holding every row and sorting is faster than keeping first rows as they stream; the latter
+    // is the fallback for a partition past the cap, before cutting it again.
+    let rows = await onePass(block, scan, p, env, false);
+    if (!rows && topNOf(block) !== null) rows = await onePass(block, scan, p, env, true);
     if (rows) {
       if (rows.n > 0) yield rows;
       continue;
@@ -285,8 +289,9 @@ async function* runLocal(block: QueryPlan, count: number, env: ExecEnv): AsyncGe
   // The manifest counts rows before WHERE: a selective filter may leave few enough for one pass,
   // which gives up as soon as it passes the cap (having read about 1/count of the scan); so may a
   // QUALIFY that keeps each partition's first rows (window-topn.ts).
-  const tryWhole = block.where !== null || topNOf(block) !== null || count <= 1;
-  const whole = tryWhole ? await onePass(block, scan, { window: block.id, index: 0, count: 1 }, env) : null;
+  const firstRows = topNOf(block) !== null;
+  const tryWhole = block.where !== null || firstRows || count <= 1;
+  const whole = tryWhole ? await onePass(block, scan, { window: block.id, index: 0, count: 1 }, env, firstRows) : null;
   if (!whole && count <= 1) throw tooLarge(env);
   if (whole) {
     const out = sink.push(whole);
@@ -436,10 +441,12 @@ export async function partitionedRun(
     if (count > 1) return coordinate(plan, block, count, env, execute);
   }
   const keyed = sharedPartitionKeys(plan) !== null;
-  const topN = plan.source.kind === "table" && topNOf(plan) !== null;
-  if (!keyed && !topN) return null;
-  const count = keyed ? await partitionCount(plan, env) : 1;
-  return count > 1 || topN ? runLocal(plan, count, env) : null;
+  const firstRows = plan.source.kind === "table" && topNOf(plan) !== null;
+  if (!keyed && !firstRows) return null;
+  // Under the cap by the manifest: one pass as usual (window-run.ts).
+  const count = await partitionCount(plan, env);
+  if (count <= 1) return null;
+  return runLocal(plan, keyed ? count : 1, env);
 }
 
 /** The splits a window block's scan runs as (one per hash partition), for EXPLAIN; 0 when none. */
