@@ -8,7 +8,7 @@ import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { LakeRow } from "../shared/lake/lake-row";
 import { encodeLakeFile } from "../shared/parquet/lake-file";
-import { createFooterCache, type FileRef, runQuery } from "../shared/query/index";
+import { createFooterCache, type FileRef, QueryError, runQuery } from "../shared/query/index";
 import { mulberry32 } from "../test/seeded-random";
 import { catalogOver } from "./local-catalog";
 import { lakeFiles, median, sameAnswer } from "./query-lake";
@@ -49,6 +49,15 @@ FROM events e JOIN customer c ON e.user_id = c.user_id WHERE e.event_type <> 'cu
 GROUP BY 1 ORDER BY 1`,
   },
 ];
+
+/**
+ * The two window queries over ten days instead of one: ~3.3M rows at 10M events (the generator's
+ * chunks each cover three days), ~1M at 1M, past the 500k rows one invocation holds, so they run
+ * in hash partitions of user_id. Reported apart from the issue's five.
+ */
+export const WIDE_WINDOW_QUERIES: { name: string; sql: string }[] = SQL2_QUERIES.filter(
+  (q) => q.name === "sessionize_lag" || q.name === "first_event_qualify",
+).map((q) => ({ name: `${q.name}_10d`, sql: q.sql.replace("TIMESTAMP '2025-03-02'", "TIMESTAMP '2025-03-11'") }));
 
 export const DIMENSION_ROWS = 100_000;
 
@@ -149,13 +158,24 @@ async function main(): Promise<void> {
   console.log(`files: ${files.length}`);
   console.log(`runs: ${runs} each, alternating, after one untimed warm-up each`);
   const ratios: number[] = [];
-  for (const q of SQL2_QUERIES) {
+  const wideRatios: number[] = [];
+  // SQL2_ONLY=name,name runs only those queries (a 10M run of every one takes long).
+  const only = process.env.SQL2_ONLY?.split(",");
+  for (const q of [...SQL2_QUERIES, ...WIDE_WINDOW_QUERIES].filter((x) => !only || only.includes(x.name))) {
     const tarnMs: number[] = [];
     const duckMs: number[] = [];
     gc?.();
     const before = process.memoryUsage().heapUsed;
     peak = before;
-    const tarnRows = (await runQuery(q.sql, catalog, { footerCache })).rows;
+    let tarnRows: unknown[][];
+    try {
+      tarnRows = (await runQuery(q.sql, catalog, { footerCache })).rows;
+    } catch (error) {
+      // A refusal (a limit of one invocation) is a result too: reported, left out of the mean.
+      if (!(error instanceof QueryError)) throw error;
+      console.log(`${q.name}: tarn refused ${error.code}: ${error.message}`);
+      continue;
+    }
     sample();
     const duckRows = (await duck.runAndReadAll(q.sql)).getRowsJS() as unknown[][];
     const same = sameAnswer(tarnRows, duckRows);
@@ -168,13 +188,15 @@ async function main(): Promise<void> {
       duckMs.push(performance.now() - t);
     }
     const ratio = median(tarnMs) / median(duckMs);
-    ratios.push(ratio);
+    (WIDE_WINDOW_QUERIES.includes(q) ? wideRatios : ratios).push(ratio);
     console.log(
       `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}${same ? "" : "  (ANSWERS DIFFER)"}`,
     );
   }
-  const geomean = Math.exp(ratios.reduce((s, r) => s + Math.log(r), 0) / ratios.length);
-  console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean.toFixed(2)}`);
+  const geomean = (xs: number[]) => Math.exp(xs.reduce((s, r) => s + Math.log(r), 0) / xs.length);
+  if (ratios.length > 0) console.log(`geometric_mean_ratio_tarn_over_duckdb: ${geomean(ratios).toFixed(2)}`);
+  if (wideRatios.length > 0)
+    console.log(`geometric_mean_ratio_wide_windows (hash-partitioned): ${geomean(wideRatios).toFixed(2)}`);
   duck.closeSync();
   instance.closeSync();
 }

@@ -3,9 +3,9 @@
 import type { Compressors } from "hyparquet";
 import type { ColumnInfo } from "./bind-expr";
 import type { EvalContext } from "./bound";
-import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
+import type { FileRef, FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
 import type { StringInterner } from "./interner";
-import type { FanOut } from "./partial";
+import type { FanOut, WindowPartitionSpec } from "./partial";
 import type { RowFilters } from "./row-filters";
 
 export interface ExecEnv {
@@ -35,4 +35,9 @@ export interface ExecEnv {
   rowFilters?: RowFilters;
   /** One id per distinct string for the whole query (grouping, joins and windows key on ids). */
   interner?: StringInterner;
+  /**
+   * Set while running one hash partition of a window block (a split's, or one the coordinator runs
+   * itself): that block reads only its partition's rows, from `files` when given (a split cannot list).
+   */
+  windowPartition?: WindowPartitionSpec & { files?: FileRef[] };
 }

@@ -15,6 +15,7 @@ import { coordinateSplits } from "./split-run";
 import { runSubqueries } from "./subquery-run";
 import { listTable, scanTable, tableName } from "./table-scan";
 import type { Batch } from "./vector";
+import { partitionedRun } from "./window-partitions";
 import { applyWindows } from "./window-run";
 
 const runner = (env: ExecEnv): JoinRunner => ({
@@ -73,6 +74,12 @@ export function splittable(plan: QueryPlan): boolean {
 /** The plan's result as batches of its output columns. */
 export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Batch> {
   if (plan.subqueries?.length) await runSubqueries(plan, env, execute);
+  // Windows over more rows than one invocation holds: hash partitions (window-partitions.ts).
+  const partitioned = await partitionedRun(plan, env, execute);
+  if (partitioned) {
+    yield* partitioned;
+    return;
+  }
   const steps = filterSteps(plan.where);
   const sink = new Sink(plan, env.ctx, env.maxRows);
   if (sink.done) return;

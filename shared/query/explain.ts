@@ -8,6 +8,7 @@ import { cutSplits, shouldSplit } from "./partial";
 import { allPlans } from "./plan-tree";
 import { DATASETS_SCHEMA } from "./schema";
 import { listTable, sourceColumns, tableName } from "./table-scan";
+import { windowSplits } from "./window-partitions";
 
 export interface ScanExplain {
   /** The scan's plan number: 0 for the outermost SELECT, then pre-order over FROM, joins and subqueries. */
@@ -107,7 +108,7 @@ export async function explainScans(root: QueryPlan, env: ExecEnv): Promise<Query
         columns: current.needed.map((slot) => columns[slot]?.name as string),
         time_range: ts && (ts.lo !== undefined || ts.hi !== undefined) ? { from: iso(ts.lo), to: iso(ts.hi) } : null,
         event_types: types ? [...types].filter((v): v is string => typeof v === "string").sort() : null,
-        splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : 0,
+        splits: split && env.fanOut ? cutSplits(scan.files, env.fanOut).length : await windowSplits(current, env),
         grouped: current.aggregate !== null,
         limit: shape.rows,
       });

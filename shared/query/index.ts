@@ -21,7 +21,9 @@
 //   rows (after manifest pruning) is cut into splits of whole files; `fanOut.run` must hand each SplitRequest to `runSplit` in another
 //   invocation (with a catalog whose openFile serves the request's files) and return its SplitResult.
 //   The coordinator merges the partial answers (groups with their aggregate states, or rows) and
-//   finishes the SELECT, so the answer is the one a single invocation gives.
+//   finishes the SELECT, so the answer is the one a single invocation gives. Windows over more rows
+//   than maxJoinRows run in hash partitions of their shared PARTITION BY keys, a split each
+//   (SplitRequest.partition; window-partitions.ts).
 //
 // Dialect notes: WITH and subqueries in FROM are bound recursively and streamed; a CTE is inlined
 // where it is used, and predicates are not pushed from an outer query into a subquery's scan (put
@@ -33,6 +35,7 @@
 // Not supported: DISTINCT inside aggregates other than count, recursive CTEs, LATERAL, NATURAL joins.
 import { lakeCompressors } from "../parquet/codecs";
 import type { Select } from "./ast";
+import type { QueryPlan } from "./bind";
 import type { ColumnInfo } from "./bind-expr";
 import type { SqlModel } from "./bound";
 import type { FooterCache, QueryCatalog, ScanStatistics } from "./catalog";
@@ -50,6 +53,7 @@ import { appendRows } from "./result";
 import { applyRowFilters, columnsFrom, parseRowFilter, type RowFilters, withIdentity } from "./row-filters";
 import { EVENTS_TABLE, TABLE_COLUMNS } from "./schema";
 import { executePartial } from "./split-run";
+import { partitionPartial, sharedPartitionKeys } from "./window-partitions";
 
 export type { SqlModel } from "./bound";
 export type { FileFilter, FileRef, FooterCache, QueryCatalog, ScanStatistics as QueryStatistics } from "./catalog";
@@ -76,7 +80,8 @@ export interface QueryOptions {
   /** Split scans of many files over sub-invocations (see the header). */
   fanOut?: FanOut;
   /**
-   * Rows a join may hold of its build side, a windowed query of its rows, and a subquery in an expression may return, before the
+   * Rows a join may hold of its build side, a windowed query of its rows (of each hash partition, when its windows share a
+   * PARTITION BY key), and a subquery in an expression may return, before the
    * query is QUERY_TOO_LARGE (default 500,000: a hash table and a few columns of that many rows stay well inside 128 MB).
    */
   maxJoinRows?: number;
@@ -343,15 +348,26 @@ export async function runSplit(
       maxResultRows: request.maxRows,
       tableColumns: request.tableColumns,
       rowFilters: request.rowFilters,
+      maxJoinRows: request.maxJoinRows,
     },
     deadline,
   );
   // The split filters as the coordinator did, so its plan (and its depth numbering) is the same.
   const select = policySelect(parseQuery(request.sql).select, request).select;
-  const plan = findPlan(planQuery(select, { ctx: env.ctx, tableColumns: request.tableColumns }), request.depth);
-  if (plan?.source.kind !== "table") throw new Error(`split ${request.depth} does not name a table scan of the query`);
+  const root = planQuery(select, { ctx: env.ctx, tableColumns: request.tableColumns });
+  const plan = findPlan(root, request.depth);
+  if (request.partition) {
+    // A window block's hash partition: the block reads the request's files, keeping its partition's rows.
+    const block = findPlan(root, request.partition.window);
+    if (!plan || !block || !sharedPartitionKeys(block))
+      throw new Error(`split ${request.partition.window} does not name a window block of the query`);
+    env.windowPartition = { ...request.partition, files: request.files };
+  } else if (plan?.source.kind !== "table")
+    throw new Error(`split ${request.depth} does not name a table scan of the query`);
   const partial = await withDeadline(
-    executePartial(plan, env, request.files, request.bound),
+    request.partition
+      ? partitionPartial(plan as QueryPlan, env, execute)
+      : executePartial(plan as QueryPlan, env, request.files, request.bound),
     deadline,
     request.timeoutMs,
   );

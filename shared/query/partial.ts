@@ -26,6 +26,21 @@ export interface SplitRequest {
   tableColumns?: Readonly<Record<string, ColumnInfo[]>>;
   /** The principal's row-level policies, as the coordinator applied them. */
   rowFilters?: RowFilters;
+  /** The coordinator's cap on rows held (QueryOptions.maxJoinRows), so the split holds no more. */
+  maxJoinRows?: number;
+  /**
+   * A hash partition of a window block (window-partitions.ts): `files` are that block's whole scan,
+   * of which the split keeps the rows whose PARTITION BY keys hash to `index` mod `count`; `depth`
+   * is the block or the plan above it whose partial answer the split sends back.
+   */
+  partition?: WindowPartitionSpec;
+}
+
+/** Which hash partition of which window block (by plan number) a split or a pass evaluates. */
+export interface WindowPartitionSpec {
+  window: number;
+  index: number;
+  count: number;
 }
 
 /**

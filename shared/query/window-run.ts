@@ -604,3 +604,27 @@ export async function* applyWindows(
   const rest = sink.finish();
   if (rest && rest.n > 0) yield rest;
 }
+
+/**
+ * The windowed rows of one input, for a caller that owns the sink (window-partitions.ts runs one
+ * hash partition at a time): materialized, every call computed, QUALIFY applied; not projected.
+ */
+export async function windowedRows(
+  plan: QueryPlan,
+  input: AsyncGenerator<Batch>,
+  steps: Bound[],
+  env: ExecEnv,
+): Promise<Batch> {
+  const windows = plan.windows;
+  const batch = await materialize(plan, input, steps, env);
+  if (!windows || batch.n === 0) return batch;
+  const cols = batch.cols.slice();
+  cols.length = Math.max(cols.length, windows.base + windows.calls.length);
+  const sorts = new Map<string, Sorted>();
+  windows.calls.forEach((call, i) => {
+    env.checkpoint();
+    cols[windows.base + i] = computeCall(call, batch, env, sorts);
+  });
+  const out = { n: batch.n, cols };
+  return windows.qualify ? applyFilter(filterSteps(windows.qualify), out, env.ctx) : out;
+}
