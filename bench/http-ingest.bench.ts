@@ -1,14 +1,10 @@
 // HTTP ingest vs GET /health on the same `wrangler dev`: N keep-alive clients hammer one route for a
 // fixed time, alternating health and ingest rounds. Target: events/s ≥ 0.8 × (health req/s × 100).
 //
-//   npx tsx bench/http-ingest.bench.ts [concurrency=24] [seconds=5] [rounds=3] [batch=100] [format=json|ndjson|gzip] [landing=on|off]
+//   npx tsx bench/http-ingest.bench.ts [concurrency=24] [seconds=5] [rounds=3] [batch=100] [format=json|ndjson|gzip]
 //
 // format: a JSON array (default), NDJSON lines (Content-Type application/x-ndjson), or the JSON
 // array gzipped (Content-Encoding: gzip), as SDKs that compress send it.
-//
-// landing=off measures the edge alone, as production runs it: the server starts without a consumer on
-// tarn-events (TARN_DEV_LANDING=0), so no landing work shares the isolate's thread; accepted events stay
-// queued and nothing is drained between rounds.
 //
 // Each round also measures the runtime's ceiling: the same bodies POSTed to a bare Worker that only reads
 // and JSON.parses them (bench/bare-worker, its own `wrangler dev`), as a ratio to Tarn's /health.
@@ -29,9 +25,6 @@ const seconds = Number(process.argv[3] ?? 5);
 const rounds = Number(process.argv[4] ?? 3);
 const batch = Number(process.argv[5] ?? 100);
 const format = process.argv[6] ?? "json";
-const landing = process.argv[7] ?? "on";
-if (!["on", "off"].includes(landing)) throw new Error(`landing must be on or off, not ${landing}`);
-if (landing === "off") process.env.TARN_DEV_LANDING = "0";
 if (!["json", "ndjson", "gzip"].includes(format)) throw new Error(`format must be json, ndjson or gzip, not ${format}`);
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -154,7 +147,7 @@ async function hammer(ms: number, once: () => Promise<boolean>): Promise<{ perSe
 
 async function main(): Promise<void> {
   console.log(
-    `# http ingest bench: concurrency ${concurrency}, ${seconds} s per phase, ${rounds} rounds, ${batch} events/request, ${format} bodies, landing ${landing}`,
+    `# http ingest bench: concurrency ${concurrency}, ${seconds} s per phase, ${rounds} rounds, ${batch} events/request, ${format} bodies`,
   );
   const server = await startDevServer();
   const bareWorker = await startBareWorker();
@@ -211,7 +204,6 @@ async function main(): Promise<void> {
       return datasets.filter((d) => d.name !== "events").reduce((n, d) => n + Number(d.rows), 0);
     };
     const drain = async () => {
-      if (landing === "off") return;
       const t = performance.now();
       while ((await landed()) < accepted) {
         if (performance.now() - t > DRAIN_TIMEOUT_MS) {

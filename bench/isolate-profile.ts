@@ -2,7 +2,7 @@
 // isolate of a real `wrangler dev`, taken through its DevTools inspector, summarised by source
 // module (esbuild's `// path/file.ts` markers in the bundle) and by function.
 //
-//   [TARN_DEV_LANDING=0] TARN_DEV_CRON=0 npx tsx bench/isolate-profile.ts [events=200000] [batch=500] [concurrency=8] [spreadMinutes=2880] [out=profile.cpuprofile]
+//   TARN_DEV_CRON=0 npx tsx bench/isolate-profile.ts [events=200000] [batch=500] [concurrency=8] [spreadMinutes=2880] [out=profile.cpuprofile]
 //
 // Self time is charged to the frame's module; native frames (SQLite `exec`, R2 `put`, zstd) have no
 // source, so they are charged to the nearest JS caller's module and listed as `native ← caller`.
@@ -156,9 +156,7 @@ async function main(): Promise<void> {
       }),
     );
     const sent = performance.now();
-    // TARN_DEV_LANDING=0 (the edge alone): nothing lands, so there is nothing to wait for.
-    if (process.env.TARN_DEV_LANDING !== "0")
-      while ((await landed()) < accepted) await new Promise((r) => setTimeout(r, 200));
+    while ((await landed()) < accepted) await new Promise((r) => setTimeout(r, 200));
     const done = performance.now();
     const { profile } = await devtools.post<{ profile: Profile }>("Profiler.stop");
     const sources = await scriptSources(devtools, profile);

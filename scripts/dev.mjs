@@ -3,7 +3,7 @@
 // Extra flags pass through to wrangler dev (`npm run dev -- --port 9000 --persist-to /tmp/state`);
 // --persist-to is also given to the migration step so both use the same local state.
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -65,21 +65,7 @@ const defaults = [
   ...(hasFlag("--port") ? [] : ["--port", "8787"]),
   ...(hasFlag("--test-scheduled") ? [] : ["--test-scheduled"]),
 ];
-// TARN_DEV_LANDING=0 (benchmarks only): the same Worker without a consumer on tarn-events, so the edge can
-// be measured alone, as production runs it (the consumer in isolates of its own). Accepted events then
-// stay in the local queue and are lost when the server stops.
-const configArgs = [];
-if (process.env.TARN_DEV_LANDING === "0") {
-  const edgeOnly = path.join(root, "wrangler.edge-only.toml");
-  const toml = readFileSync(path.join(root, "wrangler.toml"), "utf8").replace(
-    /\[\[queues\.consumers\]\]\nqueue = "tarn-events"\n(?:(?!\[)[^\n]*\n)*/,
-    "",
-  );
-  writeFileSync(edgeOnly, toml);
-  configArgs.push("--config", edgeOnly);
-  console.log("[tarn] TARN_DEV_LANDING=0: no consumer on tarn-events (the edge alone)");
-}
-const dev = spawn(process.execPath, [wrangler, "dev", ...defaults, ...configArgs, ...args], {
+const dev = spawn(process.execPath, [wrangler, "dev", ...defaults, ...args], {
   cwd: root,
   stdio: "inherit",
   env: { WRANGLER_SEND_METRICS: "false", ...process.env },

@@ -170,7 +170,7 @@ export function rewriteForParser(sql: string, tokens: Token[]): Rewritten {
     cond += sql.slice(from, m.condEnd);
     for (const e of inside) edits.splice(edits.indexOf(e), 1);
     edits.push({ start: m.start, end: m.condEnd, text: "" });
-    edits.push({ start: m.at, end: m.at, text: ` WINDOW ${QUALIFY_WINDOW} AS (ORDER BY ${cond}) ` });
+    edits.push({ start: m.at, end: m.at, text: ` WINDOW ${QUALIFY_WINDOW} AS (ORDER BY (${cond})) ` });
   }
   let text = "";
   let at = 0;

@@ -108,6 +108,7 @@ export const SQL2_CORPUS: string[] = [
   "SELECT user_id, event_id FROM signup QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts, event_id) = 1 ORDER BY user_id NULLS FIRST",
   "SELECT user_id, event_id, row_number() OVER (PARTITION BY user_id ORDER BY ts DESC, event_id) AS rn FROM click QUALIFY rn <= 2 ORDER BY user_id NULLS FIRST, rn",
   "SELECT country, count(*) AS n FROM events GROUP BY 1 QUALIFY rank() OVER (ORDER BY count(*) DESC) <= 3 ORDER BY n DESC",
+  "SELECT user_id, event_id, ts FROM click QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts, event_id) <= 2 AND user_id IS NOT NULL ORDER BY user_id, ts, event_id",
   // sessionization
   "WITH g AS (SELECT user_id, ts, CASE WHEN ts - lag(ts) OVER (PARTITION BY user_id ORDER BY ts, event_id) > INTERVAL 30 MINUTE OR lag(ts) OVER (PARTITION BY user_id ORDER BY ts, event_id) IS NULL THEN 1 ELSE 0 END AS starts FROM click WHERE user_id IS NOT NULL) SELECT count(*) AS events, sum(starts) AS sessions FROM g",
   // functions of the second edition
