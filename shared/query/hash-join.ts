@@ -218,25 +218,38 @@ class Prober {
     if (interner && only) return this.firstInterned(only, n, interner, first);
     if (keys.length === 1 && only && only.kind === "dict") {
       const dict = only.dict;
-      if (this.dict !== dict) {
-        this.dict = dict;
-        this.perCode = new Int32Array(dict.n).fill(-2);
-      }
-      const perCode = this.perCode;
-      const codes = only.codes;
-      for (let i = 0; i < n; i++) {
-        const c = codes[i] as number;
-        if (c < 0) {
-          first[i] = -1;
-          continue;
-        }
-        let b = perCode[c] as number;
-        if (b === -2) b = perCode[c] = table.first(keyAt([dict], c));
-        first[i] = b;
-      }
-      return first;
+      return this.firstPerCode(dict, only.codes, n, first, (c) => table.first(keyAt([dict], c)));
     }
     for (let i = 0; i < n; i++) first[i] = table.first(keyAt(keys, i));
+    return first;
+  }
+
+  /**
+   * Each row's first build row through its dictionary code: `lookup` runs once per code and
+   * dictionary (the probe side's batches of one column chunk share their dictionary).
+   */
+  private firstPerCode(
+    dict: Vec,
+    codes: ArrayLike<number>,
+    n: number,
+    first: Int32Array,
+    lookup: (code: number) => number,
+  ): Int32Array {
+    if (this.dict !== dict) {
+      this.dict = dict;
+      this.perCode = new Int32Array(dict.n).fill(-2);
+    }
+    const perCode = this.perCode;
+    for (let i = 0; i < n; i++) {
+      const c = codes[i] as number;
+      if (c < 0) {
+        first[i] = -1;
+        continue;
+      }
+      let b = perCode[c] as number;
+      if (b === -2) b = perCode[c] = lookup(c);
+      first[i] = b;
+    }
     return first;
   }
 
@@ -245,27 +258,10 @@ class Prober {
     const table = this.table;
     if (isStringDict(key)) {
       const dict = key.dict;
-      if (this.dict !== dict) {
-        this.dict = dict;
-        this.perCode = new Int32Array(dict.n).fill(-2);
-      }
-      const perCode = this.perCode;
       const entries = interner.entries(dict);
-      const codes = key.codes;
-      for (let i = 0; i < n; i++) {
-        const c = codes[i] as number;
-        if (c < 0) {
-          first[i] = -1;
-          continue;
-        }
-        let b = perCode[c] as number;
-        if (b === -2) {
-          b = valueAt(dict, c) === null ? -1 : table.firstOfId(interner.resolve(entries, dict, c));
-          perCode[c] = b;
-        }
-        first[i] = b;
-      }
-      return first;
+      return this.firstPerCode(dict, key.codes, n, first, (c) =>
+        valueAt(dict, c) === null ? -1 : table.firstOfId(interner.resolve(entries, dict, c)),
+      );
     }
     for (let i = 0; i < n; i++) {
       const v = valueAt(key, i);

@@ -36,27 +36,25 @@ export class StringInterner {
   /** The id of a string, made when new. */
   idOf(s: string): number {
     const h = this.load(s);
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = h & mask;
-    for (;;) {
-      const id = slots[2 * i + 1] as number;
-      if (id < 0) return this.add(s, h, i);
-      if (slots[2 * i] === h && this.same(id, s.length)) return id;
-      i = (i + 1) & mask;
-    }
+    const i = this.slotOf(h, s.length);
+    const id = this.slots[2 * i + 1] as number;
+    return id < 0 ? this.add(s, h, i) : id;
   }
 
   /** The id of a string if it has one, else -1 (probing never grows the table). */
   find(s: string): number {
-    const h = this.load(s);
+    const i = this.slotOf(this.load(s), s.length);
+    return this.slots[2 * i + 1] as number;
+  }
+
+  /** The slot holding the string just loaded into scratch (hash `h`), or the empty slot where it would go. */
+  private slotOf(h: number, length: number): number {
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
     for (;;) {
       const id = slots[2 * i + 1] as number;
-      if (id < 0) return -1;
-      if (slots[2 * i] === h && this.same(id, s.length)) return id;
+      if (id < 0 || (slots[2 * i] === h && this.same(id, length))) return i;
       i = (i + 1) & mask;
     }
   }

@@ -14,11 +14,47 @@ import {
   type PartialAnswer,
   partialBytes,
   runSplits,
+  type SplitRequest,
+  type SplitResult,
 } from "./partial";
 import { topKOrder } from "./scan";
 import { Sink } from "./sink";
 import { keptFiles, rangesOf, scanHints, scanTable } from "./table-scan";
 import { type Vec, valueAt } from "./vector";
+
+/** What every split of this query is asked with: its text, clock, limits and binding, and the files it reads. */
+export function splitRequest(env: ExecEnv, depth: number, files: FileRef[]): SplitRequest {
+  return {
+    sql: env.sql,
+    nowMs: env.ctx.nowMs,
+    depth,
+    files,
+    timeoutMs: Number.isFinite(env.deadline) ? Math.max(0, env.deadline - Date.now()) : undefined,
+    maxGroups: env.maxGroups,
+    maxRows: env.maxRows,
+    tableColumns: env.tableColumns,
+    rowFilters: env.rowFilters,
+  };
+}
+
+/**
+ * `request` run once more when a split fails for any reason but the query's own (a lost invocation),
+ * at most four times per query and while the request stays under its 32 Worker invocations.
+ */
+export function retryingLostSplits<K>(
+  splits: number,
+  env: ExecEnv,
+  request: (key: K) => Promise<SplitResult>,
+): (key: K) => Promise<SplitResult> {
+  let retries = Math.min(4, Math.max(0, 31 - splits));
+  return (key) =>
+    request(key).catch((error: unknown) => {
+      if (error instanceof QueryError && error.code === "QUERY_TIMEOUT") env.checkpoint();
+      if (error instanceof QueryError || error instanceof FinalSplitError || retries <= 0) throw error;
+      retries--;
+      return request(key);
+    });
+}
 
 /** Coordinate a split scan: run the splits, merge their partial answers, finish the SELECT here. */
 export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: number, files: FileRef[], sink: Sink) {
@@ -26,30 +62,13 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
   const topK = scanHints(plan, sink).topK;
   const request = (part: FileRef[]) =>
     fan.run({
-      sql: env.sql,
-      nowMs: env.ctx.nowMs,
-      depth,
-      files: part,
-      timeoutMs: Number.isFinite(env.deadline) ? Math.max(0, env.deadline - Date.now()) : undefined,
-      maxGroups: env.maxGroups,
-      maxRows: env.maxRows,
+      ...splitRequest(env, depth, part),
       // The k-th row so far lets later splits skip files and row groups that cannot beat it.
       bound: topK ? sink.worstKey() : undefined,
-      tableColumns: env.tableColumns,
-      rowFilters: env.rowFilters,
     });
   // ORDER BY … LIMIT: likely winners first, and the first split alone so the others start with a bound.
   const splits = cutSplits(topKOrder(files, topK), fan);
-  // A split that fails for any reason but the query's own (a lost invocation) is run once more,
-  // while the request stays under its 32 Worker invocations.
-  let retries = Math.min(4, Math.max(0, 31 - splits.length));
-  const run = (part: FileRef[]) =>
-    request(part).catch((error: unknown) => {
-      if (error instanceof QueryError && error.code === "QUERY_TIMEOUT") env.checkpoint();
-      if (error instanceof QueryError || error instanceof FinalSplitError || retries <= 0) throw error;
-      retries--;
-      return request(part);
-    });
+  const run = retryingLostSplits(splits.length, env, request);
   const answers = runSplits(splits, fan.concurrency, run, { firstAlone: topK !== undefined });
   const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
   for await (const { files: part, result } of answers) {

@@ -21,7 +21,6 @@ import {
   addStatistics,
   cutSplits,
   type FanOut,
-  FinalSplitError,
   type PartialAnswer,
   partialBytes,
   runSplits,
@@ -29,6 +28,7 @@ import {
   type WindowPartitionSpec,
 } from "./partial";
 import { Sink } from "./sink";
+import { retryingLostSplits, splitRequest } from "./split-run";
 import { keptFiles, listTable, rangesOf, scanTable, type TableScan, tableName } from "./table-scan";
 import { type Batch, gatherBatch, type Vec, valueAt } from "./vector";
 import { windowedRows } from "./window-run";
@@ -365,31 +365,14 @@ async function* coordinate(
   // runSplits hands back the files of each split: one copy of the list per partition names it.
   const parts = Array.from({ length: count }, () => scan.files.slice());
   const indexOf = new Map(parts.map((files, index) => [files, index]));
-  const request = (index: number) =>
+  const request = (files: FileRef[]) =>
     fan.run({
-      sql: env.sql,
-      nowMs: env.ctx.nowMs,
-      depth: top.id,
-      files: scan.files,
-      timeoutMs: Number.isFinite(env.deadline) ? Math.max(0, env.deadline - Date.now()) : undefined,
-      maxGroups: env.maxGroups,
-      maxRows: env.maxRows,
-      tableColumns: env.tableColumns,
-      rowFilters: env.rowFilters,
+      ...splitRequest(env, top.id, scan.files),
       maxJoinRows: env.maxJoinRows,
-      partition: { window: block.id, index, count },
+      partition: { window: block.id, index: indexOf.get(files) as number, count },
     });
   // As for file splits: a split lost for any reason but the query's own is run once more.
-  let retries = Math.min(4, Math.max(0, 31 - count));
-  const run = (files: FileRef[]) => {
-    const index = indexOf.get(files) as number;
-    return request(index).catch((error: unknown) => {
-      if (error instanceof QueryError && error.code === "QUERY_TIMEOUT") env.checkpoint();
-      if (error instanceof QueryError || error instanceof FinalSplitError || retries <= 0) throw error;
-      retries--;
-      return request(index);
-    });
-  };
+  const run = retryingLostSplits(count, env, request);
   for await (const { files, result } of runSplits(parts, fan.concurrency, run)) {
     env.checkpoint();
     const local: ExecEnv = {

@@ -122,19 +122,19 @@ function partitionIds(call: WindowCall, batch: Batch, env: ExecEnv): Int32Array 
     }
     return pid;
   }
+  const idOf = (key: unknown) => {
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+    }
+    return id;
+  };
   if (only && (only.kind === "str" || only.kind === "num")) {
     // One string or number key: the value itself is the Map key, no per-row boxing or JSON.
-    const values = only.kind === "str" ? only.values : only.values;
+    const values = only.values;
     const valid = only.kind === "num" ? only.valid : null;
-    for (let i = 0; i < n; i++) {
-      const key = valid && valid[i] === 0 ? null : (values[i] ?? null);
-      let id = ids.get(key);
-      if (id === undefined) {
-        id = ids.size;
-        ids.set(key, id);
-      }
-      pid[i] = id;
-    }
+    for (let i = 0; i < n; i++) pid[i] = idOf(valid && valid[i] === 0 ? null : (values[i] ?? null));
     return pid;
   }
   for (let i = 0; i < n; i++) {
@@ -143,12 +143,7 @@ function partitionIds(call: WindowCall, batch: Batch, env: ExecEnv): Int32Array 
       const v = valueAt(only, i);
       key = typeof v === "object" && v !== null ? JSON.stringify(v) : v;
     } else key = JSON.stringify(parts.map((p) => valueAt(p, i)));
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(key, id);
-    }
-    pid[i] = id;
+    pid[i] = idOf(key);
   }
   return pid;
 }

@@ -16,11 +16,15 @@ import { afterAll, beforeAll, expect } from "vitest";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import {
+  type FanOut,
   type FileRef,
   type QueryCatalog,
+  QueryError,
   type QueryOptions,
   type QueryResult,
   runQuery,
+  runSplit,
+  type SplitRequest,
 } from "../../shared/query/index";
 import { parseQuery } from "../../shared/query/parse";
 import { mulberry32 } from "../seeded-random";
@@ -359,4 +363,51 @@ export function expectSameRows(tarnRows: unknown[][], duckRows: unknown[][], sql
     const same = x.length === y.length && x.every((v, j) => close(v, y[j]));
     if (!same) expect(x, `${context} — row ${i}`).toEqual(y);
   }
+}
+
+/** The QueryError a query fails with (the test fails if it answers or throws anything else). */
+export async function queryFailure(catalog: QueryCatalog, sql: string, options?: QueryOptions): Promise<QueryError> {
+  try {
+    await runQuery(sql, catalog, options);
+  } catch (error) {
+    if (error instanceof QueryError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${sql} to fail`);
+}
+
+/**
+ * Splits that run the engine in process over a catalog that opens only the split's files and cannot
+ * list; requests and answers cross a structured clone, as they cross RPC. `log` records each request.
+ */
+export function inProcessFanOut(
+  catalog: QueryCatalog,
+  options: {
+    filesPerSplit?: number;
+    rowsPerSplit?: number;
+    maxSplits?: number;
+    concurrency?: number;
+    maxPartialBytes?: number;
+    log?: SplitRequest[];
+  } = {},
+): FanOut {
+  return {
+    filesPerSplit: options.filesPerSplit ?? 1,
+    rowsPerSplit: options.rowsPerSplit ?? Number.POSITIVE_INFINITY,
+    maxSplits: options.maxSplits ?? 32,
+    concurrency: options.concurrency ?? 3,
+    async run(request) {
+      const sent = structuredClone(request);
+      options.log?.push(sent);
+      const allowed = new Set(sent.files.map((f) => f.key));
+      const only: QueryCatalog = {
+        listFiles: () => Promise.reject(new Error("a split must not list files")),
+        openFile: (key) => {
+          if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
+          return catalog.openFile(key);
+        },
+      };
+      return structuredClone(await runSplit(sent, only, { maxPartialBytes: options.maxPartialBytes }));
+    },
+  };
 }

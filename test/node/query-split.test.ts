@@ -4,46 +4,19 @@ import {
   type FanOut,
   type FileRef,
   FinalSplitError,
-  type QueryCatalog,
   QueryError,
   runSplit,
   type SplitRequest,
 } from "../../shared/query/index";
 import { cutSplits, partialBytes } from "../../shared/query/partial";
 import { CORPUS, groupedArb, plainArb } from "./query-corpus";
-import { expectSameAsDuckDB, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
+import { expectSameAsDuckDB, inProcessFanOut, lakeWithDuckDB, tarnAnswer } from "./query-fixtures";
 
 const lake = lakeWithDuckDB();
 
-/** Splits that run the engine in-process over a catalog that can only open the split's files. */
-function fanOut(
-  options: {
-    filesPerSplit?: number;
-    rowsPerSplit?: number;
-    maxSplits?: number;
-    concurrency?: number;
-    log?: SplitRequest[];
-  } = {},
-): FanOut {
-  return {
-    filesPerSplit: options.filesPerSplit ?? 1,
-    rowsPerSplit: options.rowsPerSplit ?? Number.POSITIVE_INFINITY,
-    maxSplits: options.maxSplits ?? 32,
-    concurrency: options.concurrency ?? 3,
-    async run(request) {
-      const sent = structuredClone(request);
-      options.log?.push(sent);
-      const allowed = new Set(sent.files.map((f) => f.key));
-      const catalog: QueryCatalog = {
-        listFiles: () => Promise.reject(new Error("a split must not list files")),
-        openFile: (key) => {
-          if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
-          return lake.fixture.catalog.openFile(key);
-        },
-      };
-      return structuredClone(await runSplit(sent, catalog));
-    },
-  };
+/** Splits in process over the fixture's files (one file a split unless told otherwise). */
+function fanOut(options: Parameters<typeof inProcessFanOut>[1] = {}): FanOut {
+  return inProcessFanOut(lake.fixture.catalog, options);
 }
 
 describe("cutting a scan into splits", () => {

@@ -3,15 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   explainQuery,
   type FanOut,
-  type QueryCatalog,
-  QueryError,
+  type QueryError,
   runQuery,
-  runSplit,
   type SplitRequest,
   validateQuery,
 } from "../../shared/query/index";
 import { matchRollupQuery } from "../../shared/rollup/match";
-import { expectSameAsDuckDB, lakeWithDuckDB } from "./query-fixtures";
+import { expectSameAsDuckDB, inProcessFanOut, lakeWithDuckDB, queryFailure } from "./query-fixtures";
 import { joinArb, SQL2_CORPUS, windowArb } from "./query-sql2-corpus";
 
 const lake = lakeWithDuckDB();
@@ -46,37 +44,13 @@ describe("SQL, second edition, against DuckDB", () => {
   }, 600_000);
 });
 
-async function failure(sql: string, options?: Parameters<typeof runQuery>[2]): Promise<QueryError> {
-  try {
-    await runQuery(sql, lake.fixture.catalog, options);
-  } catch (error) {
-    if (error instanceof QueryError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${sql} to fail`);
+function failure(sql: string, options?: Parameters<typeof runQuery>[2]): Promise<QueryError> {
+  return queryFailure(lake.fixture.catalog, sql, options);
 }
 
-/** Splits run in-process over a catalog that opens only the split's files (one file a split). */
+/** Splits run in process over the fixture's files, one file a split. */
 function fanOut(log: SplitRequest[]): FanOut {
-  return {
-    filesPerSplit: 1,
-    rowsPerSplit: Number.POSITIVE_INFINITY,
-    maxSplits: 32,
-    concurrency: 3,
-    async run(request) {
-      const sent = structuredClone(request);
-      log.push(sent);
-      const allowed = new Set(sent.files.map((f) => f.key));
-      const catalog: QueryCatalog = {
-        listFiles: () => Promise.reject(new Error("a split must not list files")),
-        openFile: (key) => {
-          if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
-          return lake.fixture.catalog.openFile(key);
-        },
-      };
-      return structuredClone(await runSplit(sent, catalog));
-    },
-  };
+  return inProcessFanOut(lake.fixture.catalog, { log });
 }
 
 describe("joins, set operations, subqueries and windows over split scans", () => {

@@ -2,16 +2,8 @@
 // PARTITION BY keys, in process one partition after another and through splits with a fan-out,
 // and the answers stay DuckDB's. The fixture has 3,800 events; the cap here is 500 rows.
 import { describe, expect, it } from "vitest";
-import {
-  explainQuery,
-  type FanOut,
-  type QueryCatalog,
-  QueryError,
-  runQuery,
-  runSplit,
-  type SplitRequest,
-} from "../../shared/query/index";
-import { expectSameAsDuckDB, lakeWithDuckDB } from "./query-fixtures";
+import { explainQuery, type FanOut, type QueryError, runQuery, type SplitRequest } from "../../shared/query/index";
+import { expectSameAsDuckDB, inProcessFanOut, lakeWithDuckDB, queryFailure } from "./query-fixtures";
 
 const lake = lakeWithDuckDB();
 const CAP = 500;
@@ -53,37 +45,19 @@ const FIRST_ROWS = [
   "SELECT event_id FROM events QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts) = 0",
 ];
 
-async function failure(sql: string, options: Parameters<typeof runQuery>[2]): Promise<QueryError> {
-  try {
-    await runQuery(sql, lake.fixture.catalog, options);
-  } catch (error) {
-    if (error instanceof QueryError) return error;
-    throw error;
-  }
-  throw new Error(`expected ${sql} to fail`);
+function failure(sql: string, options: Parameters<typeof runQuery>[2]): Promise<QueryError> {
+  return queryFailure(lake.fixture.catalog, sql, options);
 }
 
-/** Splits run in process over a catalog that opens only the split's files and cannot list. */
+/** Splits run in process over the fixture's files. */
 function fanOut(log: SplitRequest[], maxPartialBytes?: number, filesPerSplit = 64): FanOut {
-  return {
+  return inProcessFanOut(lake.fixture.catalog, {
+    log,
+    maxPartialBytes,
     filesPerSplit,
     rowsPerSplit: 4_000_000,
     maxSplits: 24,
-    concurrency: 3,
-    async run(request) {
-      const sent = structuredClone(request);
-      log.push(sent);
-      const allowed = new Set(sent.files.map((f) => f.key));
-      const catalog: QueryCatalog = {
-        listFiles: () => Promise.reject(new Error("a split must not list files")),
-        openFile: (key) => {
-          if (!allowed.has(key)) throw new Error(`split opened ${key}, which it was not given`);
-          return lake.fixture.catalog.openFile(key);
-        },
-      };
-      return structuredClone(await runSplit(sent, catalog, { maxPartialBytes }));
-    },
-  };
+  });
 }
 
 describe("windows in hash partitions of their PARTITION BY keys", () => {
