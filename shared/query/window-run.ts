@@ -580,19 +580,9 @@ export async function* applyWindows(
   env: ExecEnv,
   sink: Sink,
 ): AsyncGenerator<Batch> {
-  const windows = plan.windows;
-  if (!windows) return;
-  let batch = await materialize(plan, input, steps, env);
+  if (!plan.windows) return;
+  const batch = await windowedRows(plan, input, steps, env);
   if (batch.n > 0) {
-    const cols = batch.cols.slice();
-    cols.length = Math.max(cols.length, windows.base + windows.calls.length);
-    const sorts = new Map<string, Sorted>();
-    windows.calls.forEach((call, i) => {
-      env.checkpoint();
-      cols[windows.base + i] = computeCall(call, batch, env, sorts);
-    });
-    batch = { n: batch.n, cols };
-    if (windows.qualify) batch = applyFilter(filterSteps(windows.qualify), batch, env.ctx);
     const out = sink.push(batch);
     if (out) yield out;
   }
