@@ -76,28 +76,43 @@ describe("query rate limits", () => {
   });
 });
 
+/**
+ * Runs a scenario that must fit inside one second of the ingest limit's sliding window. On a loaded
+ * machine it may not; then it runs again (with fresh names) rather than asserting on a window that has
+ * already moved. The last attempt's result is returned either way, so a broken limit still fails.
+ */
+async function withinOneSecond<T>(scenario: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    const result = await scenario(attempt);
+    if (Date.now() - started < 900 || attempt === 5) return result;
+  }
+}
+
 describe("the ingest limit", () => {
   const events = (n: number) => Array.from({ length: n }, (_, i) => ({ eventType: "page.view", userId: `u${i}` }));
 
   it("refuses a request whose events do not fit the project's second, accepting none of them", async () => {
-    const p = await createProject("rl-ingest");
     const vars = { INGEST_EVENTS_PER_SECOND: "10" };
-    const first = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(7) });
+    const { p, first, over, fits } = await withinOneSecond(async (attempt) => {
+      const p = await createProject(`rl-ingest-${attempt}`);
+      const first = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(7) });
+      const over = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(4) });
+      const fits = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(3) });
+      return { p, first, over, fits };
+    });
     expect(first.status).toBe(202);
     expect(first.headers.get("RateLimit-Remaining")).toBe("3");
-    const over = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(4) });
     expect(over.status).toBe(429);
     const err = await expectEnvelope(over);
     expect(err.code).toBe("RATE_LIMITED");
     expect(Number(over.headers.get("Retry-After"))).toBe(1);
     expect(JSON.stringify(err)).not.toContain("accepted");
-    const fits = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(3) });
     expect(fits.status).toBe(202);
     expect(((await fits.json()) as { accepted: number }).accepted).toBe(3);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(10) })).status).toBe(
-      202,
-    );
+    const later = await callWith(vars, "/v1/events", { method: "POST", token: p.adminKey, json: events(10) });
+    expect(later.status).toBe(202);
   });
 
   it("fails open for ingest when the limiter cannot be reached, and counts it", async () => {
@@ -115,10 +130,13 @@ describe("the ingest limit", () => {
   });
 
   it("leases budget to the isolate at high limits: fewer limiter calls, the same exact limit", async () => {
-    const project = `lease-${crypto.randomUUID()}`;
     const vars = { ...env, INGEST_EVENTS_PER_SECOND: "2000" };
-    const decisions = [];
-    for (let i = 0; i < 25; i++) decisions.push(await takeIngest(vars, project, 100));
+    const { project, decisions } = await withinOneSecond(async () => {
+      const project = `lease-${crypto.randomUUID()}`;
+      const decisions = [];
+      for (let i = 0; i < 25; i++) decisions.push(await takeIngest(vars, project, 100));
+      return { project, decisions };
+    });
     expect(decisions.map((d) => d?.allowed)).toEqual([...Array(20).fill(true), ...Array(5).fill(false)]);
     expect(decisions.slice(0, 20).map((d) => d?.remaining)).toEqual(
       Array.from({ length: 20 }, (_, i) => 1900 - i * 100),
@@ -142,9 +160,11 @@ describe("the ingest limit", () => {
   });
 
   it("serves exactly the limit to concurrent requests of one isolate, leasing once at a time", async () => {
-    const project = `lease-${crypto.randomUUID()}`;
     const vars = { ...env, INGEST_EVENTS_PER_SECOND: "2000" };
-    const decisions = await Promise.all(Array.from({ length: 40 }, () => takeIngest(vars, project, 100)));
+    const decisions = await withinOneSecond(() => {
+      const project = `lease-${crypto.randomUUID()}`;
+      return Promise.all(Array.from({ length: 40 }, () => takeIngest(vars, project, 100)));
+    });
     expect(decisions.filter((d) => d?.allowed)).toHaveLength(20);
   });
 });
