@@ -263,9 +263,16 @@ async function main() {
       }
     }
     const listed = (await json(await fetch(`${server.url}/v1/lake/files`, { headers: auth(admin) }))) as {
-      files: { key: string; dataset: string }[];
+      files: { key: string; dataset: string; layer: string; rows: number }[];
     };
     const files = listed.files.filter((f) => f.dataset !== "probe");
+    // The layout queries find: files per layer, with their rows (the small-file question).
+    for (const layer of new Set(files.map((f) => f.layer))) {
+      const rows = files.filter((f) => f.layer === layer).map((f) => f.rows);
+      console.log(
+        `#   ${layer}: ${rows.length} files, rows min ${Math.min(...rows)} median ${median(rows)} max ${Math.max(...rows)}`,
+      );
+    }
     for (const [i, f] of files.entries()) {
       const bytes = new Uint8Array(
         await (await fetch(`${server.url}/v1/lake/files/${f.key}`, { headers: auth(admin) })).arrayBuffer(),

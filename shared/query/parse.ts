@@ -18,8 +18,38 @@ export interface Parsed {
   tokens: Token[];
 }
 
-/** Parse one SELECT statement, or throw QueryError INVALID_SQL with a position where one is known. */
+/** Parsed statements kept per isolate, by their text (a query's splits, a dashboard's refreshes). */
+const PARSED_KEPT = 64;
+const parsedByText = new Map<string, Parsed>();
+
+/** Freezes the whole tree: a parsed statement is shared by every reader of the cache, so none may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
+}
+
+/**
+ * Parse one SELECT statement, or throw QueryError INVALID_SQL with a position where one is known.
+ * Parsing is the costliest fixed step of a query (node-sql-parser is a PEG parser), and a query's
+ * splits and repeated dashboard queries send the same text: the last 64 statements are kept, frozen.
+ */
 export function parseQuery(sql: string): Parsed {
+  const kept = parsedByText.get(sql);
+  if (kept) {
+    // Most recently used last: the oldest is the first key.
+    parsedByText.delete(sql);
+    parsedByText.set(sql, kept);
+    return kept;
+  }
+  const parsed = deepFreeze(parseUncached(sql));
+  parsedByText.set(sql, parsed);
+  if (parsedByText.size > PARSED_KEPT) parsedByText.delete(parsedByText.keys().next().value as string);
+  return parsed;
+}
+
+function parseUncached(sql: string): Parsed {
   const tokens = tokenize(sql);
   const prepared = prepareForParser(sql, tokens);
   const rewritten = rewriteForParser(prepared, tokens);
