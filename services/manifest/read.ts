@@ -249,12 +249,15 @@ type Db = ReturnType<typeof drizzle>;
  * Two statements for a caller's own D1 batch, so they are read consistently with its other tables:
  * the files meeting [fromMs, toMs) of the given datasets that are current or were removed after
  * `removedAfter` (a SQL expression), and how many current files `table` has (`events`: all).
+ * `onlyIf` (a SQL condition) lists the files only when it holds, so a caller that needs them only
+ * sometimes still reads in one batch.
  */
 export function coverageStatements(
   d: Db,
   projectId: string,
   range: { fromMs: number | null; toMs: number | null; datasets: string[] | null; table: string },
   removedAfter: SQL,
+  onlyIf?: SQL,
 ) {
   const files = d
     .select({
@@ -272,6 +275,7 @@ export function coverageStatements(
         range.fromMs !== null ? gte(lakeFiles.maxTs, range.fromMs) : undefined,
         range.toMs !== null ? sql`${lakeFiles.minTs} < ${range.toMs}` : undefined,
         range.datasets ? inArray(lakeFiles.dataset, range.datasets) : undefined,
+        onlyIf,
       ),
     );
   const tableFiles = d

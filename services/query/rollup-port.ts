@@ -24,13 +24,17 @@ async function answerFromGold(db: D1Database, projectId: string, plan: RollupPla
     plan.toMs !== null ? lt(col, plan.toMs) : undefined,
   ];
   const oldest = sql`(SELECT coalesce(min(built_snapshot), 0) FROM rollup_hours WHERE project_id = ${projectId})`;
+  // A project without any rollup yet is answered by the scan: its files (every file removed since
+  // snapshot 0, as there are no rollups) are then not worth listing.
+  const anyRollup = sql`EXISTS (SELECT 1 FROM rollup_hours WHERE project_id = ${projectId})`;
   const [filesStatement, tableStatement] = coverageStatements(
     d,
     projectId,
     { fromMs: plan.fromMs, toMs: plan.toMs, datasets: types, table: plan.table },
     oldest,
+    anyRollup,
   );
-  const [files, hours, groups, table] = await d.batch([
+  const [files, hours, groups, table, rolledUp] = await d.batch([
     filesStatement,
     d
       .select({ hourMs: rollupHours.hourMs, builtSnapshot: rollupHours.builtSnapshot })
@@ -48,7 +52,9 @@ async function answerFromGold(db: D1Database, projectId: string, plan: RollupPla
         ),
       ),
     tableStatement,
+    d.select({ any: sql<number>`1` }).from(rollupHours).where(eq(rollupHours.projectId, projectId)).limit(1),
   ]);
+  if (rolledUp.length === 0) return null;
   // A table without files is the engine's to report (unknown table), not an empty answer.
   if (plan.table !== "events" && (table[0]?.n ?? 0) === 0) return null;
   const relevant = files.filter((f) => !plan.eventTypes || plan.eventTypes.has(f.dataset));
