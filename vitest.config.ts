@@ -22,6 +22,9 @@ export default defineConfig(async () => {
                   ADMIN_API_KEY: "tk_test_super_admin_key_0123456789abcdef",
                   // Small splits, so queries over a test's few files take the scale-out path too.
                   QUERY_SPLIT_FILES: "2",
+                  // No compaction 60 s after a test's landings (tests that share a project would see
+                  // their files change under them); the settling tests turn it on where they call it.
+                  COMPACT_SETTLE_SECONDS: "0",
                 },
               },
             }),

@@ -27,6 +27,11 @@ export interface TarnConfig {
   compactMaxFilesPerRun: number;
   /** A dataset with this many current bronze files gets a compaction job right after a landing. */
   compactBronzeFiles: number;
+  /**
+   * Seconds after a landing that leaves fewer bronze files than that (but some to merge) before a
+   * compaction takes them anyway, so the tail of a burst does not wait for the hourly one; 0: never.
+   */
+  compactSettleSeconds: number;
   /** Days a quarantined event is kept. */
   quarantineRetentionDays: number;
   /** Hours a replaced object stays readable (time travel) before garbage collection. */
@@ -59,6 +64,7 @@ export type TarnVars = Partial<
     | "COMPACT_TARGET_BYTES"
     | "COMPACT_MAX_FILES_PER_RUN"
     | "COMPACT_BRONZE_FILES"
+    | "COMPACT_SETTLE_SECONDS"
     | "QUARANTINE_RETENTION_DAYS"
     | "GC_GRACE_HOURS"
     | "QUERY_SPLIT_FILES"
@@ -97,6 +103,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
     compactTargetBytes: Math.max(1, positiveInt(vars.COMPACT_TARGET_BYTES, 4 * 1024 * 1024)),
     compactMaxFilesPerRun: Math.max(1, positiveInt(vars.COMPACT_MAX_FILES_PER_RUN, 200)),
     compactBronzeFiles: Math.max(2, positiveInt(vars.COMPACT_BRONZE_FILES, 32)),
+    compactSettleSeconds: positiveInt(vars.COMPACT_SETTLE_SECONDS, 60),
     quarantineRetentionDays: positiveInt(vars.QUARANTINE_RETENTION_DAYS, 30),
     gcGraceHours: positiveInt(vars.GC_GRACE_HOURS, 24),
     querySplitFiles: Math.max(1, positiveInt(vars.QUERY_SPLIT_FILES, 64)),

@@ -1,6 +1,6 @@
 // Minor compaction: a project whose bronze files pile up (a backfill, a busy hour) gets a compaction
 // job right after a landing instead of waiting for the hourly cron, so the file count stays small.
-import { and, eq, gt, inArray, ne } from "drizzle-orm";
+import { and, eq, gt, inArray, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { readConfig } from "../../shared/config";
 import { jobs } from "../../shared/db/jobs";
@@ -10,8 +10,17 @@ import { createJob } from "./create-job";
 /** A queued or running compaction younger than this is trusted to be on it; an older one may be stuck. */
 const PENDING_FOR_MS = 10 * 60_000;
 
-/** Whether the project has a compaction queued or running that started recently (besides `except`). */
-async function compactionPending(db: D1Database, projectId: string, now: number, except?: string): Promise<boolean> {
+/**
+ * Whether the project has a compaction queued or running that started recently (besides `except`).
+ * `evenSettling`: also one that waits to settle (queued with a delay); without it those do not count,
+ * so a pile-up is compacted at once even while a settling job waits.
+ */
+async function compactionPending(
+  db: D1Database,
+  projectId: string,
+  now: number,
+  options: { except?: string; evenSettling: boolean },
+): Promise<boolean> {
   const since = new Date(now - PENDING_FOR_MS).toISOString();
   const row = await drizzle(db)
     .select({ id: jobs.id })
@@ -22,7 +31,10 @@ async function compactionPending(db: D1Database, projectId: string, now: number,
         eq(jobs.type, "compact"),
         inArray(jobs.status, ["queued", "running"]),
         gt(jobs.createdAt, since),
-        except === undefined ? undefined : ne(jobs.id, except),
+        options.except === undefined ? undefined : ne(jobs.id, options.except),
+        options.evenSettling
+          ? undefined
+          : sql`NOT (${jobs.status} = 'queued' AND coalesce(json_extract(${jobs.params}, '$.settle'), 0) = 1)`,
       ),
     )
     .limit(1)
@@ -38,7 +50,12 @@ const PROJECT_FACTOR = 4;
  * current bronze files, or the project has PROJECT_FACTOR times that many in all (queries read
  * every event type's files), and none is already under way. A finishing compaction calls it too
  * (`exceptJob`: itself), so files that landed while it ran are taken on even when ingest has stopped.
- * Returns the projects it queued a job for.
+ *
+ * Below those thresholds, a project with bronze files to merge gets a compaction that waits
+ * COMPACT_SETTLE_SECONDS (`params.settle`), when no compaction of the project is queued or running:
+ * the tail of a burst (a backfill's last minute) is merged then, not at the next hourly run, so a
+ * user's queries over it read few files soon after it ends.
+ * Returns the projects it queued a job for now (not those left to settle).
  */
 export async function compactSoon(
   env: Env,
@@ -46,15 +63,19 @@ export async function compactSoon(
   options: { now?: number; exceptJob?: string } = {},
 ): Promise<string[]> {
   const now = options.now ?? Date.now();
-  const threshold = readConfig(env).compactBronzeFiles;
+  const { compactBronzeFiles: threshold, compactSettleSeconds } = readConfig(env);
   const queued: string[] = [];
   for (const projectId of projectIds) {
     const counts = await bronzeFileCounts(env.DB, projectId);
     const total = [...counts.values()].reduce((a, n) => a + n, 0);
-    if (total < threshold * PROJECT_FACTOR && ![...counts.values()].some((n) => n >= threshold)) continue;
-    if (await compactionPending(env.DB, projectId, now, options.exceptJob)) continue;
-    await createJob(env, projectId, "compact", {});
-    queued.push(projectId);
+    if (total >= threshold * PROJECT_FACTOR || [...counts.values()].some((n) => n >= threshold)) {
+      if (await compactionPending(env.DB, projectId, now, { except: options.exceptJob, evenSettling: false })) continue;
+      await createJob(env, projectId, "compact", {});
+      queued.push(projectId);
+    } else if (compactSettleSeconds > 0 && counts.size > 0) {
+      if (await compactionPending(env.DB, projectId, now, { except: options.exceptJob, evenSettling: true })) continue;
+      await createJob(env, projectId, "compact", { settle: true }, { delaySeconds: compactSettleSeconds });
+    }
   }
   return queued;
 }

@@ -8,17 +8,22 @@ import type { JobMessage } from "../../shared/job-message";
 
 export type JobRow = typeof jobs.$inferSelect;
 
+/** `delaySeconds`: the job stays queued that long before it runs (the queue delivers it then). */
 export async function createJob(
   env: Pick<Env, "DB" | "JOBS_QUEUE">,
   projectId: string,
   type: JobType,
   params: Record<string, unknown>,
+  options: { delaySeconds?: number } = {},
 ): Promise<JobRow> {
   const id = newId("job");
   const d = drizzle(env.DB);
   const row = await d.insert(jobs).values({ id, type, projectId, params, status: "queued" }).returning().get();
   try {
-    await env.JOBS_QUEUE.send({ job_id: id, project: projectId } satisfies JobMessage, { contentType: "json" });
+    await env.JOBS_QUEUE.send({ job_id: id, project: projectId } satisfies JobMessage, {
+      contentType: "json",
+      ...(options.delaySeconds ? { delaySeconds: options.delaySeconds } : {}),
+    });
   } catch (err) {
     await d
       .update(jobs)

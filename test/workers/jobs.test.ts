@@ -269,6 +269,60 @@ describe("few large files", () => {
     expect(await compactSoon(tight, [p.id])).toEqual([p.id]);
   });
 
+  it("lets the tail of a burst settle: one delayed compaction for bronze below the threshold, which merges it", async () => {
+    const p = await createProject("settle");
+    const settling = { ...env, COMPACT_BRONZE_FILES: "3", COMPACT_SETTLE_SECONDS: "60" };
+    const compactJobs = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT id, status, params FROM jobs WHERE project_id = ? AND type = 'compact' ORDER BY created_at",
+        )
+          .bind(p.id)
+          .all<{ id: string; status: string; params: string }>()
+      ).results;
+    await deliver([message(p.id, [queued(p.id, "t0")])]);
+    // One bronze file: nothing to merge, nothing queued.
+    expect(await compactSoon(settling, [p.id])).toEqual([]);
+    expect(await compactJobs()).toEqual([]);
+    await deliver([message(p.id, [queued(p.id, "t1")])]);
+    // Two, below the threshold of three: a compaction that waits to settle (not one queued now).
+    expect(await compactSoon(settling, [p.id])).toEqual([]);
+    const [settle] = await compactJobs();
+    expect(settle?.status).toBe("queued");
+    expect(JSON.parse(settle?.params ?? "{}")).toEqual({ settle: true });
+    // While it waits, landings queue no other.
+    expect(await compactSoon(settling, [p.id])).toEqual([]);
+    expect(await compactJobs()).toHaveLength(1);
+    // Turned off, nothing settles.
+    const other = await createProject("settle-off");
+    for (const b of [0, 1]) await deliver([message(other.id, [queued(other.id, `o${b}`)])]);
+    await compactSoon({ ...settling, COMPACT_SETTLE_SECONDS: "0" }, [other.id]);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE project_id = ?").bind(other.id).first())?.n,
+    ).toBe(0);
+    // When it runs, the tail is merged into silver, every row kept.
+    const before = ids(await landedRows(p.id));
+    await runJob(settling, settle?.id as string);
+    expect((await jobRow(settle?.id as string))?.status).toBe("succeeded");
+    expect((await currentFiles(p.id)).map((f) => f.layer)).toEqual(["silver"]);
+    expect(ids(await landedRows(p.id))).toEqual(before);
+  });
+
+  it("compacts a pile-up at once even while a settling compaction waits", async () => {
+    const p = await createProject("settle-pile");
+    const settling = { ...env, COMPACT_BRONZE_FILES: "3", COMPACT_SETTLE_SECONDS: "60" };
+    for (const b of [0, 1]) await deliver([message(p.id, [queued(p.id, `u${b}`)])]);
+    expect(await compactSoon(settling, [p.id])).toEqual([]);
+    await deliver([message(p.id, [queued(p.id, "u2")])]);
+    expect(await compactSoon(settling, [p.id])).toEqual([p.id]);
+    const params = (
+      await env.DB.prepare("SELECT params FROM jobs WHERE project_id = ? AND type = 'compact' ORDER BY created_at")
+        .bind(p.id)
+        .all<{ params: string }>()
+    ).results.map((r) => JSON.parse(r.params));
+    expect(params).toEqual([{ settle: true }, {}]);
+  });
+
   it("has a finishing compaction queue the next one when bronze landed meanwhile", async () => {
     const p = await createProject("soon-chain");
     const tight = { ...env, COMPACT_BRONZE_FILES: "2" };
