@@ -54,6 +54,8 @@ const COALESCE_GAP = 1 << 18;
 const MAX_BATCH = 131_072;
 /** Footers opened ahead of the file being read. */
 const FOOTER_LOOKAHEAD = 4;
+/** Row groups whose column chunks are fetched ahead of the one being decoded. */
+const FETCH_AHEAD = 4;
 
 interface OpenFile {
   ref: FileRef;
@@ -275,14 +277,25 @@ export async function* scanFiles(o: ScanOptions): AsyncGenerator<Batch> {
     const constants = constantsOf(r.value.file, r.value.group, o);
     return { job: r.value, constants, chunks: await fetchChunks(r.value.file, r.value.group, constants) };
   };
-  let pending = pull();
+  // Row groups fetched ahead of the one decoded: each fetch is a round trip to R2, so a scan of many
+  // small files waits on latency unless several are in flight. A top-k or LIMIT scan stays one
+  // ahead, since what it reads next depends on what it has already found.
+  const ahead = hint || o.firstBatchRows !== undefined ? 1 : FETCH_AHEAD;
+  const pending: ReturnType<typeof pull>[] = [];
+  const refill = () => {
+    while (pending.length < ahead) {
+      const p = pull();
+      p.catch(() => {});
+      pending.push(p);
+    }
+  };
+  refill();
   let size = o.firstBatchRows ?? MAX_BATCH;
   try {
     for (;;) {
-      const current = await pending;
+      const current = await pending.shift();
       if (!current) break;
-      pending = pull();
-      pending.catch(() => {});
+      refill();
       const { job, chunks, constants } = current;
       const rows = Number(job.group.num_rows);
       o.stats.row_groups_read++;
