@@ -74,7 +74,7 @@ export class KeyEncoder {
       const id = ids[i] as number;
       codes[i] = id < 0 ? -1 : (this.interned[id] as number);
     }
-    return { kind: "dict", n: count, dict: this.interner.dictionary(), codes };
+    return { kind: "dict", n: count, dict: this.interner.dictionary(codes), codes };
   }
 
   encode(vec: Vec): Int32Array {

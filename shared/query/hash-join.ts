@@ -260,7 +260,7 @@ class Prober {
       const dict = key.dict;
       const entries = interner.entries(dict);
       return this.firstPerCode(dict, key.codes, n, first, (c) =>
-        valueAt(dict, c) === null ? -1 : table.firstOfId(interner.resolve(entries, dict, c)),
+        valueAt(dict, c) === null ? -1 : table.firstOfId(interner.lookup(entries, dict, c)),
       );
     }
     for (let i = 0; i < n; i++) {
