@@ -143,10 +143,9 @@ export class StringInterner {
     // dictionary of every string so far made the 100k-row join superlinear in the events).
     if (this.snapshot && (this.snapshot.n === n || (codes && maxOf(codes) < this.snapshot.n))) return this.snapshot;
     const dict: Vec = { kind: "str", n, values: this.values.slice() };
-    this.byDict.set(
-      dict,
-      Int32Array.from({ length: n }, (_, i) => i),
-    );
+    const identity = new Int32Array(n);
+    for (let i = 0; i < n; i++) identity[i] = i;
+    this.byDict.set(dict, identity);
     this.snapshot = dict;
     this.snapshots.add(dict);
     return dict;
