@@ -179,18 +179,29 @@ async function main(): Promise<void> {
     sample();
     const duckRows = (await duck.runAndReadAll(q.sql)).getRowsJS() as unknown[][];
     const same = sameAnswer(tarnRows, duckRows);
+    // CPU time of the process too (DuckDB runs one thread in it): steadier than wall time on a shared machine.
+    const tarnCpu: number[] = [];
+    const duckCpu: number[] = [];
+    const cpuMs = (from: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(from);
+      return (used.user + used.system) / 1000;
+    };
     for (let r = 0; r < runs; r++) {
       let t = performance.now();
+      let cpu = process.cpuUsage();
       await runQuery(q.sql, catalog, { footerCache });
       tarnMs.push(performance.now() - t);
+      tarnCpu.push(cpuMs(cpu));
       t = performance.now();
+      cpu = process.cpuUsage();
       await duck.runAndReadAll(q.sql);
       duckMs.push(performance.now() - t);
+      duckCpu.push(cpuMs(cpu));
     }
     const ratio = median(tarnMs) / median(duckMs);
     (WIDE_WINDOW_QUERIES.includes(q) ? wideRatios : ratios).push(ratio);
     console.log(
-      `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}${same ? "" : "  (ANSWERS DIFFER)"}`,
+      `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}  cpu_ms ${median(tarnCpu).toFixed(0)}/${median(duckCpu).toFixed(0)} (cpu ratio ${(median(tarnCpu) / median(duckCpu)).toFixed(2)})${same ? "" : "  (ANSWERS DIFFER)"}`,
     );
   }
   const geomean = (xs: number[]) => Math.exp(xs.reduce((s, r) => s + Math.log(r), 0) / xs.length);

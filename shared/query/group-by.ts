@@ -58,7 +58,7 @@ export class KeyEncoder {
     if (this.interner && storage === "str") {
       const codes = new Int32Array(n);
       for (let i = 0; i < n; i++) codes[i] = this.interned[ids[i] as number] as number;
-      return { kind: "dict", n, dict: this.interner.dictionary(), codes };
+      return { kind: "dict", n, dict: this.interner.dictionary(codes), codes };
     }
     return fromValues(
       storage,
@@ -74,7 +74,7 @@ export class KeyEncoder {
       const id = ids[i] as number;
       codes[i] = id < 0 ? -1 : (this.interned[id] as number);
     }
-    return { kind: "dict", n: count, dict: this.interner.dictionary(), codes };
+    return { kind: "dict", n: count, dict: this.interner.dictionary(codes), codes };
   }
 
   encode(vec: Vec): Int32Array {

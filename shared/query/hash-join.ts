@@ -207,12 +207,15 @@ class Prober {
   private dict: Vec | null = null;
   /** Per dictionary entry: its first build row, -1 none, -2 not looked up yet. */
   private perCode = new Int32Array(0);
+  /** Each probe row's first build row, reused batch after batch (read before the next batch is probed). */
+  private first = new Int32Array(0);
 
   constructor(private readonly table: BuildTable) {}
 
   firstMatches(keys: Vec[], n: number): Int32Array {
     const table = this.table;
-    const first = new Int32Array(n);
+    if (this.first.length < n) this.first = new Int32Array(Math.max(n, 2 * this.first.length));
+    const first = this.first;
     const only = keys[0];
     const interner = table.interner;
     if (interner && only) return this.firstInterned(only, n, interner, first);
@@ -237,7 +240,9 @@ class Prober {
   ): Int32Array {
     if (this.dict !== dict) {
       this.dict = dict;
-      this.perCode = new Int32Array(dict.n).fill(-2);
+      // One buffer for every dictionary (a file's is dropped when the next file's comes).
+      if (this.perCode.length < dict.n) this.perCode = new Int32Array(Math.max(dict.n, 2 * this.perCode.length));
+      this.perCode.fill(-2, 0, dict.n);
     }
     const perCode = this.perCode;
     for (let i = 0; i < n; i++) {
@@ -260,7 +265,7 @@ class Prober {
       const dict = key.dict;
       const entries = interner.entries(dict);
       return this.firstPerCode(dict, key.codes, n, first, (c) =>
-        valueAt(dict, c) === null ? -1 : table.firstOfId(interner.resolve(entries, dict, c)),
+        valueAt(dict, c) === null ? -1 : table.firstOfId(interner.lookup(entries, dict, c)),
       );
     }
     for (let i = 0; i < n; i++) {
@@ -338,6 +343,10 @@ export async function* executeJoin(
     return { n: count, cols };
   };
 
+  // The pairs of one output chunk, reused: each chunk's columns are gathered out of them before the
+  // next (fresh 64 KiB arrays per chunk were external memory that brought on full collections).
+  const pRows = new Int32Array(CHUNK);
+  const bRows = new Int32Array(CHUNK);
   for await (const probeOut of runner.execute(probe.plan)) {
     env.checkpoint();
     const n = probeOut.n;
@@ -350,8 +359,6 @@ export async function* executeJoin(
         )
       : null;
     const probeMatched = keepProbe ? new Uint8Array(n) : null;
-    let pRows = new Int32Array(CHUNK);
-    let bRows = new Int32Array(CHUNK);
     let count = 0;
     const flush = function* (): Generator<Batch> {
       if (count === 0) return;
@@ -378,8 +385,6 @@ export async function* executeJoin(
         if (table.matched) table.matched[br[k] as number] = 1;
       }
       count = 0;
-      pRows = new Int32Array(CHUNK);
-      bRows = new Int32Array(CHUNK);
       if (batch.n > 0) yield batch;
     };
     for (let i = 0; i < n; i++) {

@@ -136,14 +136,16 @@ export class StringInterner {
    * The interned strings as a dictionary (codes = ids), so grouped keys and concatenated window rows
    * stay codes downstream; its entries' ids are the codes themselves.
    */
-  dictionary(): Vec {
+  dictionary(codes?: ArrayLike<number>): Vec {
     const n = this.values.length;
-    if (this.snapshot && this.snapshot.n === n) return this.snapshot;
+    // The last snapshot serves while it holds every id the codes use: a join's build column keeps
+    // coding into it while the probe or grouping downstream interns more (a copy per batch of a
+    // dictionary of every string so far made the 100k-row join superlinear in the events).
+    if (this.snapshot && (this.snapshot.n === n || (codes && maxOf(codes) < this.snapshot.n))) return this.snapshot;
     const dict: Vec = { kind: "str", n, values: this.values.slice() };
-    this.byDict.set(
-      dict,
-      Int32Array.from({ length: n }, (_, i) => i),
-    );
+    const identity = new Int32Array(n);
+    for (let i = 0; i < n; i++) identity[i] = i;
+    this.byDict.set(dict, identity);
     this.snapshot = dict;
     this.snapshots.add(dict);
     return dict;
@@ -188,6 +190,25 @@ export class StringInterner {
     }
     return id;
   }
+
+  /**
+   * Entry c's id when its string already has one, else -1 without making one: a join's probe side
+   * can only match strings its build side interned, so its misses need not grow the table.
+   */
+  lookup(ids: Int32Array, dict: Vec, c: number): number {
+    let id = ids[c] as number;
+    if (id < 0) {
+      id = this.find((dict as { values: string[] }).values[c] as string);
+      if (id >= 0) ids[c] = id;
+    }
+    return id;
+  }
+}
+
+function maxOf(codes: ArrayLike<number>): number {
+  let max = -1;
+  for (let i = 0; i < codes.length; i++) if ((codes[i] as number) > max) max = codes[i] as number;
+  return max;
 }
 
 /** Whether a vector's values are dictionary codes into strings (what the interner keys). */

@@ -81,7 +81,7 @@ function concatInterned(parts: Vec[], n: number, interner: StringInterner): Vec 
       codes[o] = c < 0 || strings[c] == null ? -1 : interner.resolve(entries, v.dict, c);
     }
   }
-  return { kind: "dict", n, dict: interner.dictionary(), codes };
+  return { kind: "dict", n, dict: interner.dictionary(codes), codes };
 }
 
 function cmp(x: unknown, y: unknown, obj: boolean): number {

@@ -48,6 +48,28 @@ describe("the query's string interner", () => {
     expect(interner.owns(own)).toBe(true);
     expect(Array.from(interner.entries(own))).toEqual([0, 1, 2]);
   });
+
+  it("looks a probe's strings up without adding the ones it lacks", () => {
+    const interner = new StringInterner();
+    interner.idOf("user_1");
+    const probe: Vec = { kind: "str", n: 3, values: ["user_2", "user_1", "user_3"] };
+    const ids = interner.entries(probe);
+    expect([0, 1, 2].map((c) => interner.lookup(ids, probe, c))).toEqual([-1, 0, -1]);
+    expect(interner.values).toEqual(["user_1"]);
+  });
+
+  it("keeps serving its last dictionary for codes it covers after more strings are interned", () => {
+    const interner = new StringInterner();
+    for (let i = 0; i < 100; i++) interner.idOf(`user_${i}`);
+    const snapshot = interner.dictionary();
+    for (let i = 100; i < 200; i++) interner.idOf(`user_${i}`);
+    // Codes below 100: the same dictionary, not a new copy of every string interned so far.
+    expect(interner.dictionary(Int32Array.of(5, -1, 99))).toBe(snapshot);
+    const grown = interner.dictionary(Int32Array.of(5, 150));
+    expect(grown).not.toBe(snapshot);
+    expect(grown.n).toBe(200);
+    expect(interner.owns(grown)).toBe(true);
+  });
 });
 
 describe("integer pair ids", () => {
