@@ -6,7 +6,7 @@ import { parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import type { TypedColumn } from "../contracts/typed-columns";
 import { LAKE_COLUMNS, type LakeRow } from "../lake/lake-row";
 import { USER_BLOOM_KEY, userBloom } from "../privacy/user-bloom";
-import { lakeCompress, lakeCompressors } from "./codecs";
+import { lakeCompressors, lakePageCompress } from "./codecs";
 import {
   type ColumnContext,
   columnContext,
@@ -76,7 +76,7 @@ export function encodeLakeFile(rows: readonly LakeRow[], options: EncodeLakeFile
   const file = new ByteWriter(8192 + rows.length * 56);
   file.appendUint32(PARQUET_MAGIC);
   const groupRows = Math.min(rowGroupSize, rows.length);
-  const ctx = columnContext(file, lakeCompress, groupRows);
+  const ctx = columnContext(file, lakePageCompress, groupRows);
   const columns = groupColumns(groupRows);
   const rowGroups: RowGroup[] = [];
   const indexes: PageIndexes[] = [];
