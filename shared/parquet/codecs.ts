@@ -1,7 +1,7 @@
 // The lake's page codec, ZSTD, both ways (node:zlib works in workerd with nodejs_compat).
 //
-// Compression never fails: node:zlib's zstdCompressSync, falling back to a frame of raw (stored)
-// blocks when it throws. workerd's zstd throws "Unexpected end of file" once the compressed output
+// Compression never fails: node:zlib's ZSTD through one kept stream (or zstdCompressSync where that
+// is unavailable), falling back to a frame of raw (stored) blocks when it throws. workerd's zstd throws "Unexpected end of file" once the compressed output
 // passes ~40 KB (cloudflare/workerd#6769, fix pending); any zstd decoder reads a raw-block frame, so
 // a page that hits the bug is kept uncompressed instead of failing the file.
 
@@ -139,6 +139,9 @@ const END_FRAME = 2;
  * same way; tested). `null`: this runtime's stream has no usable handle.
  */
 const encoders = new Map<number, ReusedEncoder | null>();
+/** Streams dropped after a failure, per level; past MAX_DROPS the level keeps to the one-off path. */
+const drops = new Map<number, number>();
+const MAX_DROPS = 3;
 
 function reusedEncoder(level: number | undefined): ReusedEncoder | null {
   const key = level ?? 0;
@@ -170,9 +173,16 @@ export function zstdKeepsStream(level?: number): boolean {
   return reusedEncoder(level) !== null;
 }
 
-/** Forget a stream that failed or was left mid-frame; the next call starts a fresh one. */
+/**
+ * Forget a stream that failed or was left mid-frame: the next call starts a fresh one, unless
+ * streams at this level keep failing, when the one-off path is cheaper than a stream per page.
+ */
 function dropEncoder(level: number | undefined, encoder: ReusedEncoder): void {
-  encoders.delete(level ?? 0);
+  const key = level ?? 0;
+  const dropped = (drops.get(key) ?? 0) + 1;
+  drops.set(key, dropped);
+  if (dropped >= MAX_DROPS) encoders.set(key, null);
+  else encoders.delete(key);
   try {
     encoder.stream.destroy();
   } catch {

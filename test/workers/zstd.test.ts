@@ -54,6 +54,9 @@ describe("zstd in workerd", () => {
       }
     }
     expect(zstdCompressView(text, 1).length).toBeLessThan(text.length / 20);
+    const padded = new Uint8Array(text.length + 9); // a view at an offset, as callers may pass
+    padded.set(text, 9);
+    expect(decompressInJs(zstdCompressView(padded.subarray(9), 1))).toEqual(text);
   });
 
   it("writes a stored frame any decoder reads, across several 128 KB blocks", () => {

@@ -74,6 +74,9 @@ describe("ZSTD pages", () => {
               input.length < 64 ? zstdStoredFrame(input) : new Uint8Array(zstdCompressSync(input, options));
             expect(zstdCompress(input, level)).toEqual(oneOff);
             expect(zstdCompressView(input, level)).toEqual(oneOff);
+            const padded = new Uint8Array(input.length + 7); // the same bytes, as a view at an offset
+            padded.set(input, 5);
+            expect(zstdCompressView(padded.subarray(5, 5 + input.length), level)).toEqual(oneOff);
           }
         },
       ),
