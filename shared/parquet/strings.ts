@@ -16,28 +16,6 @@ const BATCH_CHARS = 16_384;
 const batch: string[] = [];
 
 /**
- * Values at least this long are encoded one `encodeInto` each rather than joined: the call's cost
- * is small beside their text, and `encodeInto` flattens a rope string (JSON built by concatenation
- * or a template) once, in place, where `join` copies it out of the rope every time (measured on the
- * bench's JSON columns: about a third of the time on first encode, a half on the next ones).
- */
-const ALONE_CHARS = 48;
-
-/** One value, its length prefix and UTF-8 bytes; returns whether it was ASCII. */
-function writeAlone(sink: ByteSink, value: string): boolean {
-  sink.ensure(4 + value.length * 3);
-  const b = sink.bytes;
-  const p = sink.pos;
-  const length = encoder.encodeInto(value, b.subarray(p + 4)).written;
-  b[p] = length & 0xff;
-  b[p + 1] = (length >>> 8) & 0xff;
-  b[p + 2] = (length >>> 16) & 0xff;
-  b[p + 3] = length >>> 24;
-  sink.pos = p + 4 + length;
-  return length === value.length;
-}
-
-/**
  * Append the non-null values among values[from..to) as PLAIN BYTE_ARRAY: a 4-byte little-endian
  * length, then the UTF-8 bytes. Returns whether every value was ASCII.
  *
@@ -45,8 +23,7 @@ function writeAlone(sink: ByteSink, value: string): boolean {
  * straight into the sink; when that text is all ASCII (its UTF-8 length equals its UTF-16 length)
  * every value's byte length is its string length, so the placeholders are overwritten with the
  * lengths. That is one native call per batch instead of a call and a Uint8Array view per value.
- * A batch with multi-byte characters is encoded again value by value. Values of ALONE_CHARS or
- * more are encoded on their own, between batches.
+ * A batch with multi-byte characters is encoded again value by value.
  */
 export function writePlainStrings(
   sink: ByteSink,
@@ -60,19 +37,13 @@ export function writePlainStrings(
     batch.length = 0;
     let chars = 0;
     while (i < to && batch.length < BATCH_VALUES && chars < BATCH_CHARS) {
-      const value = values[i] as string | null;
-      if (value !== null && value.length >= ALONE_CHARS) break;
-      i++;
+      const value = values[i++] as string | null;
       if (value === null) continue;
       batch.push(value);
       chars += value.length;
     }
     const count = batch.length;
-    if (count === 0) {
-      if (i >= to) break;
-      if (!writeAlone(sink, values[i++] as string)) ascii = false;
-      continue;
-    }
+    if (count === 0) break;
     // The first length prefix is left as a gap rather than prepended: `PREFIX + joined` would
     // allocate the batch's text a second time (measured: ~200 MB more garbage per 1M rows).
     const text = batch.join(PREFIX);
