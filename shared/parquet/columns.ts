@@ -74,12 +74,18 @@ interface Scratch {
  * no two encoders of one isolate ever share it; one taken by an encode that throws is simply lost.
  */
 let pooled: Scratch | undefined;
-/** Larger scratch (a million-row file's dictionary pages) is not kept alive between files. */
+/**
+ * Larger scratch (a million-row file's dictionary pages and indexes) is not kept alive between
+ * files, only kept within the collector's reach: reused if no full collection came in between
+ * (fresh buffers are external memory, which brings those collections on; see scratch.ts).
+ */
+let pooledLarge: WeakRef<Scratch> | undefined;
 const POOLED_MAX_BYTES = 1 << 20;
 
 function takeScratch(groupRows: number): Scratch {
-  const scratch = pooled;
+  const scratch = pooled ?? pooledLarge?.deref();
   pooled = undefined;
+  pooledLarge = undefined;
   if (scratch && scratch.defs.length >= groupRows) return scratch;
   return {
     values: scratch?.values ?? new ByteSink(Math.min(1 << 17, 1024 + groupRows * 64)),
@@ -97,9 +103,9 @@ export function columnContext(file: ByteWriter, compress: Compress, groupRows: n
 /** Hand a finished file's scratch to the next file, unless it has grown large. */
 export function releaseContext(ctx: ColumnContext): void {
   const bytes = ctx.values.bytes.length + ctx.levels.bytes.length + ctx.defs.length + ctx.indices.byteLength;
-  if (bytes <= POOLED_MAX_BYTES) {
-    pooled = { values: ctx.values, levels: ctx.levels, defs: ctx.defs, indices: ctx.indices };
-  }
+  const scratch = { values: ctx.values, levels: ctx.levels, defs: ctx.defs, indices: ctx.indices };
+  if (bytes <= POOLED_MAX_BYTES) pooled = scratch;
+  else if (typeof WeakRef === "function") pooledLarge = new WeakRef(scratch);
 }
 
 function fileDictionary(ctx: ColumnContext, name: string): FileDictionary {

@@ -1,6 +1,7 @@
 // Lake rows and columns, both ways: the file's row order (stable by ts) and one row group's values
 // gathered column-wise for writing; decoded row objects normalized back into LakeRows.
 import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "../lake/lake-row";
+import { borrowFloat64, borrowUint32, returnBuffer } from "./scratch";
 
 // Writing
 
@@ -8,7 +9,8 @@ import { LAKE_COLUMNS, type LakeColumnName, type LakeRow } from "../lake/lake-ro
  * Order of rows by `ts`, ties kept in input order. Integer times that span less than 2^32 ms (about
  * 49 days) are radix-sorted (see radixOrder); other integer times spanning less than 2^53 / n ms are
  * sorted as one float key `(ts - min) * n + index` with the native numeric sort; anything else uses
- * a comparator. Already sorted input costs one pass.
+ * a comparator. Already sorted input costs one pass. The order is in a borrowed buffer (scratch.ts):
+ * give back `order.buffer` once done with it.
  */
 export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
   const n = rows.length;
@@ -24,16 +26,17 @@ export function sortOrderByTs(rows: readonly LakeRow[]): Uint32Array {
     if (!Number.isInteger(ts)) integers = false;
   }
   if (!sorted && integers && n >= RADIX_MIN_ROWS && max - min < 2 ** 32) return radixOrder(rows, min, max - min);
-  const order = new Uint32Array(n);
+  const order = borrowUint32(n);
   if (sorted || !integers || (max - min + 1) * n >= Number.MAX_SAFE_INTEGER) {
     for (let i = 0; i < n; i++) order[i] = i;
     if (!sorted) order.sort((a, b) => (rows[a] as LakeRow).ts - (rows[b] as LakeRow).ts || a - b);
     return order;
   }
-  const keys = new Float64Array(n);
+  const keys = borrowFloat64(n);
   for (let i = 0; i < n; i++) keys[i] = ((rows[i] as LakeRow).ts - min) * n + i;
   keys.sort();
   for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % n;
+  returnBuffer(keys.buffer);
   return order;
 }
 
@@ -44,13 +47,13 @@ const RADIX_MAX_DIGIT_BITS = 11;
 /**
  * Stable LSD radix sort of row indexes by `ts - min` (< 2^32), a digit of up to 11 bits per pass
  * (three passes for a span of days). Linear where the native sort of a million float keys took
- * ~0.3 s, and it allocates 12 bytes a row (keys, order, one spare) like the float keys did (8 with one pass).
+ * ~0.3 s; it uses 12 bytes a row (keys, order, one spare), borrowed (scratch.ts) like the float keys.
  * Each pass reads the keys through the previous pass's order, which is nearly sequential for the
  * mostly time-ordered batches the lake receives.
  */
 function radixOrder(rows: readonly LakeRow[], min: number, span: number): Uint32Array {
   const n = rows.length;
-  const keys = new Uint32Array(n);
+  const keys = borrowUint32(n);
   for (let i = 0; i < n; i++) keys[i] = (rows[i] as LakeRow).ts - min;
   const bits = span === 0 ? 1 : 32 - Math.clz32(span);
   const passes = Math.ceil(bits / RADIX_MAX_DIGIT_BITS);
@@ -58,7 +61,7 @@ function radixOrder(rows: readonly LakeRow[], min: number, span: number): Uint32
   const mask = (1 << digitBits) - 1;
   const counts = new Uint32Array(mask + 2);
   let src: Uint32Array<ArrayBuffer> | null = null; // null: the identity order, read without indirection
-  let dst: Uint32Array<ArrayBuffer> = new Uint32Array(n);
+  let dst: Uint32Array<ArrayBuffer> = borrowUint32(n);
   for (let pass = 0, shift = 0; pass < passes; pass++, shift += digitBits) {
     counts.fill(0);
     for (let i = 0; i < n; i++) (counts[(((keys[i] as number) >>> shift) & mask) + 1] as number)++;
@@ -72,10 +75,13 @@ function radixOrder(rows: readonly LakeRow[], min: number, span: number): Uint32
       }
     }
     const done = dst;
-    dst = src ?? new Uint32Array(n); // the spare, allocated once a second pass needs it
+    dst = src ?? borrowUint32(n); // the spare, borrowed once a second pass needs it
     src = done;
   }
-  return src ?? dst;
+  returnBuffer(keys.buffer);
+  if (src === null) return dst;
+  returnBuffer(dst.buffer);
+  return src;
 }
 
 /** A row group's values, column by column; arrays sized once per file and refilled for each group. */

@@ -1,15 +1,18 @@
 // The lake's page codec: ZSTD pages compressed by Tarn, stored frames where compression fails, and
 // both decompressed by the reader's codec (workerd's own behaviour is tested in test/workers/zstd.test.ts).
 
-import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { constants, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   isWholeZstdFrame,
   lakeCompress,
   lakeCompressors,
+  lakePageCompress,
   zstdCompress,
+  zstdCompressView,
   zstdDecompress,
+  zstdKeepsStream,
   zstdStoredFrame,
 } from "../../../shared/parquet/codecs";
 
@@ -55,6 +58,51 @@ describe("ZSTD pages", () => {
       expect(new Uint8Array(zstdDecompressSync(frame))).toEqual(input);
     }
     expect(lakeCompress(new Uint8Array(64).fill(7)).length).toBeLessThan(64); // compressed from 64 bytes on
+  });
+
+  it("writes node:zlib's own frames through the kept stream, frame after frame, at any level", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 3000 }), fc.nat({ max: 60 })), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(undefined, 1, 3, 9),
+        (pages, level) => {
+          for (const [bytes, repeat] of pages) {
+            const input = new Uint8Array(bytes.length * (repeat + 1));
+            for (let r = 0; r <= repeat; r++) input.set(bytes, r * bytes.length);
+            const options = level === undefined ? {} : { params: { [constants.ZSTD_c_compressionLevel]: level } };
+            const oneOff =
+              input.length < 64 ? zstdStoredFrame(input) : new Uint8Array(zstdCompressSync(input, options));
+            expect(zstdCompress(input, level)).toEqual(oneOff);
+            expect(zstdCompressView(input, level)).toEqual(oneOff);
+            const padded = new Uint8Array(input.length + 7); // the same bytes, as a view at an offset
+            padded.set(input, 5);
+            expect(zstdCompressView(padded.subarray(5, 5 + input.length), level)).toEqual(oneOff);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(zstdKeepsStream(1)).toBe(true); // node 24 has the handle: the frames above took the kept path
+  });
+
+  it("returns owned frames from lakeCompress, and views the next call reuses from lakePageCompress", () => {
+    const a = new TextEncoder().encode("a page of text, ".repeat(400));
+    const b = new TextEncoder().encode("another page, longer, ".repeat(900));
+    const owned = lakeCompress(a);
+    const copy = owned.slice();
+    const view = lakePageCompress(a);
+    expect(view).toEqual(copy);
+    lakePageCompress(b);
+    lakeCompress(b);
+    expect(owned).toEqual(copy); // not overwritten by later calls
+    expect(decompress(lakePageCompress(b), b.length)).toEqual(b);
+  });
+
+  it("compresses inputs whose frame would not fit the kept stream's buffer (over 1 MB) the one-off way", () => {
+    const big = new TextEncoder().encode("tarn lake page ".repeat(90_000)); // 1.35 MB
+    const packed = lakePageCompress(big);
+    expect(packed.length).toBeLessThan(big.length / 100);
+    expect(decompress(packed, big.length)).toEqual(big);
   });
 
   it("shrinks repetitive pages", () => {

@@ -187,6 +187,17 @@ describe("encodeLakeFile", () => {
     expect(encodeLakeFile(small)).toEqual(first);
   });
 
+  it("returns bytes of its own, exactly the file, that later encodes leave as they were", () => {
+    const files = [sampleRows(40), sampleRows(2000), sampleRows(700)].map((rows) => encodeLakeFile(rows));
+    const copies = files.map((bytes) => bytes.slice());
+    for (let i = 0; i < 3; i++) encodeLakeFile(sampleRows(1500 + i)); // reuse the scratch buffers again
+    files.forEach((bytes, i) => {
+      expect(bytes).toEqual(copies[i]);
+      expect(bytes.byteOffset).toBe(0);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+    });
+  });
+
   it("keeps a user id filter in the footer that holds every user of every row group", () => {
     const rows = sampleRows(600);
     const metadata = parquetMetadata(toArrayBuffer(encodeLakeFile(rows, { rowGroupSize: 64 })));
