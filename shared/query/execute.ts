@@ -7,6 +7,7 @@ import type { QueryPlan } from "./bind";
 import { type Bound, readsLocal } from "./bound";
 import { applyFilter, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { overGroupCap, ownOverflow } from "./group-partitions";
 import { executeJoin, type JoinRunner } from "./hash-join";
 import { shouldSplit } from "./partial";
 import { executeSetOp } from "./set-ops";
@@ -71,6 +72,19 @@ export function splittable(plan: QueryPlan): boolean {
   return !parts.some(readsLocal);
 }
 
+/** The input's batches, their rows told to `count` as they pass. */
+async function* counted(input: AsyncGenerator<Batch>, count: (n: number) => void): AsyncGenerator<Batch> {
+  for await (const batch of input) {
+    count(batch.n);
+    yield batch;
+  }
+}
+
+/** About how many rows the plan's source gives (before WHERE and grouping). */
+function sourceRows(plan: QueryPlan, env: ExecEnv): Promise<number> {
+  return estimateRows({ ...plan, where: null, aggregate: null, limit: null, offset: 0 }, env);
+}
+
 /** The plan's result as batches of its output columns. */
 export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Batch> {
   if (plan.subqueries?.length) await runSubqueries(plan, env, execute);
@@ -90,8 +104,18 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
     grouped: plan.aggregate !== null || (plan.joinSide === true && plan.where !== null),
     rows: plan.limit === null ? null : plan.limit + plan.offset,
   };
+  // GROUP BY past the group cap starts again in hash partitions of its keys (group-partitions.ts):
+  // each pass reads the input afresh.
+  const again = () => (scan ? scanTable(plan, scan, env, new Sink(plan, env.ctx, env.maxRows)) : source(plan, env));
   if (scan && splittable(plan) && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
-    yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
+    try {
+      yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
+    } catch (error) {
+      const overflow = ownOverflow(plan, error);
+      if (!overflow) throw error;
+      const total = scan.files.reduce((n, f) => n + f.rows, 0);
+      yield* overGroupCap(plan, env, sink, again, total, overflow, scan.files);
+    }
     return;
   }
   const input = scan ? scanTable(plan, scan, env, sink) : source(plan, env);
@@ -101,7 +125,20 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   }
   if (plan.aggregate) {
     const agg = new Aggregator(plan.aggregate, env);
-    await agg.addAll(input, steps);
+    let read = 0;
+    try {
+      await agg.addAll(
+        counted(input, (n) => (read += n)),
+        steps,
+      );
+    } catch (error) {
+      const overflow = ownOverflow(plan, error);
+      if (!overflow) throw error;
+      const total = scan ? scan.files.reduce((n, f) => n + f.rows, 0) : await sourceRows(plan, env);
+      overflow.share = read / Math.max(1, total, read);
+      yield* overGroupCap(plan, env, sink, again, total, overflow, scan && splittable(plan) ? scan.files : null);
+      return;
+    }
     yield* finishGroups(plan, agg, env, sink);
   } else {
     for await (const batch of input) {

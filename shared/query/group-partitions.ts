@@ -1,0 +1,210 @@
+// GROUP BY past the group cap (ExecEnv.maxGroups): answered in hash partitions of its GROUP BY keys.
+// Rows with equal keys hash alike, so each partition (the plan's input read again, WHERE applied,
+// then only the rows whose keys hash to index mod count) holds whole groups: its aggregates are
+// final, HAVING applies per group, and the partitions' rows are only concatenated into the plan's
+// sink (ORDER BY, DISTINCT and LIMIT apply once all are in), with no merge of groups between them.
+//
+// When: the group count cannot be told from the manifest (10M rows may hold ten groups), so a GROUP
+// BY runs as before, and only when its aggregator passes the cap (GroupOverflow, nothing yielded
+// yet) does it start again in partitions. The share of the input read by then sizes them: groups
+// grow at most linearly with rows, so count = ⌈1 ÷ (share × 0.8)⌉ partitions each hold about 80 %
+// of the cap at most; one that still passes it is cut in two (then in two again), and past a budget
+// of passes the query is QUERY_TOO_LARGE, as before, with a hint.
+//
+// In process, partitions run one after another, each holding at most the cap. With a fan-out and a
+// table scan the plan could split, each partition is a split (SplitRequest.groupPartition) over the
+// plan's whole scan, answering its partition's finished rows; the coordinator concatenates them
+// (a partition whose rows are too many to send back runs here instead).
+import { Aggregator, finishGroups, GroupOverflow } from "./aggregator";
+import type { QueryPlan } from "./bind";
+import type { FileRef } from "./catalog";
+import { QueryError } from "./errors";
+import { applyFilter, filterSteps } from "./evaluate";
+import type { ExecEnv } from "./exec-env";
+import { addStatistics, type FanOut, type HashPartition, type PartialAnswer, partialBytes, runSplits } from "./partial";
+import { Sink } from "./sink";
+import { retryingLostSplits, splitRequest } from "./split-run";
+import { keptFiles, rangesOf, scanTable } from "./table-scan";
+import { type Batch, type Vec, valueAt } from "./vector";
+import { keepPartition } from "./window-partitions";
+
+/** Partitions are sized to fill this share of the cap: keys hash unevenly, and a cut costs a pass. */
+const PARTITION_FILL = 0.8;
+/** A partition past the cap is cut in two, then in two again, at most this many times. */
+const MAX_RECUTS = 2;
+/** Passes over the input one GROUP BY may make in one invocation (partitions and their cuts). */
+export const MAX_GROUP_PASSES = 32;
+
+/** The plan's input as it is read once more for a pass: source rows, before WHERE. */
+export type GroupInput = () => AsyncGenerator<Batch>;
+
+/** Whether a GROUP BY can run in hash partitions: it has keys and no window over its groups. */
+export function groupPartitionable(plan: QueryPlan): boolean {
+  return plan.aggregate !== null && plan.aggregate.keys.length > 0 && !plan.windows;
+}
+
+/** The error, when it is this plan's own aggregate passing the cap and the plan can be partitioned. */
+export function ownOverflow(plan: QueryPlan, error: unknown): GroupOverflow | null {
+  return error instanceof GroupOverflow && error.aggregate === plan.aggregate && groupPartitionable(plan)
+    ? error
+    : null;
+}
+
+/**
+ * Partitions for a GROUP BY that held `reached` groups with `share` of its input read: groups grow
+ * at most linearly with rows, so each partition then holds at most 80 % of `perPartition`.
+ */
+function partitionsFor(reached: number, share: number, perPartition: number): number {
+  const groups = reached / Math.min(1, Math.max(share, 1e-6));
+  return Math.max(2, Math.ceil(groups / (PARTITION_FILL * perPartition)));
+}
+
+function tooLarge(env: ExecEnv, why: "partition" | "passes", count: number): QueryError {
+  return new QueryError(
+    "QUERY_TOO_LARGE",
+    why === "partition"
+      ? `GROUP BY keeps more than ${env.maxGroups} groups or distinct values in one of ${count} hash partitions of its keys (a key value with too many distinct values?); filter more (a time range on ts), group coarser or use approx_count_distinct`
+      : `GROUP BY would need more than ${MAX_GROUP_PASSES} passes of ${env.maxGroups} groups each (about ${count} partitions of its keys); filter more (a time range on ts) or group coarser`,
+  );
+}
+
+/**
+ * The finished rows of the given partitions, one after another, through `sink` (each pass holds at
+ * most the cap). `total` is about how many rows the input gives. A partition past the cap is cut
+ * into k by the next digits of the hash: (index + j·count, k·count) for j < k keep between them
+ * exactly its rows; k is sized from how far into its pass it passed the cap.
+ */
+export async function* groupPasses(
+  plan: QueryPlan,
+  env: ExecEnv,
+  sink: Sink,
+  input: GroupInput,
+  total: number,
+  parts: HashPartition[],
+  budget: { passes: number },
+): AsyncGenerator<Batch> {
+  const aggregate = plan.aggregate as NonNullable<QueryPlan["aggregate"]>;
+  const steps = filterSteps(plan.where);
+  const todo = parts.map((p) => ({ ...p, recuts: 0 }));
+  while (todo.length > 0 && !sink.done) {
+    const p = todo.shift() as HashPartition & { recuts: number };
+    if (budget.passes-- <= 0) throw tooLarge(env, "passes", p.count);
+    const agg = new Aggregator(aggregate, env);
+    let read = 0;
+    try {
+      for await (const batch of input()) {
+        env.checkpoint();
+        read += batch.n;
+        const kept = keepPartition(applyFilter(steps, batch, env.ctx), aggregate.keys, p, env);
+        if (kept.n > 0) agg.add(kept);
+      }
+    } catch (error) {
+      const overflow = ownOverflow(plan, error);
+      if (!overflow) throw error;
+      if (p.recuts >= MAX_RECUTS) throw tooLarge(env, "partition", p.count);
+      const k = partitionsFor(overflow.reached, read / Math.max(1, total, read), env.maxGroups);
+      if (k > budget.passes + 1) throw tooLarge(env, "passes", p.count * k);
+      const cuts = Array.from({ length: k }, (_, j) => ({
+        index: p.index + j * p.count,
+        count: p.count * k,
+        recuts: p.recuts + 1,
+      }));
+      todo.unshift(...cuts);
+      continue;
+    }
+    yield* finishGroups(plan, agg, env, sink);
+  }
+}
+
+/**
+ * The GROUP BY of `plan` in hash partitions after its aggregator passed the cap with `share` of its
+ * input read: one split per partition when `files` (its table's scan) may be split, else here.
+ */
+export async function* overGroupCap(
+  plan: QueryPlan,
+  env: ExecEnv,
+  sink: Sink,
+  input: GroupInput,
+  total: number,
+  overflow: GroupOverflow,
+  files: FileRef[] | null,
+): AsyncGenerator<Batch> {
+  if (env.fanOut && files) yield* coordinate(plan, env, sink, input, total, overflow, files);
+  else {
+    const count = partitionsFor(overflow.reached, overflow.share, env.maxGroups);
+    if (count > MAX_GROUP_PASSES) throw tooLarge(env, "passes", count);
+    const parts = Array.from({ length: count }, (_, index) => ({ index, count }));
+    yield* groupPasses(plan, env, sink, input, total, parts, { passes: MAX_GROUP_PASSES });
+  }
+  const rest = sink.finish();
+  if (rest && rest.n > 0) yield rest;
+}
+
+/**
+ * One split per partition, each over the whole scan. Partitions are sized so that a partition's
+ * rows fit in one answer (maxRows) as well as under the cap, up to the fan-out's maxSplits.
+ */
+async function* coordinate(
+  plan: QueryPlan,
+  env: ExecEnv,
+  sink: Sink,
+  input: GroupInput,
+  total: number,
+  overflow: GroupOverflow,
+  files: FileRef[],
+): AsyncGenerator<Batch> {
+  const fan = env.fanOut as FanOut;
+  const perPartition = Math.min(env.maxGroups, env.maxRows);
+  const count = Math.min(fan.maxSplits, partitionsFor(overflow.reached, overflow.share, perPartition));
+  // runSplits hands back the files of each split: one copy of the list per partition names it.
+  const parts = Array.from({ length: count }, () => files.slice());
+  const indexOf = new Map(parts.map((list, index) => [list, index]));
+  const request = (list: FileRef[]) =>
+    fan.run({
+      ...splitRequest(env, plan.id, files),
+      maxJoinRows: env.maxJoinRows,
+      groupPartition: { index: indexOf.get(list) as number, count },
+    });
+  const run = retryingLostSplits(count, env, request);
+  const budget = { passes: MAX_GROUP_PASSES };
+  for await (const { files: list, result } of runSplits(parts, fan.concurrency, run)) {
+    env.checkpoint();
+    const part = { index: indexOf.get(list) as number, count };
+    if (result.partial.kind === "rows") {
+      addStatistics(env.stats, result.statistics);
+      env.stats.splits++;
+      const out = sink.pushRows(result.partial.rows);
+      if (out) yield out;
+    } else if (result.partial.kind === "too_large") {
+      // Too many rows to send back: this partition runs here, as it would in process.
+      yield* groupPasses(plan, env, sink, input, total, [part], budget);
+    } else throw new Error("a GROUP BY partition's split answered with groups");
+    if (sink.done) break;
+  }
+}
+
+/**
+ * A split's work for a GROUP BY partition: the plan's finished rows of that partition over the
+ * given files (outputs, then ORDER BY keys when the plan buffers; LIMIT + OFFSET kept, no OFFSET
+ * applied). More rows than maxRows are not sent (too_large): the coordinator runs the partition.
+ */
+export async function groupPartitionPartial(
+  plan: QueryPlan,
+  env: ExecEnv,
+  files: FileRef[],
+  part: HashPartition,
+): Promise<PartialAnswer> {
+  const ranges = rangesOf(plan);
+  const scan = { files: keptFiles(files, ranges), ranges };
+  const own: QueryPlan = { ...plan, offset: 0, limit: plan.limit === null ? null : plan.limit + plan.offset };
+  const sink = new Sink(own, env.ctx, env.maxRows);
+  const input = () => scanTable(own, scan, env, new Sink(own, env.ctx, env.maxRows));
+  const total = scan.files.reduce((n, f) => n + f.rows, 0);
+  const rows: unknown[][] = [];
+  // A partition past the cap is cut here too (the cuts' rows go back together).
+  for await (const out of groupPasses(own, env, sink, input, total, [part], { passes: 8 })) {
+    for (let i = 0; i < out.n; i++) rows.push(out.cols.map((c) => valueAt(c as Vec, i)));
+    if (rows.length > env.maxRows) return { kind: "too_large", bytes: partialBytes(rows) };
+  }
+  return { kind: "rows", rows: sink.buffering ? sink.partialRows() : rows };
+}
