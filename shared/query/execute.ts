@@ -55,7 +55,12 @@ export async function estimateRows(plan: QueryPlan, env: ExecEnv): Promise<numbe
     const [l, r] = await Promise.all([estimateRows(s.left, env), estimateRows(s.right, env)]);
     rows = s.op === "union" ? l + r : l;
   } else rows = 1;
-  if (plan.aggregate) rows = plan.aggregate.keys.length === 0 ? 1 : Math.ceil(rows / 10);
+  // Groups: a tenth of the rows per GROUP BY key (more keys, more combinations), so that a join of
+  // `GROUP BY user_id` with `SELECT DISTINCT user_id, week` builds the first, which has fewer.
+  if (plan.aggregate) {
+    const keys = plan.aggregate.keys.length;
+    rows = keys === 0 ? 1 : Math.ceil((rows * Math.min(keys, 10)) / 10);
+  }
   if (plan.limit !== null) rows = Math.min(rows, plan.limit + plan.offset);
   return rows;
 }

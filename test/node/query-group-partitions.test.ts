@@ -118,6 +118,17 @@ describe("GROUP BY past the group cap in hash partitions of its keys", () => {
     await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { maxGroups: 300 } });
   });
 
+  it("builds a join of grouped sides from the one with fewer GROUP BY keys (fewer groups)", async () => {
+    // Weekly retention: one group per user on the left, one per user and week on the right.
+    const sql = `WITH first AS (SELECT user_id, min(ts) AS t FROM events GROUP BY 1),
+activity AS (SELECT DISTINCT user_id, date_trunc('week', ts) AS week FROM events)
+SELECT count(*) AS n FROM first JOIN activity USING (user_id)`;
+    const plan = await explainQuery(sql, lake.fixture.catalog);
+    expect(plan.joins[0]?.build).toBe("left");
+    const estimates = plan.joins[0]?.estimated_rows as { left: number; right: number };
+    expect(estimates.left).toBeLessThan(estimates.right);
+  });
+
   it("keeps a GROUP BY under the cap in one pass, as before", async () => {
     const tarn = await expectSameAsDuckDB(lake.fixture, lake.duck, PARTITIONED[0] as string);
     expect(tarn.result.statistics.rows_read).toBe(lake.fixture.rows.length);
