@@ -3,7 +3,7 @@
 // fan-out, and the answers stay DuckDB's. The fixture has 3,800 events (about 400 users, 900
 // sessions, 3 days); the cap here is 500 groups.
 import { describe, expect, it } from "vitest";
-import type { FanOut, QueryError, runQuery, SplitRequest } from "../../shared/query/index";
+import { explainQuery, type FanOut, type QueryError, type runQuery, type SplitRequest } from "../../shared/query/index";
 import { expectSameAsDuckDB, inProcessFanOut, lakeWithDuckDB, queryFailure } from "./query-fixtures";
 
 const lake = lakeWithDuckDB();
