@@ -6,10 +6,11 @@
 //
 // When: the group count cannot be told from the manifest (10M rows may hold ten groups), so a GROUP
 // BY runs as before, and only when its aggregator passes the cap (GroupOverflow, nothing yielded
-// yet) does it start again in partitions. The share of the input read by then sizes them: groups
-// grow at most linearly with rows, so count = ⌈1 ÷ (share × 0.8)⌉ partitions each hold about 80 %
-// of the cap at most; one that still passes it is cut in two (then in two again), and past a budget
-// of passes the query is QUERY_TOO_LARGE, as before, with a hint.
+// yet) does it start again in partitions. The groups held then and the share of the input read by
+// then size them: groups ÷ share extrapolates the total (new keys keep arriving at about the rate
+// they did; a later burst of new keys is caught by the cut below), and count = ⌈that ÷ (0.8 × cap)⌉,
+// at least 2. A partition that still passes the cap is cut again, into as many parts as its own
+// pass suggests, twice at most; past a budget of passes the query is QUERY_TOO_LARGE, with a hint.
 //
 // In process, partitions run one after another, each holding at most the cap. With a fan-out and a
 // table scan the plan could split, each partition is a split (SplitRequest.groupPartition) over the
@@ -30,7 +31,7 @@ import { keepPartition } from "./window-partitions";
 
 /** Partitions are sized to fill this share of the cap: keys hash unevenly, and a cut costs a pass. */
 const PARTITION_FILL = 0.8;
-/** A partition past the cap is cut in two, then in two again, at most this many times. */
+/** A partition past the cap is cut again at most this many times. */
 const MAX_RECUTS = 2;
 /** Passes over the input one GROUP BY may make in one invocation (partitions and their cuts). */
 export const MAX_GROUP_PASSES = 32;
@@ -51,8 +52,8 @@ export function ownOverflow(plan: QueryPlan, error: unknown): GroupOverflow | nu
 }
 
 /**
- * Partitions for a GROUP BY that held `reached` groups with `share` of its input read: groups grow
- * at most linearly with rows, so each partition then holds at most 80 % of `perPartition`.
+ * Partitions for a GROUP BY that held `reached` groups with `share` of its input read, so that each
+ * holds about 80 % of `perPartition` if new keys keep arriving at the rate they did.
  */
 function partitionsFor(reached: number, share: number, perPartition: number): number {
   const groups = reached / Math.min(1, Math.max(share, 1e-6));
@@ -64,7 +65,7 @@ function tooLarge(env: ExecEnv, why: "partition" | "passes", count: number): Que
     "QUERY_TOO_LARGE",
     why === "partition"
       ? `GROUP BY keeps more than ${env.maxGroups} groups or distinct values in one of ${count} hash partitions of its keys (a key value with too many distinct values?); filter more (a time range on ts), group coarser or use approx_count_distinct`
-      : `GROUP BY would need more than ${MAX_GROUP_PASSES} passes of ${env.maxGroups} groups each (about ${count} partitions of its keys); filter more (a time range on ts) or group coarser`,
+      : `GROUP BY would need more than ${MAX_GROUP_PASSES} passes of ${env.maxGroups} groups each (about ${count} hash partitions of its keys), or one key value holds more distinct values than that; filter more (a time range on ts), group coarser or use approx_count_distinct`,
   );
 }
 
@@ -72,7 +73,8 @@ function tooLarge(env: ExecEnv, why: "partition" | "passes", count: number): Que
  * The finished rows of the given partitions, one after another, through `sink` (each pass holds at
  * most the cap). `total` is about how many rows the input gives. A partition past the cap is cut
  * into k by the next digits of the hash: (index + j·count, k·count) for j < k keep between them
- * exactly its rows; k is sized from how far into its pass it passed the cap.
+ * exactly its rows; k is sized from how far into its pass it passed the cap, and its siblings
+ * not yet run are cut alike.
  */
 export async function* groupPasses(
   plan: QueryPlan,
@@ -85,7 +87,7 @@ export async function* groupPasses(
 ): AsyncGenerator<Batch> {
   const aggregate = plan.aggregate as NonNullable<QueryPlan["aggregate"]>;
   const steps = filterSteps(plan.where);
-  const todo = parts.map((p) => ({ ...p, recuts: 0 }));
+  let todo = parts.map((p) => ({ ...p, recuts: 0 }));
   while (todo.length > 0 && !sink.done) {
     const p = todo.shift() as HashPartition & { recuts: number };
     if (budget.passes-- <= 0) throw tooLarge(env, "passes", p.count);
@@ -103,13 +105,18 @@ export async function* groupPasses(
       if (!overflow) throw error;
       if (p.recuts >= MAX_RECUTS) throw tooLarge(env, "partition", p.count);
       const k = partitionsFor(overflow.reached, read / Math.max(1, total, read), env.maxGroups);
-      if (k > budget.passes + 1) throw tooLarge(env, "passes", p.count * k);
-      const cuts = Array.from({ length: k }, (_, j) => ({
-        index: p.index + j * p.count,
-        count: p.count * k,
-        recuts: p.recuts + 1,
-      }));
-      todo.unshift(...cuts);
+      const cut = (q: HashPartition & { recuts: number }) =>
+        Array.from({ length: k }, (_, j) => ({
+          index: q.index + j * q.count,
+          count: q.count * k,
+          recuts: q.recuts + 1,
+        }));
+      // Keys hash evenly, so the partitions of the same cut not yet run would pass the cap too
+      // (the first pass under-counted, e.g. new keys arriving late): they are cut alike now.
+      const siblings = todo.filter((q) => q.count === p.count);
+      const rest = todo.filter((q) => q.count !== p.count);
+      todo = [...cut(p), ...siblings.flatMap(cut), ...rest];
+      if (todo.length > budget.passes) throw tooLarge(env, "passes", p.count * k);
       continue;
     }
     yield* finishGroups(plan, agg, env, sink);
