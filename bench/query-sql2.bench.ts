@@ -171,8 +171,11 @@ async function main(): Promise<void> {
     const before = process.memoryUsage().heapUsed;
     peak = before;
     let tarnRows: unknown[][];
+    let rowsRead = 0;
     try {
-      tarnRows = (await runQuery(q.sql, catalog, { footerCache, maxGroups })).rows;
+      const first = await runQuery(q.sql, catalog, { footerCache, maxGroups });
+      tarnRows = first.rows;
+      rowsRead = first.statistics.rows_read;
     } catch (error) {
       // A refusal (a limit of one invocation) is a result too: reported, left out of the mean.
       if (!(error instanceof QueryError)) throw error;
@@ -193,7 +196,7 @@ async function main(): Promise<void> {
     const ratio = median(tarnMs) / median(duckMs);
     (WIDE_WINDOW_QUERIES.includes(q) ? wideRatios : ratios).push(ratio);
     console.log(
-      `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}${same ? "" : "  (ANSWERS DIFFER)"}`,
+      `${q.name}: tarn_ms_median ${median(tarnMs).toFixed(1)}  duckdb_ms_median ${median(duckMs).toFixed(1)}  ratio ${ratio.toFixed(2)}  tarn_peak_heap_mb ${((peak - before) / 2 ** 20).toFixed(0)}  tarn_rows_read ${rowsRead}${same ? "" : "  (ANSWERS DIFFER)"}`,
     );
   }
   const geomean = (xs: number[]) => Math.exp(xs.reduce((s, r) => s + Math.log(r), 0) / xs.length);

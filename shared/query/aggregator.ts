@@ -109,9 +109,19 @@ export class Aggregator {
       throw new GroupOverflow(this.aggregate, this.env.maxGroups, Math.max(groups, held / 4));
   }
 
+  /** Groups held so far. */
+  get groupCount(): number {
+    return this.table ? this.table.count : 1;
+  }
+
+  /** The groups' key values, one column per GROUP BY key. */
+  keyColumns(): Vec[] {
+    return this.aggregate.keys.map((k, i) => (this.table as GroupTable).keyVec(i, storageOf(k.type)));
+  }
+
   finish(): Batch {
     const groups = this.table ? this.table.count : 1;
-    const cols: Vec[] = this.aggregate.keys.map((k, i) => (this.table as GroupTable).keyVec(i, storageOf(k.type)));
+    const cols: Vec[] = this.table ? this.keyColumns() : [];
     for (const s of this.states) cols.push(s.finish(groups));
     return { n: groups, cols };
   }

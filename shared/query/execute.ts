@@ -7,7 +7,7 @@ import type { QueryPlan } from "./bind";
 import { type Bound, readsLocal } from "./bound";
 import { applyFilter, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
-import { overGroupCap, ownOverflow } from "./group-partitions";
+import { aggregateOrCount, extrapolated, groupPartitionable, overGroupCap, ownOverflow } from "./group-partitions";
 import { executeJoin, type JoinRunner } from "./hash-join";
 import { shouldSplit } from "./partial";
 import { executeSetOp } from "./set-ops";
@@ -77,14 +77,6 @@ export function splittable(plan: QueryPlan): boolean {
   return !parts.some(readsLocal);
 }
 
-/** The input's batches, their rows told to `count` as they pass. */
-async function* counted(input: AsyncGenerator<Batch>, count: (n: number) => void): AsyncGenerator<Batch> {
-  for await (const batch of input) {
-    count(batch.n);
-    yield batch;
-  }
-}
-
 /** About how many rows the plan's source gives (before WHERE and grouping). */
 function sourceRows(plan: QueryPlan, env: ExecEnv): Promise<number> {
   return estimateRows({ ...plan, where: null, aggregate: null, limit: null, offset: 0 }, env);
@@ -119,7 +111,8 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
       const overflow = ownOverflow(plan, error);
       if (!overflow) throw error;
       const total = scan.files.reduce((n, f) => n + f.rows, 0);
-      yield* overGroupCap(plan, env, sink, again, total, overflow, scan.files);
+      const groups = extrapolated(overflow.reached, overflow.share);
+      yield* overGroupCap(plan, env, sink, again, total, groups, scan.files);
     }
     return;
   }
@@ -130,18 +123,13 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   }
   if (plan.aggregate) {
     const agg = new Aggregator(plan.aggregate, env);
-    let read = 0;
-    try {
-      await agg.addAll(
-        counted(input, (n) => (read += n)),
-        steps,
-      );
-    } catch (error) {
-      const overflow = ownOverflow(plan, error);
-      if (!overflow) throw error;
+    // Past the cap (and partitionable), the rest of the input is only counted, to size the partitions.
+    const groups = groupPartitionable(plan)
+      ? await aggregateOrCount(plan, agg, input, steps, env)
+      : await agg.addAll(input, steps).then(() => null);
+    if (groups !== null) {
       const total = scan ? scan.files.reduce((n, f) => n + f.rows, 0) : await sourceRows(plan, env);
-      overflow.share = read / Math.max(1, total, read);
-      yield* overGroupCap(plan, env, sink, again, total, overflow, scan && splittable(plan) ? scan.files : null);
+      yield* overGroupCap(plan, env, sink, again, total, groups, scan && splittable(plan) ? scan.files : null);
       return;
     }
     yield* finishGroups(plan, agg, env, sink);

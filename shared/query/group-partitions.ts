@@ -6,28 +6,32 @@
 //
 // When: the group count cannot be told from the manifest (10M rows may hold ten groups), so a GROUP
 // BY runs as before, and only when its aggregator passes the cap (GroupOverflow, nothing yielded
-// yet) does it start again in partitions. The groups held then and the share of the input read by
-// then size them: groups ÷ share extrapolates the total (new keys keep arriving at about the rate
-// they did; a later burst of new keys is caught by the cut below), and count = ⌈that ÷ (0.8 × cap)⌉,
-// at least 2. A partition that still passes the cap is cut again, into as many parts as its own
-// pass suggests, twice at most; past a budget of passes the query is QUERY_TOO_LARGE, with a hint.
+// yet) does it give up its groups and start again in partitions. In process the rest of that first
+// pass only counts the keys (a HyperLogLog of their hashes, with those of the groups held): count =
+// ⌈groups ÷ (0.8 × cap)⌉, at least 2. Over splits the count extrapolates the groups held by the
+// share of the rows merged (new keys arriving at the rate they did). A partition that still passes
+// the cap is cut again, into as many parts as its own pass suggests, and its siblings not yet run
+// alike, twice at most; past a budget of passes the query is QUERY_TOO_LARGE, with a hint.
 //
 // In process, partitions run one after another, each holding at most the cap. With a fan-out and a
 // table scan the plan could split, each partition is a split (SplitRequest.groupPartition) over the
 // plan's whole scan, answering its partition's finished rows; the coordinator concatenates them
 // (a partition whose rows are too many to send back runs here instead).
+
+import { HyperLogLog } from "../sketch/hll";
 import { Aggregator, finishGroups, GroupOverflow } from "./aggregator";
 import type { QueryPlan } from "./bind";
+import type { Bound } from "./bound";
 import type { FileRef } from "./catalog";
 import { QueryError } from "./errors";
-import { applyFilter, filterSteps } from "./evaluate";
+import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
 import { addStatistics, type FanOut, type HashPartition, type PartialAnswer, partialBytes, runSplits } from "./partial";
 import { Sink } from "./sink";
 import { retryingLostSplits, splitRequest } from "./split-run";
 import { keptFiles, rangesOf, scanTable } from "./table-scan";
 import { type Batch, type Vec, valueAt } from "./vector";
-import { keepPartition } from "./window-partitions";
+import { hashColumn, keepPartition } from "./window-partitions";
 
 /** Partitions are sized to fill this share of the cap: keys hash unevenly, and a cut costs a pass. */
 const PARTITION_FILL = 0.8;
@@ -51,13 +55,65 @@ export function ownOverflow(plan: QueryPlan, error: unknown): GroupOverflow | nu
     : null;
 }
 
-/**
- * Partitions for a GROUP BY that held `reached` groups with `share` of its input read, so that each
- * holds about 80 % of `perPartition` if new keys keep arriving at the rate they did.
- */
-function partitionsFor(reached: number, share: number, perPartition: number): number {
-  const groups = reached / Math.min(1, Math.max(share, 1e-6));
+/** Partitions for about `groups` groups, each holding about 80 % of `perPartition`; at least 2. */
+function partitionsFor(groups: number, perPartition: number): number {
   return Math.max(2, Math.ceil(groups / (PARTITION_FILL * perPartition)));
+}
+
+/** Groups a GROUP BY that held `reached` groups with `share` of its input read would have, if new keys kept coming at that rate. */
+export function extrapolated(reached: number, share: number): number {
+  return reached / Math.min(1, Math.max(share, 1e-6));
+}
+
+/** Each row's hash of all its GROUP BY key values (the one partitions cut by). */
+function keyHashes(keys: Vec[], n: number): Uint32Array {
+  const hashes = new Uint32Array(n);
+  keys.forEach((k, j) => {
+    hashColumn(k, hashes, j === 0);
+  });
+  return hashes;
+}
+
+/**
+ * Fold the input (WHERE's steps applied) into `agg`. Past the cap, the aggregator is given up and
+ * the rest of the input only counted: its keys and those held go into a HyperLogLog of their
+ * hashes, which estimates the groups of the whole input (within about 1 %). Answers that estimate,
+ * or null when every group fit.
+ */
+export async function aggregateOrCount(
+  plan: QueryPlan,
+  agg: Aggregator,
+  input: AsyncGenerator<Batch>,
+  steps: Bound[],
+  env: ExecEnv,
+): Promise<number | null> {
+  const aggregate = plan.aggregate as NonNullable<QueryPlan["aggregate"]>;
+  let sketch: HyperLogLog | null = null;
+  const count = (keys: Vec[], n: number) => {
+    for (const h of keyHashes(keys, n)) (sketch as HyperLogLog).add(h);
+  };
+  for await (const batch of input) {
+    env.checkpoint();
+    const kept = applyFilter(steps, batch, env.ctx);
+    if (kept.n === 0) continue;
+    if (sketch) {
+      count(
+        aggregate.keys.map((k) => evaluate(k, kept, env.ctx)),
+        kept.n,
+      );
+      continue;
+    }
+    try {
+      agg.add(kept);
+    } catch (error) {
+      if (!ownOverflow(plan, error)) throw error;
+      // The batch that passed the cap is in the groups already.
+      sketch = new HyperLogLog();
+      const held = agg.keyColumns();
+      count(held, agg.groupCount);
+    }
+  }
+  return sketch ? Math.max((sketch as HyperLogLog).estimate(), env.maxGroups + 1) : null;
 }
 
 function tooLarge(env: ExecEnv, why: "partition" | "passes", count: number): QueryError {
@@ -104,7 +160,7 @@ export async function* groupPasses(
       const overflow = ownOverflow(plan, error);
       if (!overflow) throw error;
       if (p.recuts >= MAX_RECUTS) throw tooLarge(env, "partition", p.count);
-      const k = partitionsFor(overflow.reached, read / Math.max(1, total, read), env.maxGroups);
+      const k = partitionsFor(extrapolated(overflow.reached, read / Math.max(1, total, read)), env.maxGroups);
       const cut = (q: HashPartition & { recuts: number }) =>
         Array.from({ length: k }, (_, j) => ({
           index: q.index + j * q.count,
@@ -124,8 +180,9 @@ export async function* groupPasses(
 }
 
 /**
- * The GROUP BY of `plan` in hash partitions after its aggregator passed the cap with `share` of its
- * input read: one split per partition when `files` (its table's scan) may be split, else here.
+ * The GROUP BY of `plan` in hash partitions after its aggregator passed the cap, for about `groups`
+ * groups in all (`total`: about the input's rows): one split per partition when `files` (its
+ * table's scan) may be split, else here.
  */
 export async function* overGroupCap(
   plan: QueryPlan,
@@ -133,12 +190,12 @@ export async function* overGroupCap(
   sink: Sink,
   input: GroupInput,
   total: number,
-  overflow: GroupOverflow,
+  groups: number,
   files: FileRef[] | null,
 ): AsyncGenerator<Batch> {
-  if (env.fanOut && files) yield* coordinate(plan, env, sink, input, total, overflow, files);
+  if (env.fanOut && files) yield* coordinate(plan, env, sink, input, total, groups, files);
   else {
-    const count = partitionsFor(overflow.reached, overflow.share, env.maxGroups);
+    const count = partitionsFor(groups, env.maxGroups);
     if (count > MAX_GROUP_PASSES) throw tooLarge(env, "passes", count);
     const parts = Array.from({ length: count }, (_, index) => ({ index, count }));
     yield* groupPasses(plan, env, sink, input, total, parts, { passes: MAX_GROUP_PASSES });
@@ -157,12 +214,11 @@ async function* coordinate(
   sink: Sink,
   input: GroupInput,
   total: number,
-  overflow: GroupOverflow,
+  groups: number,
   files: FileRef[],
 ): AsyncGenerator<Batch> {
   const fan = env.fanOut as FanOut;
-  const perPartition = Math.min(env.maxGroups, env.maxRows);
-  const count = Math.min(fan.maxSplits, partitionsFor(overflow.reached, overflow.share, perPartition));
+  const count = Math.min(fan.maxSplits, partitionsFor(groups, Math.min(env.maxGroups, env.maxRows)));
   // runSplits hands back the files of each split: one copy of the list per partition names it.
   const parts = Array.from({ length: count }, () => files.slice());
   const indexOf = new Map(parts.map((list, index) => [list, index]));

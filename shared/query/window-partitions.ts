@@ -145,7 +145,7 @@ function hashValue(v: unknown): number {
 }
 
 /** Each row's hash of one key, folded into `into` (the first key sets it). */
-function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
+export function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
   const n = into.length;
   const fold = (i: number, h: number) => {
     into[i] = first ? h : mix((Math.imul(into[i] as number, 31) + h) | 0);
