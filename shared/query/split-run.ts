@@ -97,11 +97,12 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
       // Past the group cap (here, or in one split's files alone): the share of the rows merged so
       // far sizes the hash partitions the caller may run instead (group-partitions.ts).
       const rows = (list: FileRef[]) => list.reduce((n, f) => n + f.rows, 0);
-      const overflow = (error: unknown) => {
-        if (error instanceof GroupOverflow) error.share = (merged + rows(part)) / Math.max(1, rows(files));
+      const overflow = (error: unknown, read = merged + rows(part)) => {
+        if (error instanceof GroupOverflow) error.share = read / Math.max(1, rows(files));
         return error;
       };
-      if (partial.kind === "too_many_groups") throw overflow(new GroupOverflow(agg.aggregate, env.maxGroups));
+      if (partial.kind === "too_many_groups")
+        throw overflow(new GroupOverflow(agg.aggregate, env.maxGroups), rows(part));
       try {
         agg.merge(partial);
       } catch (error) {
