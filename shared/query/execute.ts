@@ -7,6 +7,7 @@ import type { QueryPlan } from "./bind";
 import { type Bound, readsLocal } from "./bound";
 import { applyFilter, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
+import { aggregateOrCount, extrapolated, groupPartitionable, overGroupCap, ownOverflow } from "./group-partitions";
 import { executeJoin, type JoinRunner } from "./hash-join";
 import { shouldSplit } from "./partial";
 import { executeSetOp } from "./set-ops";
@@ -54,7 +55,12 @@ export async function estimateRows(plan: QueryPlan, env: ExecEnv): Promise<numbe
     const [l, r] = await Promise.all([estimateRows(s.left, env), estimateRows(s.right, env)]);
     rows = s.op === "union" ? l + r : l;
   } else rows = 1;
-  if (plan.aggregate) rows = plan.aggregate.keys.length === 0 ? 1 : Math.ceil(rows / 10);
+  // Groups: a tenth of the rows per GROUP BY key (more keys, more combinations), so that a join of
+  // `GROUP BY user_id` with `SELECT DISTINCT user_id, week` builds the first, which has fewer.
+  if (plan.aggregate) {
+    const keys = plan.aggregate.keys.length;
+    rows = keys === 0 ? 1 : Math.ceil((rows * Math.min(keys, 10)) / 10);
+  }
   if (plan.limit !== null) rows = Math.min(rows, plan.limit + plan.offset);
   return rows;
 }
@@ -69,6 +75,11 @@ export function splittable(plan: QueryPlan): boolean {
   if (plan.aggregate)
     parts.push(...plan.aggregate.keys, ...plan.aggregate.aggs.flatMap((a) => [a.arg, a.arg2 ?? null]));
   return !parts.some(readsLocal);
+}
+
+/** About how many rows the plan's source gives (before WHERE and grouping). */
+function sourceRows(plan: QueryPlan, env: ExecEnv): Promise<number> {
+  return estimateRows({ ...plan, where: null, aggregate: null, limit: null, offset: 0 }, env);
 }
 
 /** The plan's result as batches of its output columns. */
@@ -90,8 +101,19 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
     grouped: plan.aggregate !== null || (plan.joinSide === true && plan.where !== null),
     rows: plan.limit === null ? null : plan.limit + plan.offset,
   };
+  // GROUP BY past the group cap starts again in hash partitions of its keys (group-partitions.ts):
+  // each pass reads the input afresh.
+  const again = () => (scan ? scanTable(plan, scan, env, new Sink(plan, env.ctx, env.maxRows)) : source(plan, env));
   if (scan && splittable(plan) && env.fanOut && shouldSplit(scan.files, env.fanOut, shape)) {
-    yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
+    try {
+      yield* coordinateSplits(plan, env, plan.id, scan.files, sink);
+    } catch (error) {
+      const overflow = ownOverflow(plan, error);
+      if (!overflow) throw error;
+      const total = scan.files.reduce((n, f) => n + f.rows, 0);
+      const groups = extrapolated(overflow.reached, overflow.share);
+      yield* overGroupCap(plan, env, sink, again, total, groups, scan.files);
+    }
     return;
   }
   const input = scan ? scanTable(plan, scan, env, sink) : source(plan, env);
@@ -101,7 +123,15 @@ export async function* execute(plan: QueryPlan, env: ExecEnv): AsyncGenerator<Ba
   }
   if (plan.aggregate) {
     const agg = new Aggregator(plan.aggregate, env);
-    await agg.addAll(input, steps);
+    // Past the cap (and partitionable), the rest of the input is only counted, to size the partitions.
+    const groups = groupPartitionable(plan)
+      ? await aggregateOrCount(plan, agg, input, steps, env)
+      : await agg.addAll(input, steps).then(() => null);
+    if (groups !== null) {
+      const total = scan ? scan.files.reduce((n, f) => n + f.rows, 0) : await sourceRows(plan, env);
+      yield* overGroupCap(plan, env, sink, again, total, groups, scan && splittable(plan) ? scan.files : null);
+      return;
+    }
     yield* finishGroups(plan, agg, env, sink);
   } else {
     for await (const batch of input) {

@@ -44,6 +44,7 @@ import { NameError, QueryError, type SqlPosition } from "./errors";
 import type { ExecEnv } from "./exec-env";
 import { execute } from "./execute";
 import { explainScans, type QueryExplain } from "./explain";
+import { groupPartitionable, groupPartitionPartial, ownOverflow } from "./group-partitions";
 import { StringInterner } from "./interner";
 import { findName, type Token, tokenize } from "./lexer";
 import { type Parsed, parseQuery } from "./parse";
@@ -364,13 +365,18 @@ export async function runSplit(
     env.windowPartition = { ...request.partition, files: request.files };
   } else if (plan?.source.kind !== "table")
     throw new Error(`split ${request.depth} does not name a table scan of the query`);
-  const partial = await withDeadline(
-    request.partition
-      ? partitionPartial(plan as QueryPlan, env, execute)
-      : executePartial(plan as QueryPlan, env, request.files, request.bound),
-    deadline,
-    request.timeoutMs,
-  );
+  else if (request.groupPartition && !groupPartitionable(plan))
+    throw new Error(`split ${request.depth} does not name a GROUP BY of the query`);
+  const work = request.partition
+    ? partitionPartial(plan as QueryPlan, env, execute)
+    : request.groupPartition
+      ? groupPartitionPartial(plan as QueryPlan, env, request.files, request.groupPartition)
+      : executePartial(plan as QueryPlan, env, request.files, request.bound).catch((error: unknown) => {
+          // These files alone pass the group cap: the coordinator runs the GROUP BY in hash partitions.
+          if (ownOverflow(plan as QueryPlan, error)) return { kind: "too_many_groups" } as const;
+          throw error;
+        });
+  const partial = await withDeadline(work, deadline, request.timeoutMs);
   const { files_listed: _, ...statistics } = env.stats;
   const limit = options.maxPartialBytes ?? Number.POSITIVE_INFINITY;
   if (Number.isFinite(limit)) {

@@ -34,6 +34,18 @@ export interface SplitRequest {
    * is the block or the plan above it whose partial answer the split sends back.
    */
   partition?: WindowPartitionSpec;
+  /**
+   * A hash partition of a GROUP BY past the group cap (group-partitions.ts): `files` are the grouped
+   * plan's whole scan (`depth`), of which the split keeps the rows whose GROUP BY keys hash to
+   * `index` mod `count`, and answers that partition's finished rows.
+   */
+  groupPartition?: HashPartition;
+}
+
+/** Which hash partition of a key set: rows whose keys hash to `index` mod `count`. */
+export interface HashPartition {
+  index: number;
+  count: number;
 }
 
 /** Which hash partition of which window block (by plan number) a split or a pass evaluates. */
@@ -53,7 +65,9 @@ export type PartialAnswer =
   | { kind: "groups"; count: number; keys: unknown[][]; states: unknown[] }
   | { kind: "rows"; rows: unknown[][] }
   /** Too big to send back (see runSplit's maxPartialBytes): the coordinator reads these files itself. */
-  | { kind: "too_large"; bytes: number };
+  | { kind: "too_large"; bytes: number }
+  /** A split's files alone held more groups than the cap: the coordinator runs the GROUP BY in hash partitions. */
+  | { kind: "too_many_groups" };
 
 /** A split failure that running the split again cannot fix (a malformed request): not retried. */
 export class FinalSplitError extends Error {}

@@ -1,6 +1,6 @@
 // Scale-out inside the engine: the coordinator's side (run splits, merge their partial answers,
 // finish the SELECT) and a split's side (the SELECT over some files, up to its partial answer).
-import { Aggregator, finishGroups } from "./aggregator";
+import { Aggregator, finishGroups, GroupOverflow } from "./aggregator";
 import type { QueryPlan } from "./bind";
 import type { FileRef } from "./catalog";
 import { QueryError } from "./errors";
@@ -71,6 +71,7 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
   const run = retryingLostSplits(splits.length, env, request);
   const answers = runSplits(splits, fan.concurrency, run, { firstAlone: topK !== undefined });
   const agg = plan.aggregate ? new Aggregator(plan.aggregate, env) : null;
+  let merged = 0;
   for await (const { files: part, result } of answers) {
     env.checkpoint();
     let partial = result.partial;
@@ -93,7 +94,21 @@ export async function* coordinateSplits(plan: QueryPlan, env: ExecEnv, depth: nu
       env.stats.splits++;
     }
     if (agg) {
-      agg.merge(partial);
+      // Past the group cap (here, or in one split's files alone): the share of the rows merged so
+      // far sizes the hash partitions the caller may run instead (group-partitions.ts).
+      const rows = (list: FileRef[]) => list.reduce((n, f) => n + f.rows, 0);
+      const overflow = (error: unknown, read = merged + rows(part)) => {
+        if (error instanceof GroupOverflow) error.share = read / Math.max(1, rows(files));
+        return error;
+      };
+      if (partial.kind === "too_many_groups")
+        throw overflow(new GroupOverflow(agg.aggregate, env.maxGroups), rows(part));
+      try {
+        agg.merge(partial);
+      } catch (error) {
+        throw overflow(error);
+      }
+      merged += rows(part);
       continue;
     }
     if (partial.kind !== "rows") throw new Error("a split of an ungrouped query answered with groups");

@@ -21,6 +21,7 @@ import {
   addStatistics,
   cutSplits,
   type FanOut,
+  type HashPartition,
   type PartialAnswer,
   partialBytes,
   runSplits,
@@ -144,7 +145,7 @@ function hashValue(v: unknown): number {
 }
 
 /** Each row's hash of one key, folded into `into` (the first key sets it). */
-function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
+export function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
   const n = into.length;
   const fold = (i: number, h: number) => {
     into[i] = first ? h : mix((Math.imul(into[i] as number, 31) + h) | 0);
@@ -168,8 +169,8 @@ function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
   for (let i = 0; i < n; i++) fold(i, hashValue(valueAt(v, i)));
 }
 
-/** The rows of a batch whose keys hash to the partition. */
-function keepPartition(batch: Batch, keys: Bound[], part: WindowPartitionSpec, env: ExecEnv): Batch {
+/** The rows of a batch whose keys hash to the partition (also GROUP BY's, group-partitions.ts). */
+export function keepPartition(batch: Batch, keys: Bound[], part: HashPartition, env: ExecEnv): Batch {
   if (part.count <= 1) return batch;
   const hashes = new Uint32Array(batch.n);
   keys.forEach((k, j) => {

@@ -164,14 +164,22 @@ describe("a scan split over sub-invocations", () => {
   });
 
   it("keeps the memory guard across merged splits", async () => {
-    // Each split holds fewer groups than the limit, the merged answer more.
-    const sql = "SELECT event_id, count(*) AS n FROM events GROUP BY 1";
+    // Each split holds fewer distinct values than the limit, the merged answer more; with no GROUP BY
+    // key there is nothing to partition by (group-partitions.ts).
+    const sql = "SELECT count(DISTINCT event_id) AS n FROM events";
     const perFile = Math.max(...lake.fixture.files.map((f) => f.rows));
-    const error = await tarnAnswer(lake.fixture.catalog, sql, { fanOut: fanOut(), maxGroups: perFile + 1 }).catch(
-      (e: unknown) => e,
-    );
+    const error = await tarnAnswer(lake.fixture.catalog, sql, {
+      fanOut: fanOut(),
+      maxGroups: Math.ceil(perFile / 4) + 1,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueryError);
     expect((error as QueryError).code).toBe("QUERY_TOO_LARGE");
+    // A GROUP BY whose merged groups pass the cap answers in hash partitions of its keys instead.
+    const grouped = await tarnAnswer(lake.fixture.catalog, "SELECT event_id, count(*) AS n FROM events GROUP BY 1", {
+      fanOut: fanOut(),
+      maxGroups: perFile + 1,
+    });
+    expect(grouped.rows.length).toBe(lake.fixture.rows.length);
   });
 
   it("does not send back a partial answer past the size limit; the coordinator reads those files itself", async () => {
