@@ -63,3 +63,27 @@ export async function landedRows(project: string): Promise<Record<string, unknow
   }
   return rows;
 }
+
+/**
+ * Lands 240 events over 4 hours × 3 types in 4 batches: 12 lake files (more than a 2-file split
+ * holds), 23 users and some NULL users. The scale-out tests' table.
+ */
+export async function landManyFiles(project: string): Promise<void> {
+  const start = Date.UTC(2026, 10, 21, 0);
+  const hour = 3_600_000;
+  const types = ["page.view", "click", "order.created"];
+  const events = Array.from({ length: 240 }, (_, i) =>
+    queued(project, `e${String(i).padStart(3, "0")}`, {
+      event_type: types[i % 3] as string,
+      ts: start + (i % 4) * hour + ((i * 7919) % 3600) * 1000,
+      user_id: i % 7 === 0 ? null : `u${i % 23}`,
+    }),
+  );
+  for (let h = 0; h < 4; h++)
+    await deliver([
+      message(
+        project,
+        events.filter((e) => Math.floor((e.ts - start) / hour) === h),
+      ),
+    ]);
+}

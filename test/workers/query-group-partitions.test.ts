@@ -7,33 +7,12 @@ import { projectCatalog } from "../../services/query/catalog";
 import { projectFanOut } from "../../services/query/fan-out";
 import { QueryError, runQuery } from "../../shared/query";
 import { createProject } from "./helpers";
-import { deliver, message, queued } from "./lake-helpers";
+import { landManyFiles } from "./lake-helpers";
 
-const T = Date.UTC(2026, 10, 21, 0);
-const HOUR = 3_600_000;
-const TYPES = ["page.view", "click", "order.created"];
-
-/** 240 events over 4 hours × 3 types, landed in 4 batches: 12 lake files; 23 users and NULLs. */
+/** A project whose lake holds landManyFiles' 12 files. */
 async function projectWithManyFiles() {
   const p = await createProject("group-split");
-  const events = [];
-  for (let i = 0; i < 240; i++) {
-    events.push(
-      queued(p.id, `e${String(i).padStart(3, "0")}`, {
-        event_type: TYPES[i % 3] as string,
-        ts: T + (i % 4) * HOUR + ((i * 7919) % 3600) * 1000,
-        user_id: i % 7 === 0 ? null : `u${i % 23}`,
-      }),
-    );
-  }
-  for (let h = 0; h < 4; h++) {
-    await deliver([
-      message(
-        p.id,
-        events.filter((e) => Math.floor((e.ts - T) / HOUR) === h),
-      ),
-    ]);
-  }
+  await landManyFiles(p.id);
   return p;
 }
 
