@@ -42,6 +42,8 @@ export interface TarnConfig {
   /** Splits of one query in flight at once, and at most (a request may make 32 Worker invocations). */
   querySplitConcurrency: number;
   queryMaxSplits: number;
+  /** Bytes of lake files an isolate keeps for later queries (QUERY_CACHE_MB). */
+  queryCacheBytes: number;
   /** How long an isolate trusts its view of a project's contracts (ms): a change applies within this. */
   contractCacheTtlMs: number;
   /** An ingest batch syncs its project's Iceberg tables at most this often per isolate (ms); 0 = every batch. */
@@ -71,6 +73,7 @@ export type TarnVars = Partial<
     | "QUERY_SPLIT_ROWS"
     | "QUERY_SPLIT_CONCURRENCY"
     | "QUERY_MAX_SPLITS"
+    | "QUERY_CACHE_MB"
     | "CONTRACT_CACHE_TTL_MS"
     | "LINEAGE_URL"
     | "ICEBERG_SYNC_INTERVAL_MS",
@@ -110,6 +113,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
     querySplitRows: Math.max(1, positiveInt(vars.QUERY_SPLIT_ROWS, 4_000_000)),
     querySplitConcurrency: Math.max(1, positiveInt(vars.QUERY_SPLIT_CONCURRENCY, 6)),
     queryMaxSplits: Math.max(1, positiveInt(vars.QUERY_MAX_SPLITS, 24)),
+    queryCacheBytes: positiveInt(vars.QUERY_CACHE_MB, 16) * 1024 * 1024,
     contractCacheTtlMs: positiveInt(vars.CONTRACT_CACHE_TTL_MS, 1000),
     icebergSyncIntervalMs: positiveInt(vars.ICEBERG_SYNC_INTERVAL_MS, 5000),
     lineageUrl: vars.LINEAGE_URL ? vars.LINEAGE_URL : null,

@@ -1,7 +1,7 @@
 // QuerySplit: the entrypoint a coordinating /v1/query calls (through ctx.exports, a loopback
 // service binding) to read part of a large scan in another invocation, with its own limits.
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { r2AsyncBuffer } from "../services/lake-objects/r2-buffer";
+import { queryFileBuffer } from "../services/lake-objects/query-bytes";
 import { privacyUnder, queryPrivacy } from "../services/privacy/masking";
 import type { ProjectSplit, SplitAnswer } from "../services/query/fan-out";
 import { footers } from "../services/query/footers";
@@ -16,7 +16,7 @@ class InvalidSplit extends Error {}
 const MAX_PARTIAL_BYTES = 24 * 1024 * 1024;
 
 /** A catalog that opens only the split's files, and only inside the project's part of the lake. */
-function splitCatalog(lake: R2Bucket, request: ProjectSplit): QueryCatalog {
+function splitCatalog(env: Env, request: ProjectSplit): QueryCatalog {
   const prefix = `lake/${request.projectId}/`;
   const sizes = new Map<string, number>();
   for (const f of request.files) {
@@ -30,7 +30,7 @@ function splitCatalog(lake: R2Bucket, request: ProjectSplit): QueryCatalog {
     async openFile(key) {
       const size = sizes.get(key);
       if (size === undefined) throw new Error(`file ${key} is not in this split`);
-      return r2AsyncBuffer(lake, key, size);
+      return queryFileBuffer(env, key, size);
     },
   };
 }
@@ -39,7 +39,7 @@ export class QuerySplit extends WorkerEntrypoint<Env> {
   /** Run one split of a query and answer with its partial result. */
   async scan(request: ProjectSplit): Promise<SplitAnswer> {
     try {
-      const catalog = splitCatalog(this.env.LAKE, request);
+      const catalog = splitCatalog(this.env, request);
       // The split masks and decrypts exactly as its coordinator does.
       catalog.guard = (
         request.policy

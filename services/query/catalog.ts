@@ -1,9 +1,10 @@
 // The engine's catalog over one project's manifest (D1) and objects (R2), at a snapshot or now.
+import type { TarnVars } from "../../shared/config";
 import { TarnError } from "../../shared/errors";
 import { EVENT_LAYERS, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
 import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import type { ValueGuard } from "../../shared/query/catalog";
-import { r2AsyncBuffer } from "../lake-objects/r2-buffer";
+import { queryFileBuffer } from "../lake-objects/query-bytes";
 import { countFiles, listFiles } from "../manifest/read";
 
 export interface ProjectCatalog extends QueryCatalog {
@@ -14,7 +15,7 @@ export interface ProjectCatalog extends QueryCatalog {
 }
 
 export function projectCatalog(
-  env: Pick<Env, "DB" | "LAKE">,
+  env: Pick<Env, "DB" | "LAKE"> & TarnVars,
   projectId: string,
   snapshot?: number,
   guard?: ValueGuard,
@@ -71,7 +72,7 @@ export function projectCatalog(
     async openFile(key: string) {
       const size = sizes.get(key);
       if (size === undefined) throw new Error(`file ${key} was not listed for this query`);
-      return r2AsyncBuffer(env.LAKE, key, size);
+      return queryFileBuffer(env, key, size);
     },
   };
 }
