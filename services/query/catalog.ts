@@ -6,6 +6,7 @@ import type { FileFilter, FileRef, QueryCatalog } from "../../shared/query";
 import type { ValueGuard } from "../../shared/query/catalog";
 import { queryFileBuffer } from "../lake-objects/query-bytes";
 import { countFiles, listFiles } from "../manifest/read";
+import { atSnapshot } from "./current-lake-memo";
 
 export interface ProjectCatalog extends QueryCatalog {
   /** Files of the tables the query named, before the manifest's time pruning. */
@@ -19,6 +20,8 @@ export function projectCatalog(
   projectId: string,
   snapshot?: number,
   guard?: ValueGuard,
+  /** The latest snapshot, when the query reads the current lake: its listings are kept per snapshot. */
+  currentVersion?: number,
 ): ProjectCatalog {
   const sizes = new Map<string, number>();
   let filesInTables = 0;
@@ -37,10 +40,19 @@ export function projectCatalog(
       const layers = dataset === undefined ? EVENT_LAYERS : undefined;
       // Both reads at once (one round trip's wait); a table of its own's files are listed whole (the
       // manifest's time range is the lake's `ts`).
-      const [inTable, listed] = await Promise.all([
-        countFiles(env.DB, projectId, { dataset, snapshot, layers }),
-        listFiles(env.DB, projectId, { dataset, layers, minTs: filter.minTs, maxTs: filter.maxTs, snapshot }),
-      ]);
+      const read = () =>
+        Promise.all([
+          countFiles(env.DB, projectId, { dataset, snapshot, layers }),
+          listFiles(env.DB, projectId, { dataset, layers, minTs: filter.minTs, maxTs: filter.maxTs, snapshot }),
+        ]);
+      const [inTable, listed] =
+        snapshot === undefined && currentVersion !== undefined
+          ? await atSnapshot(
+              ["files", projectId, currentVersion, table, filter.minTs ?? "", filter.maxTs ?? ""].join("\0"),
+              read,
+              ([, files]) => files.length,
+            )
+          : await read();
       // An event type with no files is not a table (yet): the engine reports it by name.
       if (dataset !== undefined && inTable === 0) return null;
       filesInTables += inTable;

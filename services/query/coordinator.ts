@@ -34,6 +34,7 @@ import { cachedPolicies } from "../access/policies";
 import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { canUnmask, queryPrivacy } from "../privacy/masking";
 import { projectCatalog } from "./catalog";
+import { atSnapshot } from "./current-lake-memo";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
 import { sqlModels } from "./models";
@@ -149,7 +150,7 @@ interface Plan {
   /** Models the SQL's predict() calls: such a query runs in this invocation (models are not shipped to splits). */
   models?: Record<string, SqlModel>;
   /** The tables' columns at the plan's snapshot, once asked for (read alongside the view and rollup checks). */
-  columnsRead?: Promise<Record<string, ColumnInfo[]>>;
+  columnsRead?: Promise<Readonly<Record<string, ColumnInfo[]>>>;
 }
 
 function statistics(plan: Plan, source: AnswerSource, measured: Partial<QueryStatistics> = {}): QueryStatistics {
@@ -210,10 +211,21 @@ export async function tableColumnsOf(
   ]);
 }
 
+/** The tables' columns the plan reads, kept per current snapshot (current-lake-memo.ts). */
+function planColumns(ctx: QueryContext, plan: Plan): Promise<Readonly<Record<string, ColumnInfo[]>>> {
+  if (plan.snapshot !== undefined) return tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
+  return atSnapshot(`columns\0${ctx.projectId}\0${plan.version}`, () => tableColumnsOf(ctx.env.DB, ctx.projectId));
+}
+
+/** The plan's catalog: the current lake's listings are kept per snapshot, like its columns. */
+function planCatalog(ctx: QueryContext, plan: Plan) {
+  return projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard, plan.version);
+}
+
 async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
+  const catalog = planCatalog(ctx, plan);
   const result = await runQuery(plan.parsed, catalog, {
-    tableColumns: await (plan.columnsRead ?? tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot)),
+    tableColumns: await (plan.columnsRead ?? planColumns(ctx, plan)),
     now: plan.now,
     footerCache: footers,
     timeoutMs: QUERY_TIMEOUT_MS,
@@ -246,12 +258,7 @@ async function chooseViewFor(ctx: QueryContext, plan: Plan): Promise<ViewChoice>
   if (!plan.cacheKey) return { reason: "the query reads the clock" };
   // A view holds every row: never for someone row-level policies bind.
   if (plan.rowFilters) return { reason: "row-level policies apply to the asker" };
-  return chooseView(
-    ctx.env.DB,
-    ctx.projectId,
-    plan.parsed.sql,
-    () => plan.columnsRead ?? tableColumnsOf(ctx.env.DB, ctx.projectId),
-  );
+  return chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () => plan.columnsRead ?? planColumns(ctx, plan));
 }
 
 /**
@@ -284,7 +291,7 @@ async function readView(
  * made together and taken in that order: one round trip's wait instead of four.
  */
 async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
-  const columnsRead = tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
+  const columnsRead = planColumns(ctx, plan);
   const reading = { ...plan, columnsRead };
   const cacheRead = plan.cacheKey ? cachedAnswer(plan.cacheKey) : Promise.resolve(null);
   const viewChosen = chooseViewFor(ctx, reading);
@@ -316,8 +323,8 @@ async function explain(ctx: QueryContext, plan: Plan, analyze: boolean): Promise
   const viewed = { choice: await chooseViewFor(ctx, plan) };
   const fromView = viewed.choice.sql !== undefined;
   const gold = await tryRollups(plan);
-  const catalog = projectCatalog(ctx.env, ctx.projectId, plan.snapshot, plan.guard);
-  const tableColumns = await tableColumnsOf(ctx.env.DB, ctx.projectId, plan.snapshot);
+  const catalog = planCatalog(ctx, plan);
+  const tableColumns = await planColumns(ctx, plan);
   // From a view, the scans are those of the view's files.
   const { tables, scans, joins } = await explainQuery(
     fromView ? parseQuery(viewed.choice.sql as string) : plan.parsed,
