@@ -13,7 +13,8 @@
 // find them. `order=shuffled` sends the events in random order, so every request mixes the whole
 // time span (a backfill, offline clients flushing): the small-file case. While events are sent, a
 // prober sends one marker event every 2 s and times how long until SQL sees it (freshness). `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
-// QuerySplit sub-invocations (a large number keeps every query in one invocation). Prints each
+// QuerySplit sub-invocations (a large number keeps every query in one invocation); TARN_BENCH_VARS
+// (`NAME:value,…`) sets other vars of the server. Prints each
 // query's medians, ratio and splits, then the geometric mean. TARN_BENCH_PROFILE=1 then profiles the
 // worker isolate while it answers each query again, and prints where its time went.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -74,6 +75,8 @@ async function main() {
     `QUERY_SPLIT_FILES:${splitFiles}`,
     "--var",
     "RATE_LIMIT_FREE_PER_HOUR:1000000",
+    // TARN_BENCH_VARS="NAME:value,…" sets more of the server's vars (e.g. compaction off while landing).
+    ...(process.env.TARN_BENCH_VARS ?? "").split(",").flatMap((v) => (v ? ["--var", v] : [])),
   ]);
   const dir = mkdtempSync(path.join(tmpdir(), "tarn-qhttp-"));
   try {
