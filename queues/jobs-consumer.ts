@@ -50,7 +50,7 @@ type Progress = (percent: number) => Promise<void>;
  * published on its own, so the follow-up simply finds fewer candidates.
  */
 async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
-  const params = job.params as { dataset?: string; day?: string };
+  const params = job.params as { dataset?: string; day?: string; minor?: boolean };
   const { compactTargetRows: targetRows, compactTargetBytes: targetBytes, compactMaxFilesPerRun } = readConfig(env);
   const total: CompactResult = {
     partitions: 0,
@@ -80,7 +80,15 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
         env,
         job.projectId,
         unit,
-        { id: job.id, attempt, targetRows, targetBytes, maxFiles: Math.max(2, budget), maxBytes: 4 * targetBytes },
+        {
+          id: job.id,
+          attempt,
+          targetRows,
+          targetBytes,
+          maxFiles: Math.max(2, budget),
+          maxBytes: 4 * targetBytes,
+          tiered: params.minor === true,
+        },
         hooks.compact,
       );
       if (r) for (const k of Object.keys(total) as (keyof CompactResult)[]) total[k] += r[k];
@@ -96,8 +104,12 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
   // Expectations of the datasets this compaction rewrote are measured on their new files.
   for (const name of touched) await runExpectations(env, exports, job.projectId, name, "compaction");
   await progress(100);
-  // Bronze that landed while this ran: the next compaction starts now, not at the next landing.
-  const next = total.files_in > 0 ? await compactSoon(env, [job.projectId], { exceptJob: job.id }) : [];
+  // Bronze that landed while this ran: the next compaction starts now, not at the next landing. After
+  // a minor one, the settling compaction merges what its tiers left, once the burst is over.
+  const next =
+    total.files_in > 0
+      ? await compactSoon(env, [job.projectId], { exceptJob: job.id, settleTiers: params.minor === true })
+      : [];
   return { ...total, ...(next.length > 0 ? { followed_by_compaction: true } : {}) } as unknown as Record<
     string,
     unknown

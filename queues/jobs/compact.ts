@@ -3,6 +3,7 @@ import { r2AsyncBuffer } from "../../services/lake-objects/r2-buffer";
 import { type NewFile, publish } from "../../services/manifest/publish";
 import { listFiles, type ManifestFile } from "../../services/manifest/read";
 import { manifestColumns, type TypedColumn, unionTypedColumns } from "../../shared/contracts/typed-columns";
+import { tierToMerge } from "../../shared/lake/compaction-tiers";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
 import { lakeKey } from "../../shared/lake/partition";
@@ -98,19 +99,29 @@ export async function writeSilver(
  * split by event day, sorted by ts and encoded. Output keys carry the job and attempt, so a retry
  * never overwrites, and the commit id makes publishing idempotent: a crash anywhere before the
  * publish leaves the tables as they were. Silver files of at least half a target are left as
- * they are (rewriting them would only cost), so an event day's silver settles into few large files.
+ * they are (rewriting them would only cost), so an event day's silver settles into few large files;
+ * a minor compaction (`tiered`) merges only a tier of the small ones (compaction-tiers.ts).
  */
 export async function compactPartition(
   env: Pick<Env, "DB" | "LAKE">,
   projectId: string,
   unit: CompactUnit,
-  job: { id: string; attempt: number; targetRows: number; targetBytes: number; maxFiles?: number; maxBytes?: number },
+  job: {
+    id: string;
+    attempt: number;
+    targetRows: number;
+    targetBytes: number;
+    maxFiles?: number;
+    maxBytes?: number;
+    /** A minor compaction (during a burst) merges small silver files by tier, not all of them. */
+    tiered?: boolean;
+  },
   hooks: CompactHooks = {},
 ): Promise<CompactResult | null> {
   const { dataset, layer, dt } = unit;
   const inputs = await listFiles(env.DB, projectId, { dataset, dt, layer });
-  const candidates =
-    layer === "bronze" ? inputs : inputs.filter((f) => f.rows < job.targetRows / 2 && f.bytes < job.targetBytes / 2);
+  const small = inputs.filter((f) => f.rows < job.targetRows / 2 && f.bytes < job.targetBytes / 2);
+  const candidates = layer === "bronze" ? inputs : job.tiered ? tierToMerge(small) : small;
   if (candidates.length < 2) return null;
   // Oldest arrivals first (ids grow with publishing), as many as the run may read: files and bytes
   // (the ids the run has seen stay in memory until it ends).

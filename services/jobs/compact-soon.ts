@@ -54,13 +54,15 @@ const PROJECT_FACTOR = 4;
  * Below those thresholds, a project with bronze files to merge gets a compaction that waits
  * COMPACT_SETTLE_SECONDS (`params.settle`), when no compaction of the project is queued or running:
  * the tail of a burst (a backfill's last minute) is merged then, not at the next hourly run, so a
- * user's queries over it read few files soon after it ends.
+ * user's queries over it read few files soon after it ends. The job queued for a pile-up is minor
+ * (`params.minor`: small silver files merge by tier, compaction-tiers.ts); when one ends
+ * (`settleTiers`), the settling job is queued even without bronze left, to merge the tiers whole.
  * Returns the projects it queued a job for now (not those left to settle).
  */
 export async function compactSoon(
   env: Env,
   projectIds: string[],
-  options: { now?: number; exceptJob?: string } = {},
+  options: { now?: number; exceptJob?: string; settleTiers?: boolean } = {},
 ): Promise<string[]> {
   const now = options.now ?? Date.now();
   const { compactBronzeFiles: threshold, compactSettleSeconds } = readConfig(env);
@@ -70,9 +72,9 @@ export async function compactSoon(
     const total = [...counts.values()].reduce((a, n) => a + n, 0);
     if (total >= threshold * PROJECT_FACTOR || [...counts.values()].some((n) => n >= threshold)) {
       if (await compactionPending(env.DB, projectId, now, { except: options.exceptJob, evenSettling: false })) continue;
-      await createJob(env, projectId, "compact", {});
+      await createJob(env, projectId, "compact", { minor: true });
       queued.push(projectId);
-    } else if (compactSettleSeconds > 0 && counts.size > 0) {
+    } else if (compactSettleSeconds > 0 && (counts.size > 0 || options.settleTiers)) {
       if (await compactionPending(env.DB, projectId, now, { except: options.exceptJob, evenSettling: true })) continue;
       await createJob(env, projectId, "compact", { settle: true }, { delaySeconds: compactSettleSeconds });
     }

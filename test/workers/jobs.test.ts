@@ -320,7 +320,48 @@ describe("few large files", () => {
         .bind(p.id)
         .all<{ params: string }>()
     ).results.map((r) => JSON.parse(r.params));
-    expect(params).toEqual([{ settle: true }, {}]);
+    expect(params).toEqual([{ settle: true }, { minor: true }]);
+  });
+
+  it("has a minor compaction merge small silver by tier, leaving a larger file whole until the burst settles", async () => {
+    const p = await createProject("tiers");
+    const settling = { ...env, COMPACT_SETTLE_SECONDS: "60" };
+    const batch = (prefix: string, n: number) =>
+      deliver([
+        message(
+          p.id,
+          Array.from({ length: n }, (_, i) => queued(p.id, `${prefix}${i}`)),
+        ),
+      ]);
+    // 40 rows of one event day in one silver file (a full compaction of two bronze files).
+    await batch("a", 20);
+    await batch("b", 20);
+    await runJob(settling, await insertJob(p.id, "compact"));
+    const [large] = await currentFiles(p.id);
+    expect(large).toMatchObject({ layer: "silver", rows: 40 });
+    // A burst's small delta: 4 rows. The minor job makes it silver but does not rewrite the 40 rows.
+    await batch("c", 2);
+    await batch("d", 2);
+    const minor = await insertJob(p.id, "compact", { minor: true });
+    await runJob(settling, minor);
+    expect((await jobRow(minor))?.status).toBe("succeeded");
+    const afterMinor = await currentFiles(p.id);
+    expect(afterMinor.map((f) => [f.layer, f.rows]).sort()).toEqual([
+      ["silver", 4],
+      ["silver", 40],
+    ]);
+    expect(afterMinor.map((f) => f.key)).toContain(large?.key);
+    // Its end queued the settling compaction, which merges the day's small files whole, every row kept.
+    const settle = await env.DB.prepare(
+      "SELECT id, params FROM jobs WHERE project_id = ? AND type = 'compact' AND status = 'queued'",
+    )
+      .bind(p.id)
+      .first<{ id: string; params: string }>();
+    expect(JSON.parse(settle?.params ?? "null")).toEqual({ settle: true });
+    const before = ids(await landedRows(p.id));
+    await runJob(settling, settle?.id as string);
+    expect((await currentFiles(p.id)).map((f) => [f.layer, f.rows])).toEqual([["silver", 44]]);
+    expect(ids(await landedRows(p.id))).toEqual(before);
   });
 
   it("has a finishing compaction queue the next one when bronze landed meanwhile", async () => {
