@@ -5,10 +5,10 @@ import { drizzle } from "drizzle-orm/d1";
 import { compactSoon } from "../services/jobs/compact-soon";
 import { createJob, type JobRow } from "../services/jobs/create-job";
 import { publishJob } from "../services/jobs/job-frames";
-import { compactionCandidates } from "../services/manifest/read";
+import { compactionCandidates, lastAppendAt } from "../services/manifest/read";
 import { runExpectations } from "../services/uploads/run-expectations";
 import type { ViewHooks } from "../services/views/refresh";
-import { readConfig } from "../shared/config";
+import { readConfig, type TarnConfig } from "../shared/config";
 import { jobs } from "../shared/db/jobs";
 import { TarnError } from "../shared/errors";
 import { type JobMessage, JobMessageSchema } from "../shared/job-message";
@@ -42,6 +42,12 @@ const CONTINUE = "__continue";
 
 type Progress = (percent: number) => Promise<void>;
 
+/** Whether the project took in events within the last COMPACT_SETTLE_SECONDS. */
+async function stillLanding(env: Env, job: JobRow, config: TarnConfig): Promise<boolean> {
+  const last = await lastAppendAt(env.DB, job.projectId);
+  return last !== null && Date.now() - Date.parse(last) < config.compactSettleSeconds * 1000;
+}
+
 /**
  * Compacts in two phases: bronze units first (a dataset's files of one arrival day → silver files by
  * event day), then event days whose small silver files can merge (including what phase one wrote).
@@ -50,8 +56,12 @@ type Progress = (percent: number) => Promise<void>;
  * published on its own, so the follow-up simply finds fewer candidates.
  */
 async function runCompact(env: Env, job: JobRow, attempt: number, progress: Progress, hooks: JobHooks) {
-  const params = job.params as { dataset?: string; day?: string; minor?: boolean };
-  const { compactTargetRows: targetRows, compactTargetBytes: targetBytes, compactMaxFilesPerRun } = readConfig(env);
+  const params = job.params as { dataset?: string; day?: string; minor?: boolean; settle?: boolean };
+  const config = readConfig(env);
+  const { compactTargetRows: targetRows, compactTargetBytes: targetBytes, compactMaxFilesPerRun } = config;
+  // A settling job that finds events still arriving merges by tier too: the burst is not over, and
+  // its end queues the next settling job.
+  const tiered = params.minor === true || (params.settle === true && (await stillLanding(env, job, config)));
   const total: CompactResult = {
     partitions: 0,
     files_left: 0,
@@ -87,7 +97,7 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
           targetBytes,
           maxFiles: Math.max(2, budget),
           maxBytes: 4 * targetBytes,
-          tiered: params.minor === true,
+          tiered,
         },
         hooks.compact,
       );
@@ -107,8 +117,8 @@ async function runCompact(env: Env, job: JobRow, attempt: number, progress: Prog
   // Bronze that landed while this ran: the next compaction starts now, not at the next landing. After
   // a minor one, the settling compaction merges what its tiers left, once the burst is over.
   const next =
-    total.files_in > 0
-      ? await compactSoon(env, [job.projectId], { exceptJob: job.id, settleTiers: params.minor === true })
+    total.files_in > 0 || tiered
+      ? await compactSoon(env, [job.projectId], { exceptJob: job.id, settleTiers: tiered })
       : [];
   return { ...total, ...(next.length > 0 ? { followed_by_compaction: true } : {}) } as unknown as Record<
     string,

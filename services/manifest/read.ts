@@ -344,6 +344,18 @@ export async function ownTables(db: D1Database, projectId: string, snapshot?: nu
   return new Map([...tables].map(([dataset, t]) => [dataset, { layer: t.layer, columns: unionOwnColumns(t.lists) }]));
 }
 
+/** When the project last took in events (its newest `append` snapshot, ISO time), or null. */
+export async function lastAppendAt(db: D1Database, projectId: string): Promise<string | null> {
+  const row = await drizzle(db)
+    .select({ at: snapshots.createdAt })
+    .from(snapshots)
+    .where(and(eq(snapshots.projectId, projectId), eq(snapshots.kind, "append")))
+    .orderBy(desc(snapshots.id))
+    .limit(1)
+    .get();
+  return row?.at ?? null;
+}
+
 /** When each dataset last gained a file (ISO time): its freshness. */
 export async function lastLanded(db: D1Database, projectId: string): Promise<Map<string, string>> {
   const rows = await drizzle(db)

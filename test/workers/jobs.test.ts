@@ -351,13 +351,22 @@ describe("few large files", () => {
       ["silver", 40],
     ]);
     expect(afterMinor.map((f) => f.key)).toContain(large?.key);
-    // Its end queued the settling compaction, which merges the day's small files whole, every row kept.
-    const settle = await env.DB.prepare(
-      "SELECT id, params FROM jobs WHERE project_id = ? AND type = 'compact' AND status = 'queued'",
-    )
+    // Its end queued the settling compaction. Run while events still arrive (the last landing is
+    // younger than COMPACT_SETTLE_SECONDS), it merges by tier too and leaves the next settling job.
+    const queuedSettle = async () =>
+      env.DB.prepare("SELECT id, params FROM jobs WHERE project_id = ? AND type = 'compact' AND status = 'queued'")
+        .bind(p.id)
+        .first<{ id: string; params: string }>();
+    const early = await queuedSettle();
+    expect(JSON.parse(early?.params ?? "null")).toEqual({ settle: true });
+    await runJob(settling, early?.id as string);
+    expect((await currentFiles(p.id)).map((f) => f.rows).sort()).toEqual([4, 40]);
+    // A minute after the last landing the burst is over: the settling job merges the day whole.
+    await env.DB.prepare("UPDATE snapshots SET created_at = '2026-01-01T00:00:00.000Z' WHERE project_id = ?")
       .bind(p.id)
-      .first<{ id: string; params: string }>();
-    expect(JSON.parse(settle?.params ?? "null")).toEqual({ settle: true });
+      .run();
+    const settle = await queuedSettle();
+    expect(settle?.id).not.toBe(early?.id);
     const before = ids(await landedRows(p.id));
     await runJob(settling, settle?.id as string);
     expect((await currentFiles(p.id)).map((f) => [f.layer, f.rows])).toEqual([["silver", 44]]);
