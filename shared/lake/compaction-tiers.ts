@@ -1,6 +1,6 @@
 // Which small silver files of one event day a minor compaction merges: size-tiered, as LSM stores do.
-// Merging every small file each time a little arrives rewrites the day's rows again and again (a
-// shuffled 1M-event backfill rewrote ~12M rows while it landed, on the thread that also lands).
+// Merging every small file each time a little arrives rewrites the day's rows again and again
+// (14 rows rewritten per row a shuffled backfill landed, on the thread that also lands).
 // Taking the smallest files, and a larger one only while it is at most TIER_RATIO times what is taken
 // so far, rewrites a row only when its file at least grows by that much: each row is rewritten
 // O(log n) times. The settling compaction after the burst merges the day's small files whole.
