@@ -93,6 +93,12 @@ export async function writeSilver(
   return outputs;
 }
 
+/** The silver files under half of both targets; of those, one tier in a minor (`tiered`) compaction. */
+function smallSilver(files: ManifestFile[], job: { targetRows: number; targetBytes: number; tiered?: boolean }) {
+  const small = files.filter((f) => f.rows < job.targetRows / 2 && f.bytes < job.targetBytes / 2);
+  return job.tiered ? tierToMerge(small) : small;
+}
+
 /**
  * Compacts one unit into silver files by event day. Memory is bounded by the output size
  * (`targetRows`, `targetBytes`) and the run's input (`maxBytes`): each group of inputs is read row group by row group, deduplicated by event_id,
@@ -120,8 +126,7 @@ export async function compactPartition(
 ): Promise<CompactResult | null> {
   const { dataset, layer, dt } = unit;
   const inputs = await listFiles(env.DB, projectId, { dataset, dt, layer });
-  const small = inputs.filter((f) => f.rows < job.targetRows / 2 && f.bytes < job.targetBytes / 2);
-  const candidates = layer === "bronze" ? inputs : job.tiered ? tierToMerge(small) : small;
+  const candidates = layer === "bronze" ? inputs : smallSilver(inputs, job);
   if (candidates.length < 2) return null;
   // Oldest arrivals first (ids grow with publishing), as many as the run may read: files and bytes
   // (the ids the run has seen stay in memory until it ends).

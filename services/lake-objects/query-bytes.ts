@@ -7,7 +7,7 @@ import { r2AsyncBuffer } from "./r2-buffer";
 let cache: ByteRangeCache | undefined;
 
 /** The isolate's cache, made at the first query with the configured budget. */
-export function queryByteCache(env: TarnVars): ByteRangeCache {
+function queryByteCache(env: TarnVars): ByteRangeCache {
   cache ??= new ByteRangeCache(readConfig(env).queryCacheBytes);
   return cache;
 }
