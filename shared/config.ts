@@ -44,6 +44,8 @@ export interface TarnConfig {
   queryMaxSplits: number;
   /** Bytes of lake files an isolate keeps for later queries (QUERY_CACHE_MB). */
   queryCacheBytes: number;
+  /** A query running longer is stopped with QUERY_TIMEOUT (QUERY_TIMEOUT_SECONDS, in ms here). */
+  queryTimeoutMs: number;
   /** How long an isolate trusts its view of a project's contracts (ms): a change applies within this. */
   contractCacheTtlMs: number;
   /** An ingest batch syncs its project's Iceberg tables at most this often per isolate (ms); 0 = every batch. */
@@ -74,6 +76,7 @@ export type TarnVars = Partial<
     | "QUERY_SPLIT_CONCURRENCY"
     | "QUERY_MAX_SPLITS"
     | "QUERY_CACHE_MB"
+    | "QUERY_TIMEOUT_SECONDS"
     | "CONTRACT_CACHE_TTL_MS"
     | "LINEAGE_URL"
     | "ICEBERG_SYNC_INTERVAL_MS",
@@ -84,6 +87,12 @@ export type TarnVars = Partial<
 function positiveInt(raw: string | undefined, fallback: number): number {
   const n = raw === undefined ? Number.NaN : Number(raw);
   return Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** A duration in seconds, fractions allowed; zero, negative or unreadable is the fallback. */
+function positiveSeconds(raw: string | undefined, fallback: number): number {
+  const n = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Reads the vars once per call; cheap enough for every request. */
@@ -114,6 +123,7 @@ export function readConfig(vars: TarnVars): TarnConfig {
     querySplitConcurrency: Math.max(1, positiveInt(vars.QUERY_SPLIT_CONCURRENCY, 6)),
     queryMaxSplits: Math.max(1, positiveInt(vars.QUERY_MAX_SPLITS, 24)),
     queryCacheBytes: positiveInt(vars.QUERY_CACHE_MB, 16) * 1024 * 1024,
+    queryTimeoutMs: positiveSeconds(vars.QUERY_TIMEOUT_SECONDS, 25) * 1000,
     contractCacheTtlMs: positiveInt(vars.CONTRACT_CACHE_TTL_MS, 1000),
     icebergSyncIntervalMs: positiveInt(vars.ICEBERG_SYNC_INTERVAL_MS, 5000),
     lineageUrl: vars.LINEAGE_URL ? vars.LINEAGE_URL : null,

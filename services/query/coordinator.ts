@@ -42,7 +42,6 @@ import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
 import { chooseView, type ViewChoice, viewsRead } from "./view-port";
 
-const QUERY_TIMEOUT_MS = 25_000;
 const MAX_RESULT_ROWS = 100_000;
 /** Functions whose answer depends on the clock: such a query is never answered from cache. */
 const CLOCK = /\b(now|current_timestamp|current_date|today)\b/i;
@@ -228,7 +227,7 @@ async function scan(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
     tableColumns: await (plan.columnsRead ?? planColumns(ctx, plan)),
     now: plan.now,
     footerCache: footers,
-    timeoutMs: QUERY_TIMEOUT_MS,
+    timeoutMs: readConfig(ctx.env).queryTimeoutMs,
     maxResultRows: MAX_RESULT_ROWS,
     fanOut: plan.models ? undefined : projectFanOut(ctx.env, ctx.exports, ctx.projectId, plan.unmask, plan.policy),
     rowFilters: plan.rowFilters,
