@@ -30,6 +30,13 @@ describe("query rate limits", () => {
     expect(retry).toBeGreaterThan(3500);
     expect(retry).toBeLessThanOrEqual(3600);
     expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
+    // The limiter is asked while the query starts: over the limit, even SQL that fails to parse or
+    // names an unknown snapshot is the 429, not its own error.
+    for (const json of [{ sql: "SELEC nonsense" }, { sql: SQL.sql, snapshot: 999_999 }]) {
+      const over = await callWith(vars, "/v1/query", { method: "POST", token: key, json });
+      expect(over.status).toBe(429);
+      expect((await expectEnvelope(over)).code).toBe("RATE_LIMITED");
+    }
     // Other routes and other principals are not limited by it.
     expect((await callWith(vars, "/v1/datasets", { token: key })).status).toBe(200);
     const { key: other } = await createKey(p.adminKey, ["query"]);
