@@ -14,7 +14,7 @@
 // time span (a backfill, offline clients flushing): the small-file case. While events are sent, a
 // prober sends one marker event every 2 s and times how long until SQL sees it (freshness). `split_files` is the server's QUERY_SPLIT_FILES: scans of more files are split over
 // QuerySplit sub-invocations (a large number keeps every query in one invocation); TARN_BENCH_VARS
-// (`NAME:value,…`) sets other vars of the server. Prints each
+// (`NAME:value,…`) sets other vars of the server; TARN_BENCH_RATE caps the send rate (events/s). Prints each
 // query's medians, ratio and splits, then the geometric mean. TARN_BENCH_PROFILE=1 then profiles the
 // worker isolate while it answers each query again, and prints where its time went.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +35,8 @@ const compact = compactMode === "yes";
 const shuffled = process.argv[6] === "shuffled";
 const sql2 = process.argv[7] === "sql2";
 const CHUNK = 1_000_000;
+/** TARN_BENCH_RATE: send at most this many events/s (0: as fast as the server takes them). */
+const rate = Number(process.env.TARN_BENCH_RATE ?? 0);
 const DAY = 86_400_000;
 
 const PART_ONE: Record<string, string> = {
@@ -132,6 +134,7 @@ async function main() {
       }
     };
 
+    const sendingStarted = Date.now();
     // Rows in chunks of a million (seed 11 + chunk, each chunk shifted by three days) so 10M fits
     // in memory; up to 1M this is exactly generateRows(total, 11).
     for (let chunk = 0; chunk * CHUNK < total; chunk++) {
@@ -164,10 +167,15 @@ async function main() {
       }
       let next = 0;
       const probing = probeFreshness(() => next >= batches.length);
+      const chunkStarted = Date.now();
       await Promise.all(
         Array.from({ length: 6 }, async () => {
           while (next < batches.length) {
-            const body = batches[next++] as string;
+            const i = next++;
+            const body = batches[i] as string;
+            // TARN_BENCH_RATE: batch i leaves no earlier than its place at that many events/s.
+            const due = rate > 0 ? chunkStarted + ((i * 500) / rate) * 1000 : 0;
+            if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
             const res = await fetch(`${server.url}/v1/events`, { method: "POST", headers: auth(admin), body });
             if (res.status !== 202) throw new Error(`ingest ${res.status}`);
             await res.arrayBuffer();
@@ -212,6 +220,10 @@ async function main() {
       expected += DIMENSION_ROWS;
     }
     await landedAtLeast(expected);
+    const landingSeconds = (Date.now() - sendingStarted) / 1000;
+    console.log(
+      `# landed ${expected} events ${landingSeconds.toFixed(0)} s after the first was sent: ${(expected / landingSeconds).toFixed(0)} events/s end to end (${((lastAccepted - sendingStarted) / 1000).toFixed(0)} s sending)`,
+    );
     // A compaction run reads at most COMPACT_MAX_FILES_PER_RUN files and hands the rest to a
     // follow-up job (`result.continued_by`): wait for the whole chain.
     let jobId = !compact
@@ -238,7 +250,7 @@ async function main() {
         if (Date.now() - started > 120_000) break;
         await new Promise((r) => setTimeout(r, 10_000));
       }
-      const { jobs } = (await json(await fetch(`${server.url}/v1/jobs?limit=100`, { headers: auth(admin) }))) as {
+      const { jobs } = (await json(await fetch(`${server.url}/v1/jobs?limit=500`, { headers: auth(admin) }))) as {
         jobs: { status: string; error: string | null; result: Record<string, unknown> | null }[];
       };
       const byStatus = new Map<string, number>();
@@ -246,6 +258,11 @@ async function main() {
       console.log(`# compaction jobs: ${JSON.stringify(Object.fromEntries(byStatus))}`);
       for (const j of jobs.filter((x) => x.error)) console.log(`#   error: ${j.error}`);
       console.log(`#   last result: ${JSON.stringify(jobs[0]?.result ?? null)}`);
+      // Write amplification: rows compaction read and wrote again, per row landed (500 newest jobs).
+      const rewritten = jobs.reduce((n, j) => n + Number(j.result?.rows_in ?? 0), 0);
+      console.log(
+        `#   compaction rewrote ${rewritten} rows in ${jobs.length} jobs: ${(rewritten / expected).toFixed(2)} per row landed`,
+      );
       const complaints = server
         .logs()
         .split("\n")
