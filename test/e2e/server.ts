@@ -1,6 +1,6 @@
 // Starts a real `wrangler dev` through the project's dev script, on free ports and fresh local state.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,11 +43,16 @@ function readAdminKey(): string {
   return m[1].trim();
 }
 
-/** Runs `npm run dev`'s script with extra wrangler flags and waits until /health answers. */
-export async function startDevServer(extraArgs: string[] = []): Promise<DevServer> {
+/**
+ * Runs `npm run dev`'s script with extra wrangler flags and waits until /health answers. Local state
+ * is fresh and removed at stop, unless `options.state` names a directory to use and keep (a bench
+ * that lands a large lake once and queries it across runs).
+ */
+export async function startDevServer(extraArgs: string[] = [], options: { state?: string } = {}): Promise<DevServer> {
   const port = await freePort();
   const inspector = await freePort();
-  const state = mkdtempSync(path.join(tmpdir(), "tarn-e2e-"));
+  if (options.state) mkdirSync(options.state, { recursive: true });
+  const state = options.state ?? mkdtempSync(path.join(tmpdir(), "tarn-e2e-"));
   let output = "";
   const child: ChildProcess = spawn(
     process.execPath,
@@ -107,7 +112,7 @@ export async function startDevServer(extraArgs: string[] = []): Promise<DevServe
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (child.exitCode === null) child.kill("SIGKILL");
       }
-      rmSync(state, { recursive: true, force: true });
+      if (!options.state) rmSync(state, { recursive: true, force: true });
     },
   };
 }
