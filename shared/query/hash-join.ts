@@ -2,6 +2,11 @@
 // other through it. Both sides are plans of their own, pruned by the filters pushed into them (a side
 // with such a filter is split over sub-invocations like a grouped scan); the join runs here.
 // Outer joins: unmatched probe rows are emitted per batch, unmatched build rows at the end.
+// A build side past the cap (maxBuildRows) is joined in hash partitions of the join keys (a grace
+// hash join): rows with equal keys hash alike, so each pass builds the build side's rows of one
+// partition, streams the probe side's rows of the same partition through it, and emits that
+// partition's matches and unmatched rows; the passes' rows together are the join's. Each pass reads
+// both sides again: the price of memory bounded by the cap.
 import type { JoinPlan, QueryPlan } from "./bind";
 import type { Bound } from "./bound";
 import { QueryError } from "./errors";
@@ -9,11 +14,75 @@ import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
 import { KeyEncoder } from "./group-by";
 import { isStringDict, type StringInterner } from "./interner";
+import type { HashPartition } from "./partial";
 import { storageOf } from "./types";
-import { type Batch, fromValues, gather, type Vec, valueAt } from "./vector";
+import { type Batch, fromValues, gather, gatherBatch, type Vec, valueAt } from "./vector";
+import { hashColumn } from "./window-partitions";
 
 /** Output batches hold at most about this many joined rows. */
 const CHUNK = 16_384;
+/** Partitions are sized to fill this share of the cap: keys hash unevenly (a user's rows go together). */
+const PARTITION_FILL = 0.8;
+/** Most passes of a partitioned join: each reads both sides again. */
+export const MAX_JOIN_PARTITIONS = 16;
+
+function tooLarge(maxBuildRows: number, why: string): QueryError {
+  return new QueryError(
+    "QUERY_TOO_LARGE",
+    `The join holds more than ${maxBuildRows} rows of its smaller side in memory ${why}; filter that side more (a time range on ts, an event type) or aggregate it in a subquery before joining`,
+  );
+}
+
+/**
+ * A side's batch and its key vectors, cut to the rows this pass holds. A row with a NULL key never
+ * matches: it is dropped unless its outer join keeps it (`keepNullKeys`). In a partition (`part`),
+ * a row is kept when its keys hash to the partition; a kept NULL-key row by the hash of all its
+ * columns instead, so NULL keys spread over the partitions rather than all landing in one, and each
+ * row still lands in exactly one (the hash depends only on the row, whatever order a pass reads in).
+ */
+function cut(
+  batch: Batch,
+  keys: Vec[],
+  part: HashPartition | null,
+  keepNullKeys: boolean,
+): { batch: Batch; keys: Vec[] } {
+  const n = batch.n;
+  const nullKey = new Uint8Array(n);
+  let nulls = 0;
+  for (const k of keys) {
+    for (let i = 0; i < n; i++) {
+      if (!nullKey[i] && valueAt(k, i) === null) {
+        nullKey[i] = 1;
+        nulls++;
+      }
+    }
+  }
+  if (!part && (nulls === 0 || keepNullKeys)) return { batch, keys };
+  let hashes: Uint32Array | null = null;
+  let rowHashes: Uint32Array | null = null;
+  if (part) {
+    hashes = new Uint32Array(n);
+    keys.forEach((k, j) => {
+      hashColumn(k, hashes as Uint32Array, j === 0);
+    });
+    if (nulls > 0 && keepNullKeys) {
+      rowHashes = new Uint32Array(n);
+      batch.cols.forEach((c, j) => {
+        if (c) hashColumn(c, rowHashes as Uint32Array, j === 0);
+      });
+    }
+  }
+  const sel = new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (nullKey[i]) {
+      if (!keepNullKeys) continue;
+      if (part && (rowHashes?.[i] as number) % part.count !== part.index) continue;
+    } else if (part && (hashes?.[i] as number) % part.count !== part.index) continue;
+    sel[count++] = i;
+  }
+  return { batch: gatherBatch(batch, sel, count), keys: keys.map((k) => gather(k, sel, count)) };
+}
 
 export interface JoinRunner {
   execute(plan: QueryPlan): AsyncGenerator<Batch>;
@@ -276,6 +345,23 @@ class Prober {
   }
 }
 
+/** One side of a join as the operator uses it: its plan, column slots, keys, and place in the joined row. */
+interface JoinSide {
+  plan: QueryPlan;
+  slots: number[];
+  keys: Bound[];
+  width: number;
+  offset: number;
+}
+
+/** Which side is built and which probes, and whose unmatched rows an outer join keeps. */
+interface JoinSides {
+  build: JoinSide;
+  probe: JoinSide;
+  keepProbe: boolean;
+  keyed: boolean;
+}
+
 /** Run a join: batches of the joined row (left slots, right slots, merged USING columns). */
 export async function* executeJoin(
   join: JoinPlan,
@@ -285,15 +371,14 @@ export async function* executeJoin(
 ): AsyncGenerator<Batch> {
   const lw = join.leftWidth;
   const rw = join.rightWidth;
-  const width = lw + rw + join.merged.length;
   // Build the smaller side (by the manifest's row counts after pruning); the right one on a tie.
   const [le, re] = await Promise.all([runner.estimate(join.left), runner.estimate(join.right)]);
   const buildLeft = le < re;
   env.joins.push({ type: join.joinType, build: buildLeft ? "left" : "right", estimates: { left: le, right: re } });
-  const build = buildLeft
+  const build: JoinSide = buildLeft
     ? { plan: join.left, slots: join.leftSlots, keys: join.leftKeys, width: lw, offset: 0 }
     : { plan: join.right, slots: join.rightSlots, keys: join.rightKeys, width: rw, offset: lw };
-  const probe = buildLeft
+  const probe: JoinSide = buildLeft
     ? { plan: join.right, slots: join.rightSlots, keys: join.rightKeys, width: rw, offset: lw }
     : { plan: join.left, slots: join.leftSlots, keys: join.leftKeys, width: lw, offset: 0 };
   const keepProbe = join.joinType === "full" || join.joinType === (buildLeft ? "right" : "left");
@@ -305,21 +390,70 @@ export async function* executeJoin(
     build.keys.length === 1 &&
     storageOf((build.keys[0] as Bound).type) === "str" &&
     storageOf((probe.keys[0] as Bound).type) === "str";
-  const table = new BuildTable(build.slots, build.plan, keyed, stringKey ? (env.interner ?? null) : null, env.interner);
-  for await (const out of runner.execute(build.plan)) {
-    env.checkpoint();
-    if (out.n === 0) continue;
-    const local = sideBatch(out, build.slots, build.width);
-    const keys = build.keys.map((k) => evaluate(k, local, env.ctx));
-    table.add(out, keys);
-    if (table.rows > maxBuildRows) {
-      throw new QueryError(
-        "QUERY_TOO_LARGE",
-        `The join holds more than ${maxBuildRows} rows of its smaller side in memory; filter that side more (a time range on ts, an event type) or aggregate it in a subquery before joining`,
-      );
+  const probed = (table: BuildTable, part: HashPartition | null) =>
+    probeThrough(join, env, runner, { build, probe, keepProbe, keyed }, table, part);
+  /**
+   * The build side held (of one partition, when given), or null past the cap, with the side's rows:
+   * on the whole side, counted to the end so the partitions can be sized.
+   */
+  const built = async (part: HashPartition | null): Promise<{ table: BuildTable | null; rows: number }> => {
+    let table: BuildTable | null = new BuildTable(
+      build.slots,
+      build.plan,
+      keyed,
+      stringKey ? (env.interner ?? null) : null,
+      env.interner,
+    );
+    let rows = 0;
+    for await (const whole of runner.execute(build.plan)) {
+      env.checkpoint();
+      if (whole.n === 0) continue;
+      let out = whole;
+      let keys = build.keys.map((k) => evaluate(k, sideBatch(whole, build.slots, build.width), env.ctx));
+      if (keyed) ({ batch: out, keys } = cut(whole, keys, part, keepBuild));
+      rows += out.n;
+      if (!table) continue;
+      table.add(out, keys);
+      if (table.rows > maxBuildRows) {
+        table = null;
+        if (part || !keyed) return { table, rows };
+      }
     }
+    if (table && keepBuild) table.matched = new Uint8Array(table.rows);
+    return { table, rows };
+  };
+
+  const whole = await built(null);
+  if (whole.table) {
+    yield* probed(whole.table, null);
+    return;
   }
-  if (keepBuild) table.matched = new Uint8Array(table.rows);
+  if (!keyed) throw tooLarge(maxBuildRows, "(a join without equal keys cannot be partitioned)");
+  const count = Math.max(2, Math.ceil(whole.rows / (PARTITION_FILL * maxBuildRows)));
+  if (count > MAX_JOIN_PARTITIONS) {
+    throw tooLarge(maxBuildRows, `(${whole.rows} rows: more than ${MAX_JOIN_PARTITIONS} partitions of it)`);
+  }
+  for (let index = 0; index < count; index++) {
+    const part = { index, count };
+    const { table } = await built(part);
+    if (!table) throw tooLarge(maxBuildRows, `even in ${count} hash partitions of its keys (some key is that common)`);
+    yield* probed(table, part);
+  }
+}
+
+/** The join's rows for one build table: the probe side (of its partition, when given) streamed through it. */
+async function* probeThrough(
+  join: JoinPlan,
+  env: ExecEnv,
+  runner: JoinRunner,
+  sides: JoinSides,
+  table: BuildTable,
+  part: HashPartition | null,
+): AsyncGenerator<Batch> {
+  const { build, probe, keepProbe, keyed } = sides;
+  const lw = join.leftWidth;
+  const rw = join.rightWidth;
+  const width = lw + rw + join.merged.length;
   const residual = join.residual ? filterSteps(join.residual) : [];
   const prober = new Prober(table);
 
@@ -347,17 +481,15 @@ export async function* executeJoin(
   // next (fresh 64 KiB arrays per chunk were external memory that brought on full collections).
   const pRows = new Int32Array(CHUNK);
   const bRows = new Int32Array(CHUNK);
-  for await (const probeOut of runner.execute(probe.plan)) {
+  for await (const whole of runner.execute(probe.plan)) {
     env.checkpoint();
+    if (whole.n === 0) continue;
+    let probeOut = whole;
+    let keys = keyed ? probe.keys.map((k) => evaluate(k, sideBatch(whole, probe.slots, probe.width), env.ctx)) : [];
+    if (part) ({ batch: probeOut, keys } = cut(whole, keys, part, keepProbe));
     const n = probeOut.n;
     if (n === 0) continue;
-    const local = sideBatch(probeOut, probe.slots, probe.width);
-    const first = keyed
-      ? prober.firstMatches(
-          probe.keys.map((k) => evaluate(k, local, env.ctx)),
-          n,
-        )
-      : null;
+    const first = keyed ? prober.firstMatches(keys, n) : null;
     const probeMatched = keepProbe ? new Uint8Array(n) : null;
     let count = 0;
     const flush = function* (): Generator<Batch> {

@@ -76,12 +76,43 @@ describe("joins over split scans", () => {
 
 describe("joins in memory", () => {
   it("refuses a build side past the budget with QUERY_TOO_LARGE and a hint, not a crash", async () => {
+    // Past MAX_JOIN_PARTITIONS partitions of the cap: refused rather than read that many times.
     const error = await failure("SELECT count(*) FROM events a JOIN events b ON a.user_id = b.user_id", {
-      maxJoinRows: 500,
+      maxJoinRows: 20,
     });
     expect(error.code).toBe("QUERY_TOO_LARGE");
     expect(error.message).toMatch(/filter that side more/);
+    expect(error.message).toMatch(/partitions/);
   });
+
+  // A build side past the cap is joined in hash partitions of its keys: every join type, NULL keys
+  // (never equal, kept once by outer joins), two keys, a residual ON condition, all like DuckDB.
+  // Each with a cap its build side passes 2–16 times over.
+  const partitioned: [string, number][] = [
+    [
+      "SELECT count(*) AS n, count(DISTINCT a.event_id) AS left_rows FROM events a JOIN events b ON a.user_id = b.user_id AND a.event_type = b.event_type",
+      400,
+    ],
+    [
+      "SELECT a.event_type, count(*) AS n, count(b.user_id) AS matched FROM events a LEFT JOIN (SELECT user_id, min(ts) AS first_ts FROM events GROUP BY 1) b ON a.user_id = b.user_id AND a.ts > b.first_ts GROUP BY 1 ORDER BY 1",
+      60,
+    ],
+    [
+      "SELECT count(*) AS n, count(a.user_id) AS l, count(b.user_id) AS r FROM (SELECT user_id, count(*) AS c FROM events WHERE event_type = 'click' GROUP BY 1) a FULL JOIN (SELECT user_id, count(*) AS c FROM events WHERE event_type <> 'click' GROUP BY 1) b ON a.user_id = b.user_id",
+      60,
+    ],
+    [
+      "SELECT e.environment, count(*) AS n, count(s.user_id) AS signed_up FROM (SELECT user_id, environment FROM events WHERE event_type = 'click') e LEFT JOIN (SELECT DISTINCT user_id FROM events WHERE event_type <> 'click') s ON e.user_id = s.user_id GROUP BY 1 ORDER BY 1",
+      60,
+    ],
+  ];
+  for (const [sql, cap] of partitioned) {
+    it(`joins a build side past the cap in hash partitions, like DuckDB: ${sql}`, async () => {
+      await expectSameAsDuckDB(lake.fixture, lake.duck, sql, { tarn: { maxJoinRows: cap } });
+      const error = await failure(sql, { maxJoinRows: 5 });
+      expect(error.message).toMatch(/partitions/);
+    });
+  }
 
   it("builds the smaller side, so a small table joins a large one within a small budget", async () => {
     const sql = "SELECT count(*) AS n FROM events e JOIN signup s ON e.user_id = s.user_id";
