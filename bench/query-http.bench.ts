@@ -330,6 +330,8 @@ async function main() {
 
     const ratios: number[] = [];
     const refused: string[] = [];
+    // Unique per bench run too: a kept lake (TARN_BENCH_STATE) keeps its answer cache as well.
+    const runId = Date.now().toString(36);
     let salt = 0;
     // SQL2_ONLY=name,name runs only those of the chosen queries.
     const only = process.env.SQL2_ONLY?.split(",");
@@ -342,7 +344,7 @@ async function main() {
         const res = await fetch(`${server.url}/v1/query`, {
           method: "POST",
           headers: auth(admin),
-          body: JSON.stringify({ sql: `${sql} -- run ${salt++}` }),
+          body: JSON.stringify({ sql: `${sql} -- run ${runId}-${salt++}` }),
         });
         // A refusal (413, 408) is the query's result: reported, and the next query runs.
         if (res.status === 413 || res.status === 408) {
@@ -380,7 +382,7 @@ async function main() {
             const res = await fetch(`${server.url}/v1/query`, {
               method: "POST",
               headers: auth(admin),
-              body: JSON.stringify({ sql: `${sql} -- profiled ${salt++}` }),
+              body: JSON.stringify({ sql: `${sql} -- profiled ${runId}-${salt++}` }),
             });
             await json(res);
           }
