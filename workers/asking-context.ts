@@ -13,6 +13,5 @@ export function askingContext(c: Context<AppEnv>): QueryContext {
     waitUntil: (work) => c.executionCtx.waitUntil(work),
     projectId: principal.projectId,
     principal,
-    admitted: c.get("admission"),
   };
 }

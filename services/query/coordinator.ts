@@ -107,11 +107,6 @@ export interface QueryContext {
    * for masking), so a link never shows a row its sharer could not see.
    */
   sharedBy?: ProjectPrincipal;
-  /**
-   * The rate limiter's verdict, asked while the query starts: awaited before any answer is read, and
-   * before any error is thrown, so a refused request reads nothing costly and gets its 429.
-   */
-  admitted?: Promise<void>;
 }
 
 function toTarnError(err: unknown): unknown {
@@ -441,21 +436,6 @@ async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> 
  * snapshot, a garbage-collected snapshot, too large, too slow).
  */
 export async function coordinateQuery(ctx: QueryContext, request: QueryRequest): Promise<CoordinatedAnswer> {
-  const admitted = ctx.admitted ?? Promise.resolve();
-  admitted.catch(() => {}); // awaited on every path below
-  try {
-    return await coordinate(ctx, request, admitted);
-  } catch (err) {
-    await admitted; // over the limit: the 429, not this error
-    throw err;
-  }
-}
-
-async function coordinate(
-  ctx: QueryContext,
-  request: QueryRequest,
-  admitted: Promise<void>,
-): Promise<CoordinatedAnswer> {
   const started = Date.now();
   const { mode, sql } = explainPrefix(request.sql);
   // Tarn's own reads (`system`: a view's refresh) see values masked, as any principal without unmask.
@@ -511,7 +491,6 @@ async function coordinate(
       unmask,
       models: await sqlModels(ctx.env, ctx.projectId, sql),
     };
-    await admitted;
     return mode === "none" ? await answer(ctx, plan) : await explain(ctx, plan, mode === "analyze");
   } catch (err) {
     throw toTarnError(err);

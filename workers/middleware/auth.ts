@@ -162,12 +162,6 @@ export interface AccessOptions {
   allowQueryToken?: boolean;
   /** Count the request against the principal's hourly query limit (API.md, "Rate limits and tiers"). */
   limit?: "query";
-  /**
-   * Ask the limiter while the route starts (its cheap reads: snapshot, policies, parse) instead of
-   * before it: the route must await `c.get("admission")` before its costly work. A refusal still
-   * answers 429, whatever the route did meanwhile.
-   */
-  overlap?: boolean;
 }
 
 /** A middleware that declares a route's access; the marker is what the route matrix and OpenAPI read. */
@@ -193,24 +187,14 @@ export function requirePermission(access: RouteAccess, options: AccessOptions = 
       throw new TarnError("FORBIDDEN", "the super-admin key can only create projects; use a project credential");
     if (isPermission(access) && !holds(principal, access)) await deny(c, principal, access);
     c.set("principal", principal);
-    let admission: Promise<WindowDecision> | undefined;
+    let decision: WindowDecision | undefined;
     if (options.limit === "query") {
-      admission = takeQuery(c.env, principal).then(async (decision) => {
-        if (!decision.allowed)
-          await refuseOverLimit(c, principal, decision, `the ${principal.tier} tier's query limit is used up`);
-        return decision;
-      });
-      if (options.overlap) {
-        admission.catch(() => {}); // awaited by the route, and below
-        c.set(
-          "admission",
-          admission.then(() => undefined),
-        );
-      } else await admission;
+      decision = await takeQuery(c.env, principal);
+      if (!decision.allowed)
+        await refuseOverLimit(c, principal, decision, `the ${principal.tier} tier's query limit is used up`);
     }
     await next();
-    // A refusal replaces whatever the route answered (the route awaited it before its costly work).
-    if (admission) applyLimitHeaders(c, await admission);
+    if (decision) applyLimitHeaders(c, decision);
     if (c.res.status < 400 && isAudited(c.req.method, c.req.routePath, access))
       await audit(c, principal.projectId, {
         actor: actorOf(principal),

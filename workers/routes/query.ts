@@ -28,8 +28,7 @@ const query = createRoute({
     "`EXPLAIN SELECT …` returns the path and what each scan would read (files listed and left after pruning, columns, splits) " +
     "without reading files; `EXPLAIN ANALYZE SELECT …` also runs it.",
   security: bearer,
-  // The limiter's round trip overlaps the query's first reads; coordinateQuery awaits it before reading answers.
-  middleware: [requirePermission("query", { limit: "query", overlap: true }), jsonBody()] as const,
+  middleware: [requirePermission("query", { limit: "query" }), jsonBody()] as const,
   request: { body: { required: true, content: { "application/json": { schema: QueryBody } } } },
   responses: {
     200: {
