@@ -31,7 +31,7 @@ import { Sink } from "./sink";
 import { retryingLostSplits, splitRequest } from "./split-run";
 import { keptFiles, rangesOf, scanTable } from "./table-scan";
 import { type Batch, type Vec, valueAt } from "./vector";
-import { hashColumn, keepPartition } from "./window-partitions";
+import { keepPartition, keyHashes } from "./window-partitions";
 
 /** Partitions are sized to fill this share of the cap: keys hash unevenly, and a cut costs a pass. */
 const PARTITION_FILL = 0.8;
@@ -63,15 +63,6 @@ function partitionsFor(groups: number, perPartition: number): number {
 /** Groups a GROUP BY that held `reached` groups with `share` of its input read would have, if new keys kept coming at that rate. */
 export function extrapolated(reached: number, share: number): number {
   return reached / Math.min(1, Math.max(share, 1e-6));
-}
-
-/** Each row's hash of all its GROUP BY key values (the one partitions cut by). */
-function keyHashes(keys: Vec[], n: number): Uint32Array {
-  const hashes = new Uint32Array(n);
-  keys.forEach((k, j) => {
-    hashColumn(k, hashes, j === 0);
-  });
-  return hashes;
 }
 
 /**

@@ -169,13 +169,22 @@ export function hashColumn(v: Vec, into: Uint32Array, first: boolean): void {
   for (let i = 0; i < n; i++) fold(i, hashValue(valueAt(v, i)));
 }
 
+/** Each row's hash of all the given key vectors together (what every hash partition cuts by). */
+export function keyHashes(keys: Vec[], n: number): Uint32Array {
+  const hashes = new Uint32Array(n);
+  keys.forEach((k, j) => {
+    hashColumn(k, hashes, j === 0);
+  });
+  return hashes;
+}
+
 /** The rows of a batch whose keys hash to the partition (also GROUP BY's, group-partitions.ts). */
 export function keepPartition(batch: Batch, keys: Bound[], part: HashPartition, env: ExecEnv): Batch {
   if (part.count <= 1) return batch;
-  const hashes = new Uint32Array(batch.n);
-  keys.forEach((k, j) => {
-    hashColumn(evaluate(k, batch, env.ctx), hashes, j === 0);
-  });
+  const hashes = keyHashes(
+    keys.map((k) => evaluate(k, batch, env.ctx)),
+    batch.n,
+  );
   const sel = new Int32Array(batch.n);
   let count = 0;
   for (let i = 0; i < batch.n; i++) if ((hashes[i] as number) % part.count === part.index) sel[count++] = i;
