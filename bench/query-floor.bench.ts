@@ -1,8 +1,13 @@
 // The fixed cost of a /v1/query round trip on a real `wrangler dev`: sequential requests that read
-// (almost) nothing, beside /health and two small metadata routes, medians of 30 each.
+// (almost) nothing, beside /health and two small metadata routes, medians of 30 each. With
+// `TARN_PROFILE=n`, n more `count(*) FROM a` queries then run under the isolate's CPU profiler and
+// its summary is printed: workerd's clocks stand still while the isolate computes, so the CPU a
+// query spends is seen only there.
 //
 //   npx tsx bench/query-floor.bench.ts
+//   TARN_PROFILE=300 npx tsx bench/query-floor.bench.ts
 import { startDevServer } from "../test/e2e/server";
+import { profiled } from "./isolate-inspector";
 
 const REPEATS = 30;
 
@@ -55,6 +60,14 @@ async function main(): Promise<void> {
     await medianMs("POST /v1/query SELECT 1", query("SELECT 1 AS x"));
     await medianMs("POST /v1/query count(*) FROM a", query("SELECT count(*) AS n FROM a"));
     await medianMs("POST /v1/query count(*) FROM events", query("SELECT count(*) AS n FROM events"));
+    const profiledQueries = Number(process.env.TARN_PROFILE ?? 0);
+    if (profiledQueries > 0) {
+      const summary = await profiled(server.inspectorPort, async () => {
+        for (let i = 0; i < profiledQueries; i++) await (await query("SELECT count(*) AS n FROM a")()).arrayBuffer();
+      });
+      console.log(`# ${profiledQueries} sequential queries, profiled`);
+      for (const line of summary) console.log(line);
+    }
   } finally {
     await server.stop();
   }

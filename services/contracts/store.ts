@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { compareSchemas } from "../../shared/contracts/compatibility";
 import { contracts, contractVersions } from "../../shared/db/contracts";
 import { TarnError } from "../../shared/errors";
+import { type BatchedRead, readAlone, statementRead } from "../d1/batched-read";
 
 export type ContractMode = "enforce" | "warn" | "canary";
 
@@ -207,12 +208,20 @@ export function countStatement(
     );
 }
 
-/** The schema of every event type's current version, in one read (the privacy policy of each query reads it). */
+/** The schema of every event type's current version, in one read. */
 export async function currentSchemas(
   db: D1Database,
   projectId: string,
 ): Promise<{ eventType: string; schema: string }[]> {
-  return drizzle(db)
+  return readAlone(db, currentSchemasRead(db, projectId));
+}
+
+/** currentSchemas as a read to batch with others (the privacy policy of each query reads it). */
+export function currentSchemasRead(
+  db: D1Database,
+  projectId: string,
+): BatchedRead<{ eventType: string; schema: string }[]> {
+  const current = drizzle(db)
     .select({ eventType: contracts.eventType, schema: contractVersions.schema })
     .from(contracts)
     .innerJoin(
@@ -223,6 +232,6 @@ export async function currentSchemas(
         eq(contractVersions.version, contracts.currentVersion),
       ),
     )
-    .where(eq(contracts.projectId, projectId))
-    .all();
+    .where(eq(contracts.projectId, projectId));
+  return statementRead(current, (rows) => rows);
 }

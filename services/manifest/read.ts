@@ -7,6 +7,7 @@ import { type ManifestColumn, type TypedColumn, unionTypedColumns } from "../../
 import { ingestCommits, lakeFiles, snapshots } from "../../shared/db/lake";
 import { type OwnColumn, unionOwnColumns } from "../../shared/lake/own-columns";
 import { EVENT_LAYERS, type Layer, OWN_TABLE_LAYERS } from "../../shared/lake/partition";
+import { type BatchedRead, readAlone, statementRead } from "../d1/batched-read";
 
 export type ManifestFile = typeof lakeFiles.$inferSelect;
 export type SnapshotRow = typeof snapshots.$inferSelect;
@@ -118,14 +119,18 @@ export async function isProjectFile(db: D1Database, projectId: string, key: stri
 
 /** The project's newest snapshot id, or 0 before any data: a version for caches. */
 export async function latestSnapshot(db: D1Database, projectId: string): Promise<number> {
-  const row = await drizzle(db)
+  return readAlone(db, latestSnapshotRead(db, projectId));
+}
+
+/** The newest snapshot's id (0 before the first), as a read to batch with others (services/d1/batched-read.ts). */
+export function latestSnapshotRead(db: D1Database, projectId: string): BatchedRead<number> {
+  const newest = drizzle(db)
     .select({ id: snapshots.id })
     .from(snapshots)
     .where(eq(snapshots.projectId, projectId))
     .orderBy(desc(snapshots.id))
-    .limit(1)
-    .get();
-  return row?.id ?? 0;
+    .limit(1);
+  return statementRead(newest, (rows) => rows[0]?.id ?? 0);
 }
 
 /** The last snapshot created at or before `time` (ISO-8601), or null if none was. */

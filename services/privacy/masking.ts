@@ -13,9 +13,10 @@ import { buildPolicy, type ColumnClassification, type PrivacyPolicy } from "../.
 import { type Decrypt, privacyGuard } from "../../shared/privacy/value-guard";
 import type { ValueGuard } from "../../shared/query/catalog";
 import { valueAt } from "../../shared/query/vector";
-import { currentSchemas } from "../contracts/store";
+import { currentSchemasRead } from "../contracts/store";
+import { type BatchedRead, combinedRead, readAlone, statementRead } from "../d1/batched-read";
 import { keysById } from "./key-vault";
-import { lastKeyDestruction } from "./requests";
+import { lastKeyDestructionRead } from "./requests";
 
 type PrivacyEnv = Pick<Env, "DB" | "MASTER_KEY">;
 
@@ -29,32 +30,52 @@ export async function classificationsOf(
   db: D1Database,
   projectId: string,
 ): Promise<Map<string, Map<string, ColumnClassification>>> {
-  const rows = await drizzle(db).select().from(privacyColumns).where(eq(privacyColumns.projectId, projectId)).all();
-  const out = new Map<string, Map<string, ColumnClassification>>();
-  for (const r of rows) {
-    const d = getOrInsert(out, r.dataset, () => new Map<string, ColumnClassification>());
-    d.set(r.column, { classification: r.classification, pii: r.pii, mask: r.mask });
-  }
-  return out;
+  return readAlone(db, classificationsRead(db, projectId));
 }
 
-/** Each event type's current contract fields (their annotations decide masks and encryption), in one read. */
-async function contractFieldsOf(db: D1Database, projectId: string): Promise<Map<string, ContractField[]>> {
+function classificationsRead(
+  db: D1Database,
+  projectId: string,
+): BatchedRead<Map<string, Map<string, ColumnClassification>>> {
+  const stored = drizzle(db).select().from(privacyColumns).where(eq(privacyColumns.projectId, projectId));
+  return statementRead(stored, (rows) => {
+    const out = new Map<string, Map<string, ColumnClassification>>();
+    for (const r of rows) {
+      const d = getOrInsert(out, r.dataset, () => new Map<string, ColumnClassification>());
+      d.set(r.column, { classification: r.classification, pii: r.pii, mask: r.mask });
+    }
+    return out;
+  });
+}
+
+/** Each event type's current contract fields (their annotations decide masks and encryption). */
+function contractFieldsOf(schemas: readonly { eventType: string; schema: string }[]): Map<string, ContractField[]> {
   const out = new Map<string, ContractField[]>();
-  for (const { eventType, schema } of await currentSchemas(db, projectId))
-    out.set(eventType, contractFields(JSON.parse(schema)));
+  for (const { eventType, schema } of schemas) out.set(eventType, contractFields(JSON.parse(schema)));
   return out;
 }
 
 export async function privacyPolicy(db: D1Database, projectId: string, unmask: boolean): Promise<PrivacyPolicy> {
-  const [classifications, contracts, shredded] = await Promise.all([
-    classificationsOf(db, projectId),
-    contractFieldsOf(db, projectId),
-    lastKeyDestruction(db, projectId),
-  ]);
-  const policy = buildPolicy(unmask, classifications, contracts);
-  // An answer cached before an erasure destroyed keys still holds what they opened: a new view.
-  return { ...policy, fingerprint: `${policy.fingerprint}|shredded:${shredded ?? ""}` };
+  return (await readAlone(db, privacyPolicyRead(db, projectId)))(unmask);
+}
+
+/**
+ * The project's privacy policy for either kind of principal, as one read to batch with others (a
+ * query's coordinator reads it beside the snapshot): the classifications, the contracts' field
+ * annotations and the last key destruction.
+ */
+export function privacyPolicyRead(db: D1Database, projectId: string): BatchedRead<(unmask: boolean) => PrivacyPolicy> {
+  return combinedRead(
+    [classificationsRead(db, projectId), currentSchemasRead(db, projectId), lastKeyDestructionRead(db, projectId)],
+    (classifications, schemas, shredded) => {
+      const contracts = contractFieldsOf(schemas);
+      return (unmask) => {
+        const policy = buildPolicy(unmask, classifications, contracts);
+        // An answer cached before an erasure destroyed keys still holds what they opened: a new view.
+        return { ...policy, fingerprint: `${policy.fingerprint}|shredded:${shredded ?? ""}` };
+      };
+    },
+  );
 }
 
 /** Opens sealed values with data keys fetched once per query (a destroyed key opens to NULL). */

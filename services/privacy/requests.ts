@@ -3,6 +3,7 @@ import { and, eq, inArray, max } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { chunked } from "../../shared/collections";
 import { privacyRequests } from "../../shared/db/privacy";
+import { type BatchedRead, statementRead } from "../d1/batched-read";
 
 export type PrivacyRequest = typeof privacyRequests.$inferSelect;
 export type PrivacyRequestPatch = Partial<Omit<PrivacyRequest, "id" | "projectId" | "kind" | "subject">>;
@@ -43,13 +44,16 @@ export async function exportsOf(db: D1Database, projectId: string, subject: stri
     .all();
 }
 
-/** The newest key destruction of the project (answers cached before it must not be served after it). */
-export async function lastKeyDestruction(db: D1Database, projectId: string): Promise<string | null> {
-  const row = await db
-    .prepare("SELECT max(keys_destroyed_at) AS at FROM privacy_requests WHERE project_id = ? AND kind = 'erasure'")
-    .bind(projectId)
-    .first<{ at: string | null }>();
-  return row?.at ?? null;
+/**
+ * The newest key destruction of the project (answers cached before it must not be served after it),
+ * as a read to batch with the rest of the privacy policy.
+ */
+export function lastKeyDestructionRead(db: D1Database, projectId: string): BatchedRead<string | null> {
+  const newest = drizzle(db)
+    .select({ at: max(privacyRequests.keysDestroyedAt) })
+    .from(privacyRequests)
+    .where(and(eq(privacyRequests.projectId, projectId), eq(privacyRequests.kind, "erasure")));
+  return statementRead(newest, (rows) => rows[0]?.at ?? null);
 }
 
 /** The latest erasure request time (epoch ms) of each of these subjects that has one. */

@@ -31,16 +31,18 @@ import { ROLLUP_DIMS, ROLLUP_SKETCHES } from "../../shared/rollup/dims";
 import { matchRollupQuery, type RollupPlan } from "../../shared/rollup/match";
 import type { RollupPort } from "../../shared/rollup/port";
 import { cachedPolicies } from "../access/policies";
-import { latestSnapshot, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
-import { canUnmask, queryPrivacy } from "../privacy/masking";
+import { readTogether } from "../d1/batched-read";
+import { latestSnapshotRead, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
+import { canUnmask, privacyPolicyRead, privacyUnder } from "../privacy/masking";
+import { listViewsRead, type ViewRow } from "../views/store";
 import { projectCatalog } from "./catalog";
 import { atSnapshot } from "./current-lake-memo";
 import { projectFanOut } from "./fan-out";
 import { footers } from "./footers";
 import { sqlModels } from "./models";
-import { type AnswerKey, cachedAnswer, storeAnswer } from "./result-cache";
+import { type AnswerKey, type CachedAnswer, cachedAnswer, storeAnswer } from "./result-cache";
 import { projectRollups } from "./rollup-port";
-import { chooseView, type ViewChoice, viewsRead } from "./view-port";
+import { chooseView, type ViewChoice, viewsNamed } from "./view-port";
 
 const MAX_RESULT_ROWS = 100_000;
 /** Functions whose answer depends on the clock: such a query is never answered from cache. */
@@ -138,7 +140,11 @@ interface Plan {
   snapshot: number | undefined;
   version: number;
   cacheKey: AnswerKey | null;
+  /** The answer cache's entry under `cacheKey`, when it was looked up before the plan was known. */
+  cacheRead?: Promise<CachedAnswer | null>;
   rollups: RollupPort | null;
+  /** The project's views, read beside the snapshot. */
+  views: readonly ViewRow[];
   /** The asker's row-level policies (none for `system` or an unbound principal). */
   rowFilters: RowFilters | undefined;
   /** Privacy: values leave the files masked (and decrypted) as the principal may see them. */
@@ -257,7 +263,13 @@ async function chooseViewFor(ctx: QueryContext, plan: Plan): Promise<ViewChoice>
   if (!plan.cacheKey) return { reason: "the query reads the clock" };
   // A view holds every row: never for someone row-level policies bind.
   if (plan.rowFilters) return { reason: "row-level policies apply to the asker" };
-  return chooseView(ctx.env.DB, ctx.projectId, plan.parsed.sql, () => plan.columnsRead ?? planColumns(ctx, plan));
+  return chooseView(
+    ctx.env.DB,
+    ctx.projectId,
+    plan.views,
+    plan.parsed.sql,
+    () => plan.columnsRead ?? planColumns(ctx, plan),
+  );
 }
 
 /**
@@ -292,7 +304,7 @@ async function readView(
 async function answer(ctx: QueryContext, plan: Plan): Promise<CoordinatedAnswer> {
   const columnsRead = planColumns(ctx, plan);
   const reading = { ...plan, columnsRead };
-  const cacheRead = plan.cacheKey ? cachedAnswer(plan.cacheKey) : Promise.resolve(null);
+  const cacheRead = plan.cacheKey ? (plan.cacheRead ?? cachedAnswer(plan.cacheKey)) : Promise.resolve(null);
   const viewChosen = chooseViewFor(ctx, reading);
   const goldRead = tryRollups(reading);
   // Each is awaited below only if the steps before it did not answer.
@@ -431,6 +443,60 @@ async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> 
   return filters.filters.length > 0 ? filters : undefined;
 }
 
+/** The answer cache's key of a query, or null when its answer depends on the clock. */
+function answerKey(
+  ctx: QueryContext,
+  sql: string,
+  at: { version: number; pinned: boolean; view: string },
+  rowFilters: RowFilters | undefined,
+): AnswerKey | null {
+  if (CLOCK.test(sql)) return null;
+  return {
+    projectId: ctx.projectId,
+    version: at.version,
+    pinned: at.pinned,
+    sql: sql.trim(),
+    // A filtered answer is only ever served to someone bound by the same filters and identity.
+    ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
+    view: at.view,
+  };
+}
+
+/**
+ * Per isolate, the latest snapshot and privacy view (policy fingerprint) the last query of a project
+ * found, by whether it unmasked. Between two commits a dashboard's next query will find the same, so
+ * its answer cache lookup starts beside the reads that confirm them instead of after them.
+ */
+const lastFound = new Map<string, { version: number; view: string }>();
+const MAX_LAST_FOUND = 1000;
+
+/**
+ * The cache lookup under the key the query would have if the snapshot and privacy view are still
+ * those last found; `key` is checked against the real one before the lookup is used.
+ */
+function cacheLookupAhead(
+  ctx: QueryContext,
+  sql: string,
+  found: string,
+  filtersRead: Promise<RowFilters | undefined>,
+): Promise<{ key: string; answer: Promise<CachedAnswer | null> }> | undefined {
+  const last = lastFound.get(found);
+  if (!last) return undefined;
+  const ahead = filtersRead.then((filters) => {
+    const key = answerKey(ctx, sql, { ...last, pinned: false }, filters);
+    const answer = key ? cachedAnswer(key) : Promise.resolve(null);
+    answer.catch(() => {}); // unused when the guess was wrong
+    return { key: JSON.stringify(key), answer };
+  });
+  ahead.catch(() => {}); // its failure is filtersRead's, thrown where that is awaited
+  return ahead;
+}
+
+function rememberFound(found: string, at: { version: number; view: string }): void {
+  if (lastFound.size >= MAX_LAST_FOUND && !lastFound.has(found)) lastFound.clear();
+  lastFound.set(found, at);
+}
+
 /**
  * Answers one /v1/query request. Throws TarnError for what the client must fix (bad SQL, unknown
  * snapshot, a garbage-collected snapshot, too large, too slow).
@@ -440,28 +506,44 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const { mode, sql } = explainPrefix(request.sql);
   // Tarn's own reads (`system`: a view's refresh) see values masked, as any principal without unmask.
   const unmask = canUnmask(ctx.principal === "system" ? undefined : ctx.principal);
-  // The reads every query needs are independent: one round trip's wait instead of four.
   const pinned = request.snapshot !== undefined || request.as_of !== undefined;
   const filtersRead = rowFiltersOf(ctx);
   filtersRead.catch(() => {}); // awaited below, after the SQL is known to parse
-  const [snapshot, latest, privacy] = await Promise.all([
-    resolveSnapshot(ctx.env.DB, ctx.projectId, request),
-    pinned ? undefined : latestSnapshot(ctx.env.DB, ctx.projectId),
-    queryPrivacy(ctx.env, ctx.projectId, unmask),
+  const db = ctx.env.DB;
+  const found = `${ctx.projectId}\0${unmask}`;
+  const ahead = pinned || mode !== "none" ? undefined : cacheLookupAhead(ctx, sql, found, filtersRead);
+  // What every query needs is read in one D1 batch: the latest snapshot, the privacy policy and
+  // the views (a pinned snapshot is resolved beside it).
+  const [snapshot, [latest, policyFor, views]] = await Promise.all([
+    resolveSnapshot(db, ctx.projectId, request),
+    readTogether(db, [
+      latestSnapshotRead(db, ctx.projectId),
+      privacyPolicyRead(db, ctx.projectId),
+      listViewsRead(db, ctx.projectId),
+    ]),
   ]);
-  const version = snapshot ?? (latest as number);
+  const version = snapshot ?? latest;
+  const privacy = privacyUnder(ctx.env, ctx.projectId, policyFor(unmask));
+  rememberFound(found, { version: latest, view: privacy.policy.fingerprint });
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);
     const rowFilters = await filtersRead;
     if (rowFilters) {
-      const views = await viewsRead(ctx.env.DB, ctx.projectId, parsed.select);
-      if (views.length > 0) {
-        throw new TarnError("FORBIDDEN", `row-level policies apply to you, and view ${views[0]} holds every row`, {
-          details: { views },
+      const named = viewsNamed(views, parsed.select);
+      if (named.length > 0) {
+        throw new TarnError("FORBIDDEN", `row-level policies apply to you, and view ${named[0]} holds every row`, {
+          details: { views: named },
         });
       }
     }
+    const cacheKey = answerKey(
+      ctx,
+      sql,
+      { version, pinned: snapshot !== undefined, view: privacy.policy.fingerprint },
+      rowFilters,
+    );
+    const guessed = await ahead;
     const plan: Plan = {
       parsed,
       now: new Date(),
@@ -469,17 +551,9 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       snapshot,
       version,
       // An answer that depends on the clock is never reused.
-      cacheKey: CLOCK.test(sql)
-        ? null
-        : {
-            projectId: ctx.projectId,
-            version,
-            pinned: snapshot !== undefined,
-            sql: sql.trim(),
-            // A filtered answer is only ever served to someone bound by the same filters and identity.
-            ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
-            view: privacy.policy.fingerprint,
-          },
+      cacheKey,
+      cacheRead: cacheKey && guessed?.key === JSON.stringify(cacheKey) ? guessed.answer : undefined,
+      views,
       rowFilters,
       // Only the current lake has rollups; they hold clear dimensions, so not for a principal who sees them masked.
       rollups:

@@ -10,7 +10,7 @@ import { referencedTables } from "../../shared/query/referenced-tables";
 import { storedType } from "../../shared/views/analyze";
 import { readsFile } from "../../shared/views/reads";
 import { filesChangedSince } from "../manifest/read";
-import { listViews } from "../views/store";
+import type { ViewRow } from "../views/store";
 
 export interface ViewChoice {
   /** The view that answers, or the closest one that could not. */
@@ -27,12 +27,13 @@ const TAIL = /^(ORDER BY [^()]+?)?\s*(LIMIT \d+(\s+OFFSET \d+)?)?$/i;
 export async function chooseView(
   db: D1Database,
   projectId: string,
+  /** The project's views (listViews), read beside the query's other metadata. */
+  views: readonly ViewRow[],
   sql: string,
-  /** Asked only when a view's text matches (most queries match none and cost one D1 read). */
+  /** Asked only when a view's text matches (most queries match none and cost no read). */
   tableColumns: () => Promise<Readonly<Record<string, ColumnInfo[]>>>,
 ): Promise<ViewChoice> {
   const query = normalize(sql);
-  const views = await listViews(db, projectId);
   for (const view of views) {
     const select = normalize(view.sql);
     if (query !== select && !query.startsWith(`${select} `)) continue;
@@ -71,8 +72,8 @@ export async function chooseView(
  * The views a query reads. A view holds every row of its inputs, so someone row-level policies bind
  * may not read one (the policies filter base tables, not what was computed from them).
  */
-export async function viewsRead(db: D1Database, projectId: string, select: Select): Promise<string[]> {
+export function viewsNamed(views: readonly ViewRow[], select: Select): string[] {
   const named = referencedTables(select);
   if (named.size === 0) return [];
-  return (await listViews(db, projectId)).map((v) => v.name).filter((n) => named.has(n));
+  return views.map((v) => v.name).filter((n) => named.has(n));
 }

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, isNotNull, lte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { type ViewRunStatus, viewRuns, views } from "../../shared/db/views";
+import { type BatchedRead, readAlone, statementRead } from "../d1/batched-read";
 
 export type ViewRow = typeof views.$inferSelect;
 export type ViewRunRow = typeof viewRuns.$inferSelect;
@@ -15,7 +16,13 @@ export async function getView(db: D1Database, projectId: string, name: string): 
 }
 
 export async function listViews(db: D1Database, projectId: string): Promise<ViewRow[]> {
-  return drizzle(db).select().from(views).where(eq(views.projectId, projectId)).orderBy(asc(views.name)).all();
+  return readAlone(db, listViewsRead(db, projectId));
+}
+
+/** The project's views by name, as a read to batch with others (every query checks them). */
+export function listViewsRead(db: D1Database, projectId: string): BatchedRead<ViewRow[]> {
+  const all = drizzle(db).select().from(views).where(eq(views.projectId, projectId)).orderBy(asc(views.name));
+  return statementRead(all, (rows) => rows);
 }
 
 /** Views on a schedule whose next run is due at `now`, every project (for the cron). */
