@@ -2,6 +2,7 @@
 // headers, the per-project ingest limit, and what happens when the limiter cannot be reached.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { RateLimiter } from "../../durable-objects/rate-limiter";
 import { limiterFailures, takeIngest } from "../../services/access/rate-limit";
 import { limiterStub } from "../../services/stubs/rate-limiter";
 import { callWith, createUser, login } from "./access-helpers";
@@ -173,5 +174,38 @@ describe("the ingest limit", () => {
       return Promise.all(Array.from({ length: 40 }, () => takeIngest(vars, project, 100)));
     });
     expect(decisions.filter((d) => d?.allowed)).toHaveLength(20);
+  });
+});
+
+describe("the limiter object", () => {
+  const hour = { limit: 5, windowMs: 3600_000 };
+
+  it("counts a window it read from storage: a restarted object refuses at the same request", async () => {
+    const stub = limiterStub(env, `restart-${crypto.randomUUID()}`);
+    for (let i = 0; i < 3; i++) expect((await stub.take("query", hour)).allowed).toBe(true);
+    await runInDurableObject(stub, (_running: RateLimiter, state) => {
+      // A new life of the same object: its in-memory windows are gone, its SQLite rows are not.
+      const restarted = new RateLimiter(state, env);
+      expect(restarted.take("query", hour)).toMatchObject({ allowed: true, remaining: 1 });
+      expect(restarted.take("query", hour)).toMatchObject({ allowed: true, remaining: 0 });
+      expect(restarted.take("query", hour).allowed).toBe(false);
+      const rows = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM hits").one().n;
+      expect(rows).toBe(5);
+    });
+  });
+
+  it("lets hits leave the window as it slides, in memory and in storage", async () => {
+    const stub = limiterStub(env, `slide-${crypto.randomUUID()}`);
+    const short = { limit: 2, windowMs: 100 };
+    expect((await stub.take("b", short)).allowed).toBe(true);
+    expect((await stub.take("b", short)).allowed).toBe(true);
+    const refused = await stub.take("b", short);
+    expect(refused.allowed).toBe(false);
+    await new Promise((r) => setTimeout(r, short.windowMs + 20)); // both hits leave the window
+    expect(await stub.take("b", short)).toMatchObject({ allowed: true, remaining: 1 });
+    await runInDurableObject(stub, (_running: RateLimiter, state) => {
+      const rows = state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM hits").one().n;
+      expect(rows).toBe(1);
+    });
   });
 });
