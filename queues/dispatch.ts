@@ -3,6 +3,7 @@ import { syncIcebergAfterBatch } from "../services/iceberg/sync";
 import { countDelivered } from "../services/metrics/ingest-counts";
 import { flushMetrics } from "../services/metrics/recorder";
 import { readConfig } from "../shared/config";
+import { landing } from "../shared/lake/landing-first";
 import { consumeDeadLetters } from "./dead-letters";
 import { consumeEvents } from "./events-consumer";
 import { consumeJobs } from "./jobs-consumer";
@@ -26,7 +27,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env, ctx: E
 
 async function routeBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
-  if (batch.queue.startsWith("tarn-events")) return consumeEvents(batch, env);
+  // Marked in flight so a compaction sharing this isolate waits for it (shared/lake/landing-first.ts).
+  if (batch.queue.startsWith("tarn-events")) return landing(() => consumeEvents(batch, env));
   if (batch.queue.startsWith("tarn-jobs")) return consumeJobs(batch, env, { exports: ctx.exports });
   if (batch.queue === "tarn-webhooks") return consumeWebhooks(batch, env);
   if (batch.queue === "tarn-lineage") return consumeLineage(batch, env);

@@ -4,6 +4,7 @@ import { runJob } from "../../queues/jobs-consumer";
 import { compactSoon } from "../../services/jobs/compact-soon";
 import { publish } from "../../services/manifest/publish";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
+import { landing } from "../../shared/lake/landing-first";
 import { encodeLakeFile } from "../../shared/parquet/lake-file";
 import { handleScheduled } from "../../workers/scheduled";
 import { call, createKey, createProject } from "./helpers";
@@ -134,6 +135,26 @@ describe("compaction", () => {
     expect(ids(await landedRows(p.id))).toEqual(before);
     expect(await runJob(env, job)).toBe("done");
     expect(ids(await landedRows(p.id))).toEqual(before);
+  });
+});
+
+describe("landing first", () => {
+  it("holds a compaction's steps while a landing batch of its isolate is in flight", async () => {
+    const p = await projectWithBronze();
+    let release: () => void = () => {};
+    const lands = landing(() => new Promise<void>((r) => (release = r)));
+    let finished = false;
+    const run = runJob(env, await insertJob(p.id, "compact")).then(() => {
+      finished = true;
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    // Still waiting at its first step: nothing read, nothing published.
+    expect(finished).toBe(false);
+    expect((await currentFiles(p.id)).every((f) => f.layer === "bronze")).toBe(true);
+    release();
+    await lands;
+    await run;
+    expect((await currentFiles(p.id)).filter((f) => f.dataset === "page.view").map((f) => f.layer)).toEqual(["silver"]);
   });
 });
 
