@@ -196,6 +196,8 @@ async function main() {
           console.log(
             `# freshness (202 → visible in SQL), ${seen.length} probes: p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${p(1)} ms`,
           );
+          // In the order sent: when in the burst the slow ones came.
+          console.log(`#   each probe, in order (s): ${seen.map((ms) => (ms / 1000).toFixed(1)).join(" ")}`);
         }
         lastAccepted = Date.now();
         if (total > CHUNK) {

@@ -14,7 +14,7 @@ import { readLakeRowGroups } from "../../shared/parquet/lake-file";
  * The longest a compaction step waits for landing batches in its isolate to finish: landing (the
  * freshness of SQL) goes first, and a compaction under steady ingest still takes a step this often.
  */
-const LANDING_FIRST_MAX_WAIT_MS = 250;
+const LANDING_FIRST_MAX_WAIT_MS = 1000;
 
 /** Test seams for crash injection; production passes none. */
 export interface CompactHooks {
