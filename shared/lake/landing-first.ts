@@ -1,10 +1,16 @@
 // Within one isolate, landing comes before compaction. Both are queue consumers, and when they share
 // an isolate (always under `wrangler dev`, sometimes on Cloudflare) a compaction's decoding and
-// encoding hold the thread while a batch of accepted events waits to become visible in SQL. So the
-// lake writer marks its batches in flight, and compaction waits at its step boundaries until none
-// is, for a bounded time: freshness first, and compaction is delayed, never starved.
+// encoding hold the thread while accepted events wait to become visible in SQL. So the lake writer
+// marks its batches in flight, and compaction waits at its step boundaries while one is, or while
+// one ended moments ago (under load the next batch follows within the queue's batch timeout, and a
+// busy thread is what keeps it from being delivered). The wait is bounded: freshness first, and
+// compaction is delayed, never starved.
+
+/** After a batch ends, how long landing counts as still going (the events queue's batch timeout is 0.2 s). */
+export const LANDING_RECENT_MS = 500;
 
 let inFlight = 0;
+let lastEnded = Number.NEGATIVE_INFINITY;
 let waiters: (() => void)[] = [];
 
 /** Runs one landing batch, marked in flight for its whole duration. */
@@ -14,6 +20,7 @@ export async function landing<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } finally {
     inFlight--;
+    lastEnded = Date.now();
     if (inFlight === 0) {
       const woken = waiters;
       waiters = [];
@@ -27,12 +34,7 @@ export function landingInFlight(): number {
   return inFlight;
 }
 
-/**
- * Resolves when no landing batch is in flight in this isolate, or after `maxWaitMs` if batches keep
- * coming (a compaction under steady ingest still moves, one step per wait at least).
- */
-export function afterLanding(maxWaitMs: number): Promise<void> {
-  if (inFlight === 0) return Promise.resolve();
+function untilIdle(maxMs: number): Promise<void> {
   return new Promise((resolve) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const done = () => {
@@ -40,7 +42,26 @@ export function afterLanding(maxWaitMs: number): Promise<void> {
       waiters = waiters.filter((w) => w !== done);
       resolve();
     };
-    timer = setTimeout(done, maxWaitMs);
+    timer = setTimeout(done, maxMs);
     waiters.push(done);
   });
+}
+
+/**
+ * Resolves once landing in this isolate is neither in flight nor recent (LANDING_RECENT_MS), or after
+ * `maxWaitMs` if batches keep coming (a compaction under steady ingest still moves, one step per wait).
+ */
+export async function afterLanding(maxWaitMs: number): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    if (inFlight > 0) {
+      await untilIdle(left);
+      continue;
+    }
+    const quietFor = Date.now() - lastEnded;
+    if (quietFor >= LANDING_RECENT_MS) return;
+    await new Promise((r) => setTimeout(r, Math.min(LANDING_RECENT_MS - quietFor, left)));
+  }
 }

@@ -1,10 +1,11 @@
 // Compaction waits for landing batches of its isolate, for a bounded time.
 import { describe, expect, it } from "vitest";
-import { afterLanding, landing, landingInFlight } from "../../shared/lake/landing-first";
+import { afterLanding, LANDING_RECENT_MS, landing, landingInFlight } from "../../shared/lake/landing-first";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("landing first", () => {
+  // First: no batch has landed in this module yet.
   it("lets a compaction step through at once when nothing lands", async () => {
     const t = performance.now();
     await afterLanding(1000);
@@ -43,6 +44,15 @@ describe("landing first", () => {
     expect(waited).toBeLessThan(1000);
     release();
     await endless;
+  });
+
+  it("waits a moment after a batch ends, for the next one, then lets the step through", async () => {
+    await landing(() => sleep(10));
+    const t = performance.now();
+    await afterLanding(5000);
+    const waited = performance.now() - t;
+    expect(waited).toBeGreaterThanOrEqual(LANDING_RECENT_MS - 30);
+    expect(waited).toBeLessThan(LANDING_RECENT_MS + 500);
   });
 
   it("counts a failed batch out as well", async () => {
