@@ -6,15 +6,9 @@ import { manifestColumns, type TypedColumn, unionTypedColumns } from "../../shar
 import { tierToMerge } from "../../shared/lake/compaction-tiers";
 import type { LakeRow } from "../../shared/lake/lake-row";
 import { FILE_COLUMNS } from "../../shared/lake/lake-row";
-import { afterLanding } from "../../shared/lake/landing-first";
+import { afterLanding, BACKGROUND_MAX_WAIT_MS } from "../../shared/lake/landing-first";
 import { lakeKey } from "../../shared/lake/partition";
 import { readLakeRowGroups } from "../../shared/parquet/lake-file";
-
-/**
- * The longest a compaction step waits for landing batches in its isolate to finish: landing (the
- * freshness of SQL) goes first, and a compaction under steady ingest still takes a step this often.
- */
-const LANDING_FIRST_MAX_WAIT_MS = 1000;
 
 /** Test seams for crash injection; production passes none. */
 export interface CompactHooks {
@@ -154,7 +148,7 @@ export async function compactPartition(
     const rows: LakeRow[] = [];
     for (const file of group) {
       // Each input's decoding and each output's encoding holds the thread: landing goes first.
-      await afterLanding(LANDING_FIRST_MAX_WAIT_MS);
+      await afterLanding(BACKGROUND_MAX_WAIT_MS);
       try {
         for await (const chunk of readLakeRowGroups(r2AsyncBuffer(env.LAKE, file.key, file.bytes))) {
           rowsIn += chunk.length;
@@ -174,7 +168,7 @@ export async function compactPartition(
     const name = `${job.id}-${job.attempt}-${layer[0]}${dt.replaceAll("-", "")}-${n}`;
     // Unique per unit too: one job may write the same event day from a bronze and a silver unit.
     const typed = unionTypedColumns(group.map((f) => f.columns));
-    await afterLanding(LANDING_FIRST_MAX_WAIT_MS);
+    await afterLanding(BACKGROUND_MAX_WAIT_MS);
     outputs.push(...(await writeSilver(env.LAKE, projectId, dataset, rows, name, typed)));
   }
   await hooks.afterWrite?.();

@@ -9,6 +9,12 @@
 /** After a batch ends, how long landing counts as still going (the events queue's batch timeout is 0.2 s). */
 export const LANDING_RECENT_MS = 500;
 
+/**
+ * The longest a background step (a compaction's input or output, the Iceberg sync after a job) waits
+ * for landing: under steady ingest it still takes a step this often.
+ */
+export const BACKGROUND_MAX_WAIT_MS = 1000;
+
 let inFlight = 0;
 let lastEnded = Number.NEGATIVE_INFINITY;
 let waiters: (() => void)[] = [];
