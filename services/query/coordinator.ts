@@ -35,6 +35,7 @@ import { readTogether } from "../d1/batched-read";
 import { latestSnapshotRead, ownTables, snapshotAsOf, snapshotExists, typedColumnsByDataset } from "../manifest/read";
 import { canUnmask, privacyPolicyRead, privacyUnder } from "../privacy/masking";
 import { listViewsRead, type ViewRow } from "../views/store";
+import { answerKey, cacheLookupAhead, rememberFound } from "./cache-lookahead";
 import { projectCatalog } from "./catalog";
 import { atSnapshot } from "./current-lake-memo";
 import { projectFanOut } from "./fan-out";
@@ -45,8 +46,6 @@ import { projectRollups } from "./rollup-port";
 import { chooseView, type ViewChoice, viewsNamed } from "./view-port";
 
 const MAX_RESULT_ROWS = 100_000;
-/** Functions whose answer depends on the clock: such a query is never answered from cache. */
-const CLOCK = /\b(now|current_timestamp|current_date|today)\b/i;
 
 export type AnswerSource = "cache" | "rollup" | "view" | "scan";
 
@@ -443,60 +442,6 @@ async function rowFiltersOf(ctx: QueryContext): Promise<RowFilters | undefined> 
   return filters.filters.length > 0 ? filters : undefined;
 }
 
-/** The answer cache's key of a query, or null when its answer depends on the clock. */
-function answerKey(
-  ctx: QueryContext,
-  sql: string,
-  at: { version: number; pinned: boolean; view: string },
-  rowFilters: RowFilters | undefined,
-): AnswerKey | null {
-  if (CLOCK.test(sql)) return null;
-  return {
-    projectId: ctx.projectId,
-    version: at.version,
-    pinned: at.pinned,
-    sql: sql.trim(),
-    // A filtered answer is only ever served to someone bound by the same filters and identity.
-    ...(rowFilters ? { scope: JSON.stringify(rowFilters) } : {}),
-    view: at.view,
-  };
-}
-
-/**
- * Per isolate, the latest snapshot and privacy view (policy fingerprint) the last query of a project
- * found, by whether it unmasked. Between two commits a dashboard's next query will find the same, so
- * its answer cache lookup starts beside the reads that confirm them instead of after them.
- */
-const lastFound = new Map<string, { version: number; view: string }>();
-const MAX_LAST_FOUND = 1000;
-
-/**
- * The cache lookup under the key the query would have if the snapshot and privacy view are still
- * those last found; `key` is checked against the real one before the lookup is used.
- */
-function cacheLookupAhead(
-  ctx: QueryContext,
-  sql: string,
-  found: string,
-  filtersRead: Promise<RowFilters | undefined>,
-): Promise<{ key: string; answer: Promise<CachedAnswer | null> }> | undefined {
-  const last = lastFound.get(found);
-  if (!last) return undefined;
-  const ahead = filtersRead.then((filters) => {
-    const key = answerKey(ctx, sql, { ...last, pinned: false }, filters);
-    const answer = key ? cachedAnswer(key) : Promise.resolve(null);
-    answer.catch(() => {}); // unused when the guess was wrong
-    return { key: JSON.stringify(key), answer };
-  });
-  ahead.catch(() => {}); // its failure is filtersRead's, thrown where that is awaited
-  return ahead;
-}
-
-function rememberFound(found: string, at: { version: number; view: string }): void {
-  if (lastFound.size >= MAX_LAST_FOUND && !lastFound.has(found)) lastFound.clear();
-  lastFound.set(found, at);
-}
-
 /**
  * Answers one /v1/query request. Throws TarnError for what the client must fix (bad SQL, unknown
  * snapshot, a garbage-collected snapshot, too large, too slow).
@@ -511,7 +456,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   filtersRead.catch(() => {}); // awaited below, after the SQL is known to parse
   const db = ctx.env.DB;
   const found = `${ctx.projectId}\0${unmask}`;
-  const ahead = pinned || mode !== "none" ? undefined : cacheLookupAhead(ctx, sql, found, filtersRead);
+  const ahead = pinned || mode !== "none" ? undefined : cacheLookupAhead(ctx.projectId, sql, found, filtersRead);
   // What every query needs is read in one D1 batch: the latest snapshot, the privacy policy and
   // the views (a pinned snapshot is resolved beside it).
   const [snapshot, [latest, policyFor, views]] = await Promise.all([
@@ -538,7 +483,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
       }
     }
     const cacheKey = answerKey(
-      ctx,
+      ctx.projectId,
       sql,
       { version, pinned: snapshot !== undefined, view: privacy.policy.fingerprint },
       rowFilters,
