@@ -33,6 +33,7 @@ export function answerKey(
  */
 const lastFound = new Map<string, { version: number; view: string }>();
 const MAX_LAST_FOUND = 1000;
+const foundKey = (projectId: string, unmask: boolean) => `${projectId}\0${unmask}`;
 
 /**
  * The cache lookup under the key the query would have if the snapshot and privacy view are still
@@ -40,11 +41,11 @@ const MAX_LAST_FOUND = 1000;
  */
 export function cacheLookupAhead(
   projectId: string,
+  unmask: boolean,
   sql: string,
-  found: string,
   filtersRead: Promise<RowFilters | undefined>,
 ): Promise<{ key: string; answer: Promise<CachedAnswer | null> }> | undefined {
-  const last = lastFound.get(found);
+  const last = lastFound.get(foundKey(projectId, unmask));
   if (!last) return undefined;
   const ahead = filtersRead.then((filters) => {
     const key = answerKey(projectId, sql, { ...last, pinned: false }, filters);
@@ -56,8 +57,9 @@ export function cacheLookupAhead(
   return ahead;
 }
 
-/** What the query just found (its key `found` names the project and whether it unmasks). */
-export function rememberFound(found: string, at: { version: number; view: string }): void {
+/** What a query of the project, unmasking or not, just found. */
+export function rememberFound(projectId: string, unmask: boolean, at: { version: number; view: string }): void {
+  const found = foundKey(projectId, unmask);
   if (lastFound.size >= MAX_LAST_FOUND && !lastFound.has(found)) lastFound.clear();
   lastFound.set(found, at);
 }

@@ -455,8 +455,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   const filtersRead = rowFiltersOf(ctx);
   filtersRead.catch(() => {}); // awaited below, after the SQL is known to parse
   const db = ctx.env.DB;
-  const found = `${ctx.projectId}\0${unmask}`;
-  const ahead = pinned || mode !== "none" ? undefined : cacheLookupAhead(ctx.projectId, sql, found, filtersRead);
+  const ahead = pinned || mode !== "none" ? undefined : cacheLookupAhead(ctx.projectId, unmask, sql, filtersRead);
   // What every query needs is read in one D1 batch: the latest snapshot, the privacy policy and
   // the views (a pinned snapshot is resolved beside it).
   const [snapshot, [latest, policyFor, views]] = await Promise.all([
@@ -469,7 +468,7 @@ export async function coordinateQuery(ctx: QueryContext, request: QueryRequest):
   ]);
   const version = snapshot ?? latest;
   const privacy = privacyUnder(ctx.env, ctx.projectId, policyFor(unmask));
-  rememberFound(found, { version: latest, view: privacy.policy.fingerprint });
+  rememberFound(ctx.projectId, unmask, { version: latest, view: privacy.policy.fingerprint });
   try {
     const parsed = parseQuery(sql);
     requireReadableTables(parsed, ctx.principal);

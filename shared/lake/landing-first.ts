@@ -17,7 +17,6 @@ export const BACKGROUND_MAX_WAIT_MS = 1000;
 
 let inFlight = 0;
 let lastEnded = Number.NEGATIVE_INFINITY;
-let waiters: (() => void)[] = [];
 
 /** Runs one landing batch, marked in flight for its whole duration. */
 export async function landing<T>(work: () => Promise<T>): Promise<T> {
@@ -27,11 +26,6 @@ export async function landing<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     inFlight--;
     lastEnded = Date.now();
-    if (inFlight === 0) {
-      const woken = waiters;
-      waiters = [];
-      for (const wake of woken) wake();
-    }
   }
 }
 
@@ -40,34 +34,17 @@ export function landingInFlight(): number {
   return inFlight;
 }
 
-function untilIdle(maxMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = () => {
-      clearTimeout(timer);
-      waiters = waiters.filter((w) => w !== done);
-      resolve();
-    };
-    timer = setTimeout(done, maxMs);
-    waiters.push(done);
-  });
-}
-
 /**
  * Resolves once landing in this isolate is neither in flight nor recent (LANDING_RECENT_MS), or after
  * `maxWaitMs` if batches keep coming (a compaction under steady ingest still moves, one step per wait).
+ * No need to wake at a batch's end: the quiet time after it is waited for anyway.
  */
 export async function afterLanding(maxWaitMs: number): Promise<void> {
   const deadline = Date.now() + maxWaitMs;
   for (;;) {
-    const left = deadline - Date.now();
-    if (left <= 0) return;
-    if (inFlight > 0) {
-      await untilIdle(left);
-      continue;
-    }
-    const quietFor = Date.now() - lastEnded;
-    if (quietFor >= LANDING_RECENT_MS) return;
-    await new Promise((r) => setTimeout(r, Math.min(LANDING_RECENT_MS - quietFor, left)));
+    const now = Date.now();
+    const quietFor = inFlight > 0 ? 0 : now - lastEnded;
+    if (quietFor >= LANDING_RECENT_MS || now >= deadline) return;
+    await new Promise((r) => setTimeout(r, Math.min(LANDING_RECENT_MS - quietFor, deadline - now)));
   }
 }
