@@ -27,11 +27,11 @@ import { QueryError } from "./errors";
 import { applyFilter, evaluate, filterSteps } from "./evaluate";
 import type { ExecEnv } from "./exec-env";
 import { addStatistics, type FanOut, type HashPartition, type PartialAnswer, partialBytes, runSplits } from "./partial";
+import { keepPartition, keyHashes } from "./partition-hash";
 import { Sink } from "./sink";
 import { retryingLostSplits, splitRequest } from "./split-run";
 import { keptFiles, rangesOf, scanTable } from "./table-scan";
 import { type Batch, type Vec, valueAt } from "./vector";
-import { keepPartition, keyHashes } from "./window-partitions";
 
 /** Partitions are sized to fill this share of the cap: keys hash unevenly, and a cut costs a pass. */
 const PARTITION_FILL = 0.8;

@@ -2,8 +2,8 @@
 // refusal past them, and which rows of a side's batch one pass holds.
 import { QueryError } from "./errors";
 import type { HashPartition } from "./partial";
+import { keyHashes } from "./partition-hash";
 import { type Batch, gather, gatherBatch, type Vec, valueAt } from "./vector";
-import { keyHashes } from "./window-partitions";
 
 /** Partitions are sized to fill this share of the cap: keys hash unevenly (a user's rows go together). */
 export const PARTITION_FILL = 0.8;
